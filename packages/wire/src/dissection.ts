@@ -1,0 +1,178 @@
+import { DecodeError } from './decode-error.js';
+
+/** A field value as decoded: numbers stay numbers, addresses are text as Wireshark writes them. */
+export type FieldValue = number | bigint | string | boolean | Uint8Array;
+
+/**
+ * One node of a dissection tree. `field` is the Wireshark display-filter name (`ip.ttl`); a
+ * protocol's own node uses the protocol name (`ip`). Offsets are from the start of the frame.
+ */
+export interface DissectionNode {
+  readonly field: string;
+  readonly name: string;
+  readonly offset: number;
+  readonly length: number;
+  readonly value?: FieldValue;
+  /** How the value is shown in a tree when the default rendering is not what Wireshark shows. */
+  readonly display?: string;
+  readonly children?: DissectionNode[];
+}
+
+/** Addresses of the enclosing IP header, for checksums over a pseudo-header. */
+export type IpContext =
+  | { readonly family: 4; readonly src: number; readonly dst: number }
+  | { readonly family: 6; readonly src: Uint8Array; readonly dst: Uint8Array };
+
+/** Where a layer hands over: look `keys` up, in order, in the named `table`. */
+export interface NextLayer {
+  readonly table: string;
+  readonly keys: readonly number[];
+  readonly start: number;
+  readonly end: number;
+  readonly ip?: IpContext;
+}
+
+export interface LayerDissection {
+  readonly node: DissectionNode;
+  readonly next?: NextLayer;
+}
+
+export interface DissectContext {
+  readonly ip?: IpContext;
+}
+
+/** Dissects one layer from buf[start, end). Throws DecodeError on bad input. */
+export type LayerDissector = (
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  context: DissectContext,
+) => LayerDissection;
+
+/** What a protocol package exports: its layer dissectors and which table keys lead to them. */
+export interface DissectorSet {
+  readonly layers: Readonly<Record<string, LayerDissector>>;
+  readonly bindings: readonly { readonly table: string; readonly key: number; readonly layer: string }[];
+}
+
+/** Link-layer table keys are pcap LINKTYPE values. */
+export const LINK_TABLE = 'link';
+export const LINKTYPE_ETHERNET = 1;
+export const LINKTYPE_RAW = 101;
+export const LINKTYPE_IPV4 = 228;
+export const LINKTYPE_IPV6 = 229;
+
+export interface DissectorRegistry {
+  readonly layers: ReadonlyMap<string, LayerDissector>;
+  readonly tables: ReadonlyMap<string, ReadonlyMap<number, string>>;
+}
+
+/** Merges dissector sets into one registry; a later set's binding of the same key wins. */
+export function composeDissectors(...sets: DissectorSet[]): DissectorRegistry {
+  const layers = new Map<string, LayerDissector>();
+  const tables = new Map<string, Map<number, string>>();
+  for (const set of sets) {
+    for (const [name, fn] of Object.entries(set.layers)) layers.set(name, fn);
+    for (const b of set.bindings) {
+      let t = tables.get(b.table);
+      if (!t) tables.set(b.table, (t = new Map()));
+      t.set(b.key, b.layer);
+    }
+  }
+  return { layers, tables };
+}
+
+export interface Dissection {
+  /** One protocol node per decoded layer, outermost first. */
+  readonly layers: DissectionNode[];
+  /** Set when a layer threw: the layers before it are kept. */
+  readonly malformed?: DecodeError;
+}
+
+const MAX_LAYERS = 64;
+
+/**
+ * Dissects a frame starting with the layer that `table`/`key` names (by default, a pcap LINKTYPE).
+ * Bytes that no registered layer claims become a `data` node, as in Wireshark.
+ */
+export function dissect(
+  registry: DissectorRegistry,
+  buf: Uint8Array,
+  first: { table: string; key: number } = { table: LINK_TABLE, key: LINKTYPE_ETHERNET },
+  start = 0,
+  end = buf.length,
+): Dissection {
+  const layers: DissectionNode[] = [];
+  let next: NextLayer | undefined = { table: first.table, keys: [first.key], start, end };
+  let context: DissectContext = {};
+  try {
+    for (let depth = 0; next && depth < MAX_LAYERS; depth++) {
+      const layerName = lookup(registry, next);
+      const dissector = layerName ? registry.layers.get(layerName) : undefined;
+      if (!dissector) {
+        if (next.end > next.start) layers.push(dataNode(buf, next.start, next.end));
+        break;
+      }
+      if (next.ip) context = { ip: next.ip };
+      const result = dissector(buf, next.start, next.end, context);
+      layers.push(result.node);
+      next = result.next;
+      if (next && (next.start < 0 || next.end > buf.length || next.start > next.end)) {
+        throw new DecodeError(
+          'bad-length',
+          result.node.field,
+          next.start,
+          'layer hands over an out-of-range payload',
+        );
+      }
+    }
+  } catch (e) {
+    if (e instanceof DecodeError) return { layers, malformed: e };
+    throw e;
+  }
+  return { layers };
+}
+
+function lookup(registry: DissectorRegistry, next: NextLayer): string | undefined {
+  const table = registry.tables.get(next.table);
+  if (!table) return undefined;
+  for (const k of next.keys) {
+    const name = table.get(k);
+    if (name) return name;
+  }
+  return undefined;
+}
+
+function dataNode(buf: Uint8Array, start: number, end: number): DissectionNode {
+  return {
+    field: 'data',
+    name: 'Data',
+    offset: start,
+    length: end - start,
+    display: `Data (${end - start} bytes)`,
+    children: [
+      {
+        field: 'data.data',
+        name: 'Data',
+        offset: start,
+        length: end - start,
+        value: buf.subarray(start, end),
+      },
+      { field: 'data.len', name: 'Length', offset: start, length: 0, value: end - start },
+    ],
+  };
+}
+
+/** Depth-first walk over a tree (or forest), parents before children. */
+export function* walkNodes(nodes: readonly DissectionNode[]): Generator<DissectionNode> {
+  for (const n of nodes) {
+    yield n;
+    if (n.children) yield* walkNodes(n.children);
+  }
+}
+
+/** The first node with this field name, or undefined. */
+export function findField(nodes: readonly DissectionNode[], field: string): DissectionNode | undefined {
+  for (const n of walkNodes(nodes)) if (n.field === field) return n;
+  return undefined;
+}
