@@ -1,1 +1,16 @@
-export {};
+export * from './constants.js';
+export * from './ethernet.js';
+export * from './vlan.js';
+export * from './arp.js';
+export * from './ipv4.js';
+export * from './ipv4-options.js';
+export * from './ipv6.js';
+export * from './ipv6-extensions.js';
+export * from './icmpv6.js';
+export * from './ndp.js';
+export * from './udp.js';
+export * from './tcp.js';
+export * from './tcp-options.js';
+export * from './icmpv4.js';
+export * from './frame-decoder.js';
+export * from './dissectors.js';

@@ -8,6 +8,8 @@ describe('wire smoke', () => {
   });
   it('computes the RFC 1071 §3 example sum', () => {
     // words 0001 f203 f4f5 f6f7 sum to 0xddf2 after folding; checksum is its complement
-    expect(internetChecksum(new Uint8Array([0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7]))).toBe(~0xddf2 & 0xffff);
+    expect(internetChecksum(new Uint8Array([0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7]))).toBe(
+      ~0xddf2 & 0xffff,
+    );
   });
 });
