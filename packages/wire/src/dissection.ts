@@ -30,6 +30,11 @@ export interface NextLayer {
   readonly start: number;
   readonly end: number;
   readonly ip?: IpContext;
+  /**
+   * Set by ICMP/ICMPv6 errors for the datagram they quote: later layers may be cut short
+   * (a quoted IPv4 total length beyond the bytes present is normal), so dissectors parse leniently.
+   */
+  readonly quoted?: boolean;
 }
 
 export interface LayerDissection {
@@ -39,6 +44,7 @@ export interface LayerDissection {
 
 export interface DissectContext {
   readonly ip?: IpContext;
+  readonly quoted?: boolean;
 }
 
 /** Dissects one layer from buf[start, end). Throws DecodeError on bad input. */
@@ -113,7 +119,9 @@ export function dissect(
         if (next.end > next.start) layers.push(dataNode(buf, next.start, next.end));
         break;
       }
-      if (next.ip) context = { ip: next.ip };
+      if (next.ip || next.quoted) {
+        context = { ip: next.ip ?? context.ip, quoted: next.quoted || context.quoted };
+      }
       const result = dissector(buf, next.start, next.end, context);
       layers.push(result.node);
       next = result.next;
