@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the interop tests and peer benchmarks need. Idempotent; needs root.
+set -euo pipefail
+
+packages=(
+  tshark          # Wireshark agreement tests (codecs, pcap, vxlan)
+  tcpdump         # underlay captures in the VXLAN kernel test
+  tcpreplay       # injecting our frames into a namespace's veth
+  iproute2        # ip netns / veth / vxlan for kernel tests
+  iputils-ping    # pod-to-pod traffic in the VXLAN kernel test
+  golang-go       # gopacket peer benchmark
+  golang-github-google-gopacket-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-peers: all ${#packages[@]} packages present"
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-peers: missing ${missing[*]}; run as root (or: sudo $0)" >&2
+  exit 1
+fi
+echo "install-peers: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+# tshark asks whether non-root users may capture; answer no without a prompt.
+echo 'wireshark-common wireshark-common/install-setuid boolean false' | debconf-set-selections
+apt-get update -q
+apt-get install -y -q --no-install-recommends "${missing[@]}"
