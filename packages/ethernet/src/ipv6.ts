@@ -1,1 +1,347 @@
-export {};
+import {
+  DecodeError,
+  type DissectionNode,
+  type LayerDissector,
+  formatIpv6,
+  hex,
+  readU16,
+  requireBytes,
+  writeU16,
+  writeU32,
+} from '@cnikit/wire';
+import {
+  type Ipv6ExtensionHeader,
+  Ipv6ExtensionView,
+  MAX_IPV6_EXTENSION_HEADERS,
+  checkIpv6Extension,
+  checkIpv6Options,
+  dissectIpv6Extension,
+  ipv6ExtensionLength,
+  ipv6ExtensionSize,
+  ipv6ExtensionType,
+  isIpv6ExtensionHeader,
+  routingFinalDestinationOffset,
+  writeIpv6Extension,
+} from './ipv6-extensions.js';
+
+const EMPTY = new Uint8Array(0);
+const HEADER_LENGTH = 40;
+
+/** Plain IPv6 packet (RFC 8200): what `toJSON()` returns and `writeIpv6` takes. */
+export interface Ipv6Header {
+  /** 8 bits: DSCP (high 6) and ECN (low 2). */
+  trafficClass: number;
+  flowLabel: number;
+  /** Absent → extension headers + payload (0 stays 0 for a jumbogram). */
+  payloadLength?: number;
+  /** Absent → the first extension header's type, or `protocol`. */
+  nextHeader?: number;
+  hopLimit: number;
+  src: Uint8Array;
+  dst: Uint8Array;
+  /** The extension header chain in order; each one's Next Header is written from what follows. */
+  extensions: Ipv6ExtensionHeader[];
+  /** The Next Header value ending the chain: the upper-layer protocol (ESP 50 and 59 included). */
+  protocol: number;
+  /** Bytes after the extension headers. */
+  payload: Uint8Array;
+}
+
+/**
+ * Zero-copy IPv6 packet view. `bind` walks the extension header chain once (at most
+ * MAX_IPV6_EXTENSION_HEADERS, each checked to fit, options checked to fill their header) and
+ * records where the upper layer starts; getters then read without checks.
+ */
+export class Ipv6Packet {
+  buf: Uint8Array = EMPTY;
+  start = 0;
+  /** Where this packet ends: start + 40 + payload length (Jumbo length for a jumbogram). */
+  end = 0;
+  /** Next Header value that ends the extension chain. */
+  protocol = 0;
+  /** Absolute offset of the upper-layer payload. */
+  payloadOffset = 0;
+  extensionCount = 0;
+  /** Absolute offset of the Fragment header, or -1. */
+  fragmentHeaderOffset = -1;
+  /** Jumbo Payload length (RFC 2675) when the payload length is 0, or -1. */
+  jumboLength = -1;
+  /** True when bound in partial mode and the payload length reached past the bytes present. */
+  truncated = false;
+  private finalDestinationOffset = 0;
+
+  static parse(buf: Uint8Array, start = 0, end = buf.length, partial = false): Ipv6Packet {
+    return new Ipv6Packet().bind(buf, start, end, partial);
+  }
+
+  /**
+   * Validates and points this view at buf[start, end). With `partial` (an ICMPv6-quoted datagram)
+   * a payload length beyond `end` is accepted and the view ends at `end`.
+   */
+  bind(buf: Uint8Array, start = 0, end = buf.length, partial = false): this {
+    requireBytes('ipv6', start, HEADER_LENGTH, end);
+    if (buf[start] >>> 4 !== 6) {
+      throw new DecodeError('bad-version', 'ipv6', start, `version ${buf[start] >>> 4} is not 6`);
+    }
+    const payloadLength = readU16(buf, start + 4);
+    let nextHeader = buf[start + 6];
+    let offset = start + HEADER_LENGTH;
+    let jumbo = -1;
+    if (payloadLength === 0 && nextHeader === 0) {
+      const length = ipv6ExtensionLength(buf, 0, offset, end);
+      jumbo = checkIpv6Options(buf, offset + 2, offset + length);
+    }
+    const total = jumbo >= 0 ? jumbo : payloadLength;
+    let layerEnd = offset + total;
+    let truncated = false;
+    if (layerEnd > end) {
+      if (!partial) requireBytes('ipv6', offset, total, end);
+      layerEnd = end;
+      truncated = true;
+    }
+    let count = 0;
+    let fragmentAt = -1;
+    let finalDst = start + 24;
+    while (isIpv6ExtensionHeader(nextHeader)) {
+      if (count === MAX_IPV6_EXTENSION_HEADERS) {
+        throw new DecodeError(
+          'too-deep',
+          'ipv6',
+          offset,
+          `more than ${MAX_IPV6_EXTENSION_HEADERS} extension headers`,
+        );
+      }
+      const length = ipv6ExtensionLength(buf, nextHeader, offset, layerEnd);
+      count++;
+      if (nextHeader === 0 || nextHeader === 60) checkIpv6Options(buf, offset + 2, offset + length);
+      else if (nextHeader === 43) {
+        const o = routingFinalDestinationOffset(buf, offset, length);
+        if (o >= 0) finalDst = o;
+      }
+      const current = nextHeader;
+      nextHeader = buf[offset];
+      if (current === 44) {
+        fragmentAt = offset;
+        offset += length;
+        if (readU16(buf, fragmentAt + 2) >>> 3 !== 0) break; // RFC 8200 §4.5: no upper-layer header here
+      } else offset += length;
+    }
+    this.buf = buf;
+    this.start = start;
+    this.end = layerEnd;
+    this.protocol = nextHeader;
+    this.payloadOffset = offset;
+    this.extensionCount = count;
+    this.fragmentHeaderOffset = fragmentAt;
+    this.jumboLength = jumbo;
+    this.truncated = truncated;
+    this.finalDestinationOffset = finalDst;
+    return this;
+  }
+
+  get version(): number {
+    return this.buf[this.start] >>> 4;
+  }
+  get trafficClass(): number {
+    return ((this.buf[this.start] & 0x0f) << 4) | (this.buf[this.start + 1] >>> 4);
+  }
+  get dscp(): number {
+    return this.trafficClass >>> 2;
+  }
+  get ecn(): number {
+    return this.trafficClass & 3;
+  }
+  get flowLabel(): number {
+    return ((this.buf[this.start + 1] & 0x0f) << 16) | readU16(this.buf, this.start + 2);
+  }
+  get payloadLength(): number {
+    return readU16(this.buf, this.start + 4);
+  }
+  get nextHeader(): number {
+    return this.buf[this.start + 6];
+  }
+  get hopLimit(): number {
+    return this.buf[this.start + 7];
+  }
+  get src(): Uint8Array {
+    return this.buf.subarray(this.start + 8, this.start + 24);
+  }
+  get dst(): Uint8Array {
+    return this.buf.subarray(this.start + 24, this.start + 40);
+  }
+  /** The destination the upper-layer pseudo-header uses: a routing header's final one if present. */
+  get pseudoHeaderDst(): Uint8Array {
+    return this.buf.subarray(this.finalDestinationOffset, this.finalDestinationOffset + 16);
+  }
+  /** Bytes after the extension headers, up to `end`. */
+  get payload(): Uint8Array {
+    return this.buf.subarray(this.payloadOffset, this.end);
+  }
+  get isFragment(): boolean {
+    return this.fragmentHeaderOffset >= 0;
+  }
+  /** Fragment offset in 8-octet units (0 when there is no Fragment header). */
+  get fragmentOffset(): number {
+    return this.fragmentHeaderOffset < 0 ? 0 : readU16(this.buf, this.fragmentHeaderOffset + 2) >>> 3;
+  }
+  get moreFragments(): boolean {
+    return this.fragmentHeaderOffset >= 0 && (this.buf[this.fragmentHeaderOffset + 3] & 1) === 1;
+  }
+  /** False for a non-first fragment: its payload continues an upper-layer header seen elsewhere. */
+  get hasUpperLayer(): boolean {
+    return this.fragmentOffset === 0;
+  }
+
+  /** The extension headers in order, as views (allocates one small object per header). */
+  *extensions(): Generator<Ipv6ExtensionView> {
+    let type = this.nextHeader;
+    let offset = this.start + HEADER_LENGTH;
+    for (let k = 0; k < this.extensionCount; k++) {
+      const length = ipv6ExtensionLength(this.buf, type, offset, this.end);
+      yield new Ipv6ExtensionView(this.buf, type, offset, offset + length);
+      type = this.buf[offset];
+      offset += length;
+    }
+  }
+
+  toJSON(): Ipv6Header {
+    const extensions: Ipv6ExtensionHeader[] = [];
+    for (const e of this.extensions()) extensions.push(e.toJSON());
+    return {
+      trafficClass: this.trafficClass,
+      flowLabel: this.flowLabel,
+      payloadLength: this.payloadLength,
+      nextHeader: this.nextHeader,
+      hopLimit: this.hopLimit,
+      src: this.src,
+      dst: this.dst,
+      extensions,
+      protocol: this.protocol,
+      payload: this.payload,
+    };
+  }
+}
+
+function checkUint(name: string, value: number, max: number): void {
+  if (!Number.isInteger(value) || value < 0 || value > max) {
+    throw new RangeError(`${name} must be an integer in 0..${max}, got ${value}`);
+  }
+}
+
+/** Bytes `writeIpv6` emits for `h`. */
+export function ipv6Length(h: Ipv6Header): number {
+  let n = HEADER_LENGTH + h.payload.length;
+  for (const e of h.extensions) n += ipv6ExtensionSize(e);
+  return n;
+}
+
+/**
+ * Writes the IPv6 header, its extension headers and the payload; returns bytes written.
+ * Throws RangeError naming the field before writing anything.
+ */
+export function writeIpv6(h: Ipv6Header, out: Uint8Array, offset = 0): number {
+  checkUint('trafficClass', h.trafficClass, 255);
+  checkUint('flowLabel', h.flowLabel, 0xfffff);
+  checkUint('hopLimit', h.hopLimit, 255);
+  checkUint('protocol', h.protocol, 255);
+  if (h.nextHeader !== undefined) checkUint('nextHeader', h.nextHeader, 255);
+  if (h.src.length !== 16) throw new RangeError(`src must be 16 bytes, got ${h.src.length}`);
+  if (h.dst.length !== 16) throw new RangeError(`dst must be 16 bytes, got ${h.dst.length}`);
+  for (const e of h.extensions) checkIpv6Extension(e);
+  const total = ipv6Length(h);
+  const payloadLength = h.payloadLength ?? total - HEADER_LENGTH;
+  checkUint('payloadLength', payloadLength, 0xffff);
+  if (offset < 0 || offset + total > out.length) {
+    throw new RangeError(`out has no room for ${total} bytes at offset ${offset}`);
+  }
+  const first = h.extensions.length > 0 ? ipv6ExtensionType(h.extensions[0]) : h.protocol;
+  writeU32(out, offset, (6 << 28) | (h.trafficClass << 20) | h.flowLabel);
+  writeU16(out, offset + 4, payloadLength);
+  out[offset + 6] = h.nextHeader ?? first;
+  out[offset + 7] = h.hopLimit;
+  out.set(h.src, offset + 8);
+  out.set(h.dst, offset + 24);
+  let o = offset + HEADER_LENGTH;
+  for (let k = 0; k < h.extensions.length; k++) {
+    const next = k + 1 < h.extensions.length ? ipv6ExtensionType(h.extensions[k + 1]) : h.protocol;
+    o += writeIpv6Extension(h.extensions[k], next, out, o);
+  }
+  out.set(h.payload, o);
+  return total;
+}
+
+/** Allocating convenience around `writeIpv6`. */
+export function encodeIpv6(h: Ipv6Header): Uint8Array {
+  const out = new Uint8Array(ipv6Length(h));
+  writeIpv6(h, out, 0);
+  return out;
+}
+
+function leaf(
+  field: string,
+  name: string,
+  offset: number,
+  length: number,
+  value: number | string,
+  display?: string,
+): DissectionNode {
+  return display === undefined
+    ? { field, name, offset, length, value }
+    : { field, name, offset, length, value, display };
+}
+
+/** Dissects an IPv6 header and its extension headers into one `ipv6` node, as Wireshark nests them. */
+export const dissectIpv6: LayerDissector = (buf, start, end, context) => {
+  const p = new Ipv6Packet().bind(buf, start, end, context.quoted === true);
+  const tc = p.trafficClass;
+  const children: DissectionNode[] = [
+    leaf('ipv6.version', 'Version', start, 1, 6),
+    leaf('ip.version', 'Version', start, 1, 6),
+    {
+      field: 'ipv6.tclass',
+      name: 'Traffic Class',
+      offset: start,
+      length: 2,
+      value: tc,
+      display: `Traffic Class: ${hex(tc, 8)}`,
+      children: [
+        leaf('ipv6.tclass.dscp', 'Differentiated Services Codepoint', start, 2, tc >>> 2),
+        leaf('ipv6.tclass.ecn', 'Explicit Congestion Notification', start + 1, 1, tc & 3),
+      ],
+    },
+    leaf('ipv6.flow', 'Flow Label', start + 1, 3, p.flowLabel, `Flow Label: ${hex(p.flowLabel, 6)}`),
+    leaf('ipv6.plen', 'Payload Length', start + 4, 2, p.payloadLength),
+    leaf('ipv6.nxt', 'Next Header', start + 6, 1, p.nextHeader),
+    leaf('ipv6.hlim', 'Hop Limit', start + 7, 1, p.hopLimit),
+    leaf('ipv6.src', 'Source Address', start + 8, 16, formatIpv6(buf, start + 8)),
+    leaf('ipv6.dst', 'Destination Address', start + 24, 16, formatIpv6(buf, start + 24)),
+  ];
+  for (const e of p.extensions()) children.push(dissectIpv6Extension(buf, e.type, e.start, e.length));
+  const node: DissectionNode = {
+    field: 'ipv6',
+    name: 'Internet Protocol Version 6',
+    offset: start,
+    length: p.payloadOffset - start,
+    display: `Internet Protocol Version 6, Src: ${formatIpv6(buf, start + 8)}, Dst: ${formatIpv6(buf, start + 24)}`,
+    children,
+  };
+  // Wireshark holds fragments for reassembly, so a fragment's payload is shown as data.
+  const keys = p.isFragment ? [] : [p.protocol];
+  return {
+    node,
+    next: {
+      table: 'ip.proto',
+      keys,
+      start: p.payloadOffset,
+      end: p.end,
+      ip: { family: 6, src: p.src, dst: p.pseudoHeaderDst },
+    },
+  };
+};
+
+export const ipv6Bindings = [
+  { table: 'ethertype', key: 0x86dd, layer: 'ipv6' },
+  { table: 'link', key: 229, layer: 'ipv6' },
+  { table: 'ip.version', key: 6, layer: 'ipv6' },
+  { table: 'ip.proto', key: 41, layer: 'ipv6' },
+] as const;
