@@ -1,1 +1,361 @@
-export {};
+import { DecodeError, type DissectionNode, hex, readU16, readU32, writeU16, writeU32 } from '@cnikit/wire';
+
+/** TCP option kinds (IANA "TCP Option Kind Numbers") this module decodes. */
+export const TcpOptionKind = {
+  EOL: 0,
+  NOP: 1,
+  MSS: 2,
+  WindowScale: 3,
+  SackPermitted: 4,
+  Sack: 5,
+  Timestamps: 8,
+} as const;
+
+export interface TcpSackBlock {
+  left: number;
+  right: number;
+}
+
+/**
+ * One TCP option. Every byte of the option space is kept: each zero byte after an EOL is another
+ * `eol`; a non-zero byte after an EOL starts `padding` (the rest, raw). A known kind with a length
+ * its RFC does not allow is kept as `unknown`, raw.
+ */
+export type TcpOption =
+  | { kind: 'eol' }
+  | { kind: 'nop' }
+  | { kind: 'mss'; mss: number }
+  | { kind: 'window-scale'; shift: number }
+  | { kind: 'sack-permitted' }
+  | { kind: 'sack'; blocks: TcpSackBlock[] }
+  | { kind: 'timestamps'; tsval: number; tsecr: number }
+  /** Any other option: `code` is the kind byte, `data` the bytes after the length byte. */
+  | { kind: 'unknown'; code: number; data: Uint8Array }
+  /** Bytes after an EOL that are not zero (RFC 9293 §3.1 says padding is zero), kept raw. */
+  | { kind: 'padding'; data: Uint8Array };
+
+/** Maximum option space: data offset 15 words minus the 20-byte fixed header. */
+export const TCP_MAX_OPTIONS_LENGTH = 40;
+
+/** Whether `len` is the length RFC 9293/7323/2018 give a known kind (false for other kinds). */
+function knownLength(kind: number, len: number): boolean {
+  switch (kind) {
+    case TcpOptionKind.MSS:
+      return len === 4;
+    case TcpOptionKind.WindowScale:
+      return len === 3;
+    case TcpOptionKind.SackPermitted:
+      return len === 2;
+    case TcpOptionKind.Sack:
+      return len >= 10 && (len - 2) % 8 === 0;
+    case TcpOptionKind.Timestamps:
+      return len === 10;
+    default:
+      return false;
+  }
+}
+
+/**
+ * Walks the option bytes buf[start, end) (RFC 9293 §3.2), checking every length; appends decoded
+ * options to `out` when given (no allocation otherwise). Each step advances at least one byte, so
+ * the loop ends. Throws DecodeError 'bad-option' for a length below 2 or one running past `end`;
+ * with `partial` (a header cut short in an ICMP quote) such an option just ends the walk.
+ * Returns the offset where the walk stopped.
+ */
+export function walkTcpOptions(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  partial = false,
+  out?: TcpOption[],
+): number {
+  let i = start;
+  let afterEol = false;
+  while (i < end) {
+    const kind = buf[i];
+    if (afterEol && kind !== 0) {
+      out?.push({ kind: 'padding', data: buf.subarray(i, end) });
+      return end;
+    }
+    if (kind === TcpOptionKind.EOL) {
+      afterEol = true;
+      out?.push({ kind: 'eol' });
+      i++;
+      continue;
+    }
+    if (kind === TcpOptionKind.NOP) {
+      out?.push({ kind: 'nop' });
+      i++;
+      continue;
+    }
+    if (i + 1 >= end) {
+      if (partial) return i;
+      throw new DecodeError(
+        'bad-option',
+        'tcp',
+        i,
+        `option ${kind} has no length byte before the header ends`,
+      );
+    }
+    const len = buf[i + 1];
+    if (len < 2) {
+      throw new DecodeError('bad-option', 'tcp', i + 1, `option ${kind} has length ${len}, less than 2`);
+    }
+    if (i + len > end) {
+      if (partial) return i;
+      throw new DecodeError(
+        'bad-option',
+        'tcp',
+        i + 1,
+        `option ${kind} of length ${len} runs ${i + len - end} bytes past the header`,
+      );
+    }
+    if (out) out.push(decodeOption(buf, i, kind, len));
+    i += len;
+  }
+  return i;
+}
+
+function decodeOption(buf: Uint8Array, i: number, kind: number, len: number): TcpOption {
+  if (!knownLength(kind, len)) return { kind: 'unknown', code: kind, data: buf.subarray(i + 2, i + len) };
+  switch (kind) {
+    case TcpOptionKind.MSS:
+      return { kind: 'mss', mss: readU16(buf, i + 2) };
+    case TcpOptionKind.WindowScale:
+      return { kind: 'window-scale', shift: buf[i + 2] };
+    case TcpOptionKind.SackPermitted:
+      return { kind: 'sack-permitted' };
+    case TcpOptionKind.Sack: {
+      const blocks: TcpSackBlock[] = [];
+      for (let b = i + 2; b < i + len; b += 8)
+        blocks.push({ left: readU32(buf, b), right: readU32(buf, b + 4) });
+      return { kind: 'sack', blocks };
+    }
+    default:
+      return { kind: 'timestamps', tsval: readU32(buf, i + 2), tsecr: readU32(buf, i + 6) };
+  }
+}
+
+/** Decodes options buf[start, end) into objects; throws DecodeError as `walkTcpOptions`. */
+export function decodeTcpOptions(buf: Uint8Array, start: number, end: number, partial = false): TcpOption[] {
+  const out: TcpOption[] = [];
+  walkTcpOptions(buf, start, end, partial, out);
+  return out;
+}
+
+function checkInt(name: string, v: number, max: number): void {
+  if (!(Number.isInteger(v) && v >= 0 && v <= max)) {
+    throw new RangeError(`tcp option ${name} must be an integer 0..${max}, got ${v}`);
+  }
+}
+
+/** Encoded size of one option; throws RangeError for out-of-range values. */
+export function tcpOptionLength(o: TcpOption): number {
+  switch (o.kind) {
+    case 'eol':
+    case 'nop':
+      return 1;
+    case 'mss':
+      checkInt('mss', o.mss, 0xffff);
+      return 4;
+    case 'window-scale':
+      checkInt('window-scale shift', o.shift, 0xff);
+      return 3;
+    case 'sack-permitted':
+      return 2;
+    case 'sack':
+      if (o.blocks.length < 1 || o.blocks.length > 4) {
+        throw new RangeError(`tcp option sack needs 1..4 blocks, got ${o.blocks.length}`);
+      }
+      for (const b of o.blocks) {
+        checkInt('sack left edge', b.left, 0xffffffff);
+        checkInt('sack right edge', b.right, 0xffffffff);
+      }
+      return 2 + 8 * o.blocks.length;
+    case 'timestamps':
+      checkInt('timestamps tsval', o.tsval, 0xffffffff);
+      checkInt('timestamps tsecr', o.tsecr, 0xffffffff);
+      return 10;
+    case 'unknown':
+      checkInt('unknown code', o.code, 0xff);
+      if (o.code === TcpOptionKind.EOL || o.code === TcpOptionKind.NOP) {
+        throw new RangeError(`tcp option unknown code ${o.code} is a one-byte option (use eol/nop)`);
+      }
+      if (o.data.length > 253)
+        throw new RangeError(`tcp option unknown data: ${o.data.length} bytes, at most 253`);
+      return 2 + o.data.length;
+    case 'padding':
+      return o.data.length;
+  }
+}
+
+/** Total encoded size of an option list (before padding to a multiple of 4); validates each option. */
+export function tcpOptionsLength(options: readonly TcpOption[]): number {
+  let n = 0;
+  for (const o of options) n += tcpOptionLength(o);
+  return n;
+}
+
+/** Writes options (already validated by `tcpOptionsLength`) at out[offset]; returns bytes written. */
+export function writeTcpOptions(options: readonly TcpOption[], out: Uint8Array, offset: number): number {
+  let i = offset;
+  for (const o of options) {
+    switch (o.kind) {
+      case 'eol':
+        out[i++] = 0;
+        break;
+      case 'nop':
+        out[i++] = 1;
+        break;
+      case 'mss':
+        out[i] = TcpOptionKind.MSS;
+        out[i + 1] = 4;
+        writeU16(out, i + 2, o.mss);
+        i += 4;
+        break;
+      case 'window-scale':
+        out[i] = TcpOptionKind.WindowScale;
+        out[i + 1] = 3;
+        out[i + 2] = o.shift;
+        i += 3;
+        break;
+      case 'sack-permitted':
+        out[i] = TcpOptionKind.SackPermitted;
+        out[i + 1] = 2;
+        i += 2;
+        break;
+      case 'sack':
+        out[i] = TcpOptionKind.Sack;
+        out[i + 1] = 2 + 8 * o.blocks.length;
+        i += 2;
+        for (const b of o.blocks) {
+          writeU32(out, i, b.left);
+          writeU32(out, i + 4, b.right);
+          i += 8;
+        }
+        break;
+      case 'timestamps':
+        out[i] = TcpOptionKind.Timestamps;
+        out[i + 1] = 10;
+        writeU32(out, i + 2, o.tsval);
+        writeU32(out, i + 6, o.tsecr);
+        i += 10;
+        break;
+      case 'unknown':
+        out[i] = o.code;
+        out[i + 1] = 2 + o.data.length;
+        out.set(o.data, i + 2);
+        i += 2 + o.data.length;
+        break;
+      case 'padding':
+        out.set(o.data, i);
+        i += o.data.length;
+        break;
+    }
+  }
+  return i - offset;
+}
+
+/** Wireshark's field (and name) for option kinds it names; everything else is `tcp.options.unknown`. */
+const OPTION_FIELDS: Readonly<Record<number, readonly [string, string]>> = {
+  0: ['tcp.options.eol', 'End of Option List (EOL)'],
+  1: ['tcp.options.nop', 'No-Operation (NOP)'],
+  2: ['tcp.options.mss', 'Maximum segment size'],
+  3: ['tcp.options.wscale', 'Window scale'],
+  4: ['tcp.options.sack_perm', 'SACK permitted'],
+  5: ['tcp.options.sack', 'SACK'],
+  8: ['tcp.options.timestamp', 'Timestamps'],
+  19: ['tcp.options.md5', 'MD5 signature'],
+  20: ['tcp.options.scps', 'SCPS capabilities'],
+  29: ['tcp.options.ao', 'TCP-AO'],
+  30: ['mptcp', 'Multipath TCP'],
+  34: ['tcp.options.tfo', 'TCP Fast Open'],
+  253: ['tcp.options.experimental', 'Experimental'],
+  254: ['tcp.options.experimental', 'Experimental'],
+};
+
+function leaf(
+  field: string,
+  name: string,
+  offset: number,
+  length: number,
+  value: number | Uint8Array,
+): DissectionNode {
+  return { field, name, offset, length, value };
+}
+
+/**
+ * Dissection nodes for options buf[start, end), as tshark names them (raw SACK edges: Wireshark
+ * shows them relative to the stream). Zero bytes after EOL are more EOLs; a non-zero one ends the
+ * list, as in Wireshark. Call after `walkTcpOptions` has accepted the bytes.
+ */
+export function tcpOptionNodes(buf: Uint8Array, start: number, end: number): DissectionNode[] {
+  const nodes: DissectionNode[] = [];
+  let afterEol = false;
+  for (let i = start; i < end; ) {
+    const kind = buf[i];
+    if (afterEol && kind !== 0) break;
+    const [field, name] = OPTION_FIELDS[kind] ?? ['tcp.options.unknown', `Unknown (${kind})`];
+    const kindNode = leaf('tcp.option_kind', 'Kind', i, 1, kind);
+    if (kind <= 1) {
+      afterEol ||= kind === 0;
+      nodes.push({
+        field,
+        name,
+        offset: i,
+        length: 1,
+        value: buf.subarray(i, i + 1),
+        display: name,
+        children: [kindNode],
+      });
+      i++;
+      continue;
+    }
+    if (i + 1 >= end || buf[i + 1] < 2 || i + buf[i + 1] > end) break;
+    const len = buf[i + 1];
+    const children = [kindNode, leaf('tcp.option_len', 'Length', i + 1, 1, len)];
+    const valid = knownLength(kind, len);
+    if (kind === TcpOptionKind.MSS && valid) {
+      children.push(leaf('tcp.options.mss_val', 'MSS Value', i + 2, 2, readU16(buf, i + 2)));
+    } else if (kind === TcpOptionKind.WindowScale && valid) {
+      const shift = buf[i + 2];
+      children.push(leaf('tcp.options.wscale.shift', 'Shift count', i + 2, 1, shift));
+      // RFC 7323 §2.3: a shift above 14 is used as 14.
+      children.push(leaf('tcp.options.wscale.multiplier', 'Multiplier', i + 2, 1, 2 ** Math.min(shift, 14)));
+    } else if (kind === TcpOptionKind.Sack && valid) {
+      for (let b = i + 2; b < i + len; b += 8) {
+        children.push(leaf('tcp.options.sack_le', 'left edge', b, 4, readU32(buf, b)));
+        children.push(leaf('tcp.options.sack_re', 'right edge', b + 4, 4, readU32(buf, b + 4)));
+      }
+      children.push(leaf('tcp.options.sack.count', 'TCP SACK Count', i, 0, (len - 2) / 8));
+    } else if (kind === TcpOptionKind.Timestamps && valid) {
+      children.push(leaf('tcp.options.timestamp.tsval', 'Timestamp value', i + 2, 4, readU32(buf, i + 2)));
+      children.push(
+        leaf('tcp.options.timestamp.tsecr', 'Timestamp echo reply', i + 6, 4, readU32(buf, i + 6)),
+      );
+    } else if (kind === 19 && len === 18) {
+      children.push(leaf('tcp.options.md5.digest', 'MD5 digest', i + 2, 16, buf.subarray(i + 2, i + 18)));
+    } else if ((kind === 253 || kind === 254) && len >= 4) {
+      const exid = readU16(buf, i + 2);
+      children.push({
+        ...leaf('tcp.options.experimental.exid', 'Experiment Identifier', i + 2, 2, exid),
+        display: `Experiment Identifier: ${hex(exid, 4)}`,
+      });
+    } else if (field === 'tcp.options.unknown' && len > 2) {
+      children.push(
+        leaf('tcp.options.unknown.payload', 'Payload', i + 2, len - 2, buf.subarray(i + 2, i + len)),
+      );
+    }
+    nodes.push({
+      field,
+      name,
+      offset: i,
+      length: len,
+      value: buf.subarray(i, i + len),
+      display: `${name}`,
+      children,
+    });
+    i += len;
+  }
+  return nodes;
+}

@@ -1,1 +1,306 @@
-export {};
+import {
+  DecodeError,
+  type DissectionNode,
+  foldSum,
+  hex,
+  type IpContext,
+  ipv4PseudoHeaderSum,
+  ipv6PseudoHeaderSum,
+  type LayerDissector,
+  readU16,
+  requireBytes,
+  sumWords,
+  writeU16,
+} from '@cnikit/wire';
+
+const EMPTY = new Uint8Array(0);
+const LAYER = 'udp';
+const UDP_PROTOCOL = 17;
+export const UDP_HEADER_LENGTH = 8;
+
+/** UDP header (RFC 768) as a plain object: what `toJSON()` returns and `writeUdp` takes. */
+export interface UdpHeader {
+  srcPort: number;
+  dstPort: number;
+  /** Length field (header + payload). Absent → computed as 8 + payload length. */
+  length?: number;
+  /** Checksum field. Absent → computed over the pseudo-header (needs `ip`); 0 over IPv4 means "none". */
+  checksum?: number;
+  /** Payload bytes. Absent → `payloadLength` bytes already in place after the header (see writeUdp). */
+  payload?: Uint8Array;
+}
+
+/**
+ * Options shared by the UDP and TCP writers.
+ * - `ip`: the enclosing IP header's addresses, needed to compute the checksum over the pseudo-header.
+ * - `payloadLength`: when the header's `payload` is absent, the payload is taken to be this many
+ *   bytes already written in `out` right after the header (write payload first, header second).
+ */
+export interface TransportWriteOptions {
+  readonly ip?: IpContext;
+  readonly payloadLength?: number;
+}
+
+const NO_OPTIONS: TransportWriteOptions = {};
+
+/**
+ * How a UDP checksum checks out: `none` = zero over IPv4 (sender computed none, RFC 768);
+ * `zero-ipv6` = zero over IPv6, invalid except on RFC 6935/6936 tunnels; `partial` = the datagram
+ * is cut short (quoted in an ICMP error), so it cannot be checked.
+ */
+export type UdpChecksumStatus = 'good' | 'bad' | 'none' | 'zero-ipv6' | 'partial';
+
+/** Unfolded pseudo-header sum (RFC 768 / RFC 8200 §8.1) for an upper-layer protocol. */
+export function transportPseudoHeaderSum(ip: IpContext, protocol: number, length: number): number {
+  return ip.family === 4
+    ? ipv4PseudoHeaderSum(ip.src, ip.dst, protocol, length)
+    : ipv6PseudoHeaderSum(ip.src, ip.dst, protocol, length);
+}
+
+/** Zero-copy, rebindable view of a UDP datagram (RFC 768). */
+export class UdpDatagram {
+  buf: Uint8Array = EMPTY;
+  start = 0;
+  /** End of the datagram: start + length field (or the bytes present when `partial` cut it short). */
+  end = 0;
+  /** True when bound with `partial` and the length field reaches past the bytes present. */
+  truncated = false;
+
+  static parse(buf: Uint8Array, start = 0, end = buf.length, partial = false): UdpDatagram {
+    return new UdpDatagram().bind(buf, start, end, partial);
+  }
+
+  /**
+   * Validates the header and points this view at it. The datagram ends at start + length field,
+   * trimming anything after it. With `partial` (a datagram quoted in an ICMP error) a length field
+   * beyond `end` is accepted and the view ends at `end`. A zero length field is accepted only for
+   * an RFC 2675 jumbogram (more than 65,535 bytes present). Throws DecodeError.
+   */
+  bind(buf: Uint8Array, start = 0, end = buf.length, partial = false): this {
+    requireBytes(LAYER, start, UDP_HEADER_LENGTH, end);
+    const length = readU16(buf, start + 4);
+    let stop: number;
+    let truncated = false;
+    if (length === 0 && end - start > 0xffff) {
+      stop = end;
+    } else if (length < UDP_HEADER_LENGTH) {
+      throw new DecodeError('bad-length', LAYER, start + 4, `length ${length} is less than 8`);
+    } else if (start + length > end) {
+      if (!partial) requireBytes(LAYER, start, length, end);
+      stop = end;
+      truncated = true;
+    } else {
+      stop = start + length;
+    }
+    this.buf = buf;
+    this.start = start;
+    this.end = stop;
+    this.truncated = truncated;
+    return this;
+  }
+
+  get srcPort(): number {
+    return readU16(this.buf, this.start);
+  }
+  get dstPort(): number {
+    return readU16(this.buf, this.start + 2);
+  }
+  /** The length field as sent (0 for a jumbogram). */
+  get length(): number {
+    return readU16(this.buf, this.start + 4);
+  }
+  get checksum(): number {
+    return readU16(this.buf, this.start + 6);
+  }
+  get payloadOffset(): number {
+    return this.start + UDP_HEADER_LENGTH;
+  }
+  get payloadLength(): number {
+    return this.end - this.start - UDP_HEADER_LENGTH;
+  }
+  get payload(): Uint8Array {
+    return this.buf.subarray(this.start + UDP_HEADER_LENGTH, this.end);
+  }
+
+  /** Checks the checksum over the pseudo-header built from `ip` (no allocation). */
+  checksumStatus(ip: IpContext): UdpChecksumStatus {
+    if (this.checksum === 0) return ip.family === 4 ? 'none' : 'zero-ipv6';
+    if (this.truncated) return 'partial';
+    const initial = transportPseudoHeaderSum(ip, UDP_PROTOCOL, this.end - this.start);
+    return foldSum(sumWords(this.buf, this.start, this.end, initial)) === 0xffff ? 'good' : 'bad';
+  }
+
+  /** The checksum this datagram should carry over `ip` (0 computed is sent as 0xffff). */
+  computeChecksum(ip: IpContext): number {
+    return udpChecksum(this.buf, this.start, this.end, ip);
+  }
+
+  toJSON(): Required<UdpHeader> {
+    return {
+      srcPort: this.srcPort,
+      dstPort: this.dstPort,
+      length: this.length,
+      checksum: this.checksum,
+      payload: this.payload,
+    };
+  }
+}
+
+/** UDP checksum of buf[start, end) with the checksum field taken as zero; a computed 0 becomes 0xffff. */
+function udpChecksum(buf: Uint8Array, start: number, end: number, ip: IpContext): number {
+  const initial = transportPseudoHeaderSum(ip, UDP_PROTOCOL, end - start);
+  const sum = sumWords(buf, start, end, initial) - readU16(buf, start + 6);
+  const c = ~foldSum(sum) & 0xffff;
+  return c === 0 ? 0xffff : c;
+}
+
+function checkU16(name: string, v: number | undefined): void {
+  if (v !== undefined && !(Number.isInteger(v) && v >= 0 && v <= 0xffff)) {
+    throw new RangeError(`udp ${name} must be an integer 0..65535, got ${v}`);
+  }
+}
+
+/**
+ * Writes a UDP datagram at `out[offset]` and returns the bytes written (8 + payload length).
+ *
+ * The checksum is computed over the pseudo-header from `options.ip` unless `h.checksum` is given
+ * (pass `checksum: 0` over IPv4 to send none). Payload-first, no copy: write the payload at
+ * `out[offset + 8]`, then call `writeUdp({ srcPort, dstPort }, out, offset, { ip, payloadLength })`.
+ * A `h.payload` that already sits at `out[offset + 8]` is not copied either.
+ * Throws RangeError naming the field before writing anything.
+ */
+export function writeUdp(
+  h: UdpHeader,
+  out: Uint8Array,
+  offset = 0,
+  options: TransportWriteOptions = NO_OPTIONS,
+): number {
+  checkU16('srcPort', h.srcPort);
+  checkU16('dstPort', h.dstPort);
+  checkU16('length', h.length);
+  checkU16('checksum', h.checksum);
+  const payloadLength = h.payload ? h.payload.length : (options.payloadLength ?? 0);
+  if (!Number.isInteger(payloadLength) || payloadLength < 0) {
+    throw new RangeError(`udp payloadLength must be a non-negative integer, got ${payloadLength}`);
+  }
+  const total = UDP_HEADER_LENGTH + payloadLength;
+  if (h.length === undefined && total > 0xffff) {
+    throw new RangeError(`udp length: ${total} bytes do not fit the 16-bit length field`);
+  }
+  if (!Number.isInteger(offset) || offset < 0 || offset + total > out.length) {
+    throw new RangeError(`udp out: needs ${total} bytes at offset ${offset}, buffer has ${out.length}`);
+  }
+  if (h.checksum === undefined && !options.ip) {
+    throw new RangeError('udp checksum: absent, and options.ip is needed to compute it');
+  }
+  const p = h.payload;
+  if (p && !(p.buffer === out.buffer && p.byteOffset === out.byteOffset + offset + UDP_HEADER_LENGTH)) {
+    out.set(p, offset + UDP_HEADER_LENGTH);
+  }
+  writeU16(out, offset, h.srcPort);
+  writeU16(out, offset + 2, h.dstPort);
+  writeU16(out, offset + 4, h.length ?? total);
+  writeU16(out, offset + 6, 0);
+  const ip = options.ip;
+  const checksum =
+    h.checksum ?? (ip ? udpChecksum(out, offset, offset + total, ip) : /* unreachable: checked above */ 0);
+  writeU16(out, offset + 6, checksum);
+  return total;
+}
+
+/** Allocating convenience around `writeUdp`. */
+export function encodeUdp(h: UdpHeader, options: TransportWriteOptions = NO_OPTIONS): Uint8Array {
+  const out = new Uint8Array(UDP_HEADER_LENGTH + (h.payload?.length ?? 0));
+  writeUdp(h, out, 0, { ip: options.ip });
+  return out;
+}
+
+/** tshark's checksum-status values (proto.h `PROTO_CHECKSUM_E_*`). */
+const UNVERIFIED = 2;
+const NOT_PRESENT = 3;
+
+function field(f: string, name: string, offset: number, length: number, value: number): DissectionNode {
+  return { field: f, name, offset, length, value };
+}
+
+/** Port fields, including Wireshark's two hidden `udp.port`. */
+function portNodes(proto: 'udp', buf: Uint8Array, start: number): DissectionNode[] {
+  const src = readU16(buf, start);
+  const dst = readU16(buf, start + 2);
+  return [
+    field(`${proto}.srcport`, 'Source Port', start, 2, src),
+    field(`${proto}.dstport`, 'Destination Port', start + 2, 2, dst),
+    field(`${proto}.port`, 'Source or Destination Port', start, 2, src),
+    field(`${proto}.port`, 'Source or Destination Port', start + 2, 2, dst),
+  ];
+}
+
+/**
+ * UDP dissector → layer 'udp'. Hands the payload to table 'udp.port' with keys [lower port, higher
+ * port]. The checksum status is tshark's default: 2 (unverified), or 3 (not present) for zero.
+ * In quoted context (inside an ICMP error) a datagram cut short is accepted.
+ */
+export const dissectUdp: LayerDissector = (buf, start, end, context) => {
+  const quoted = context.quoted === true;
+  if (quoted && end - start < UDP_HEADER_LENGTH && end - start >= 4) {
+    return {
+      node: {
+        field: LAYER,
+        name: 'User Datagram Protocol',
+        offset: start,
+        length: end - start,
+        children: portNodes('udp', buf, start),
+      },
+    };
+  }
+  const u = new UdpDatagram().bind(buf, start, end, quoted);
+  const src = u.srcPort;
+  const dst = u.dstPort;
+  const checksum = u.checksum;
+  const checksumNode: DissectionNode =
+    checksum === 0
+      ? {
+          field: 'udp.checksum',
+          name: 'Checksum',
+          offset: start + 6,
+          length: 2,
+          value: 0,
+          display: 'Checksum: 0x0000 [zero-value ignored]',
+          children: [field('udp.checksum.status', 'Checksum Status', start + 6, 0, NOT_PRESENT)],
+        }
+      : {
+          field: 'udp.checksum',
+          name: 'Checksum',
+          offset: start + 6,
+          length: 2,
+          value: checksum,
+          display: `Checksum: ${hex(checksum, 4)} [unverified]`,
+        };
+  const children: DissectionNode[] = [
+    ...portNodes('udp', buf, start),
+    field('udp.length', 'Length', start + 4, 2, u.length),
+    checksumNode,
+  ];
+  if (checksum !== 0)
+    children.push(field('udp.checksum.status', 'Checksum Status', start + 6, 0, UNVERIFIED));
+  const node: DissectionNode = {
+    field: LAYER,
+    name: 'User Datagram Protocol',
+    offset: start,
+    length: UDP_HEADER_LENGTH,
+    display: `User Datagram Protocol, Src Port: ${src}, Dst Port: ${dst}`,
+    children,
+  };
+  if (u.payloadLength === 0) return { node };
+  return {
+    node,
+    next: {
+      table: 'udp.port',
+      keys: src <= dst ? [src, dst] : [dst, src],
+      start: u.payloadOffset,
+      end: u.end,
+    },
+  };
+};
+
+export const udpBindings = [{ table: 'ip.proto', key: UDP_PROTOCOL, layer: 'udp' }] as const;
