@@ -52,8 +52,8 @@ export function parseIpv6(text: string): Uint8Array {
 /**
  * 16 bytes (at `offset`) to RFC 5952 canonical text: lower case, no leading zeros, the longest
  * run of two or more zero groups (the first, on a tie) as `::`. IPv4-mapped (`::ffff:a.b.c.d`)
- * and IPv4-compatible (`::a.b.c.d`) addresses keep the dotted tail, as inet_ntop and Wireshark
- * print them.
+ * and IPv4-compatible (`::a.b.c.d`, first two bytes of the IPv4 part not both zero) addresses keep
+ * the dotted tail, as glibc's inet_ntop and Wireshark print them.
  */
 export function formatIpv6(b: Uint8Array, offset = 0): string {
   const w = new Array<number>(8);
@@ -74,8 +74,9 @@ export function formatIpv6(b: Uint8Array, offset = 0): string {
     i = j;
   }
   if (bestLen < 2) bestStart = -1;
-  const embedded =
-    bestStart === 0 && (bestLen === 6 || (bestLen === 7 && w[7] !== 1) || (bestLen === 5 && w[5] === 0xffff));
+  // glibc inet_ntop and Wireshark: dotted tail only for ::a.b.c.d with a.b non-zero (a run of
+  // exactly six zero groups) and for ::ffff:a.b.c.d; `::2` and `::ffff` stay hexadecimal.
+  const embedded = bestStart === 0 && (bestLen === 6 || (bestLen === 5 && w[5] === 0xffff));
   let s = '';
   const groups = embedded ? 6 : 8;
   for (let i = 0; i < groups; i++) {
