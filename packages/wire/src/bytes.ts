@@ -41,10 +41,12 @@ export function formatBytes(b: Uint8Array, separator = ':'): string {
 
 /** Parses `12:34:ab`, `12-34-ab`, `1234ab` or `12 34 ab` into bytes; throws RangeError on bad text. */
 export function parseBytes(text: string): Uint8Array {
-  const clean = text.replace(/[\s:.-]/g, '');
-  if (clean.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(clean)) {
+  // Every separated group must hold whole bytes: `1:2:3:4` or `1.2.3.4` is not `12 34`.
+  const groups = text.trim() === '' ? [] : text.trim().split(/\s+|[:.-]/);
+  if (groups.some((g) => g.length % 2 !== 0 || !/^[0-9a-fA-F]+$/.test(g))) {
     throw new RangeError(`not a hex byte string: ${JSON.stringify(text)}`);
   }
+  const clean = groups.join('');
   const out = new Uint8Array(clean.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(clean.slice(2 * i, 2 * i + 2), 16);
   return out;

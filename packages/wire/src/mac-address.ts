@@ -1,15 +1,15 @@
+/** Six colon- or six hyphen-separated octets (one separator throughout), or Cisco's dotted form. */
+const MAC_SEPARATED = /^[0-9a-fA-F]{2}([:-])[0-9a-fA-F]{2}(?:\1[0-9a-fA-F]{2}){4}$/;
+const MAC_DOTTED = /^[0-9a-fA-F]{4}\.[0-9a-fA-F]{4}\.[0-9a-fA-F]{4}$/;
+
 /** `aa:bb:cc:dd:ee:ff`, `aa-bb-…` or `aabb.ccdd.eeff` to 6 bytes; throws RangeError otherwise. */
 export function parseMac(text: string): Uint8Array {
-  const m =
-    /^([0-9a-fA-F]{2})[:-]([0-9a-fA-F]{2})[:-]([0-9a-fA-F]{2})[:-]([0-9a-fA-F]{2})[:-]([0-9a-fA-F]{2})[:-]([0-9a-fA-F]{2})$/.exec(
-      text,
-    ) ??
-    /^([0-9a-fA-F]{2})([0-9a-fA-F]{2})\.([0-9a-fA-F]{2})([0-9a-fA-F]{2})\.([0-9a-fA-F]{2})([0-9a-fA-F]{2})$/.exec(
-      text,
-    );
-  if (!m) throw new RangeError(`not a MAC address: ${JSON.stringify(text)}`);
+  if (!MAC_SEPARATED.test(text) && !MAC_DOTTED.test(text)) {
+    throw new RangeError(`not a MAC address: ${JSON.stringify(text)}`);
+  }
+  const digits = text.replace(/[:.-]/g, '');
   const out = new Uint8Array(6);
-  for (let i = 0; i < 6; i++) out[i] = Number.parseInt(m[i + 1], 16);
+  for (let i = 0; i < 6; i++) out[i] = Number.parseInt(digits.slice(2 * i, 2 * i + 2), 16);
   return out;
 }
 

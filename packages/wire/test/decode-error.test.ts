@@ -1,0 +1,90 @@
+import { DecodeError, requireBytes } from '@cnikit/wire';
+import { describe, expect, it } from 'vitest';
+
+describe('DecodeError', () => {
+  const e = new DecodeError('bad-version', 'ip', 14, 'version 7 is not 4');
+
+  it('carries code, layer, offset and reason as fields', () => {
+    expect(e.code).toBe('bad-version');
+    expect(e.layer).toBe('ip');
+    expect(e.offset).toBe(14);
+    expect(e.reason).toBe('version 7 is not 4');
+  });
+
+  it('has a readable message naming layer, reason and offset', () => {
+    expect(e.message).toBe('ip: version 7 is not 4 (at byte 14)');
+    expect(String(e)).toBe('DecodeError: ip: version 7 is not 4 (at byte 14)');
+  });
+
+  it('is an Error named DecodeError with a stack', () => {
+    expect(e).toBeInstanceOf(Error);
+    expect(e).toBeInstanceOf(DecodeError);
+    expect(e.name).toBe('DecodeError');
+    expect(e.stack).toContain('DecodeError: ip: version 7 is not 4 (at byte 14)');
+    expect(Object.prototype.toString.call(e)).toBe('[object Error]');
+  });
+
+  it('toJSON is a plain object of exactly the four fields', () => {
+    expect(e.toJSON()).toStrictEqual({
+      code: 'bad-version',
+      layer: 'ip',
+      offset: 14,
+      reason: 'version 7 is not 4',
+    });
+    expect(JSON.parse(JSON.stringify(e))).toStrictEqual({
+      code: 'bad-version',
+      layer: 'ip',
+      offset: 14,
+      reason: 'version 7 is not 4',
+    });
+    expect(JSON.stringify({ error: new DecodeError('truncated', 'udp', 0, 'x') })).toBe(
+      '{"error":{"code":"truncated","layer":"udp","offset":0,"reason":"x"}}',
+    );
+  });
+
+  it('can be caught as DecodeError and distinguished from other errors', () => {
+    const thrown = (() => {
+      try {
+        throw new DecodeError('bad-checksum', 'tcp', 50, 'checksum 0x1234 is wrong');
+      } catch (x) {
+        return x;
+      }
+    })();
+    expect(thrown instanceof DecodeError && thrown.code === 'bad-checksum').toBe(true);
+    expect(new RangeError('x') instanceof DecodeError).toBe(false);
+  });
+});
+
+describe('requireBytes', () => {
+  it('returns when the bytes are there (boundary included)', () => {
+    expect(requireBytes('udp', 0, 8, 8)).toBeUndefined();
+    expect(requireBytes('udp', 10, 8, 18)).toBeUndefined();
+    expect(requireBytes('udp', 10, 0, 10)).toBeUndefined();
+  });
+
+  it('throws a truncated DecodeError at the offset, saying what is missing', () => {
+    let caught: unknown;
+    try {
+      requireBytes('udp', 34, 8, 40);
+    } catch (x) {
+      caught = x;
+    }
+    expect(caught).toBeInstanceOf(DecodeError);
+    const d = caught as DecodeError;
+    expect(d.toJSON()).toStrictEqual({
+      code: 'truncated',
+      layer: 'udp',
+      offset: 34,
+      reason: 'needs 8 bytes, only 6 left',
+    });
+    expect(d.message).toBe('udp: needs 8 bytes, only 6 left (at byte 34)');
+  });
+
+  it('one byte short is truncated', () => {
+    expect(() => requireBytes('eth', 0, 14, 13)).toThrow('eth: needs 14 bytes, only 13 left (at byte 0)');
+  });
+
+  it('never reports a negative number of bytes left', () => {
+    expect(() => requireBytes('ip', 60, 20, 40)).toThrow('ip: needs 20 bytes, only 0 left (at byte 60)');
+  });
+});
