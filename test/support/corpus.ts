@@ -6,6 +6,7 @@ export * from './capture-reader.js';
 export * from './dissection-fields.js';
 export * from './field-agreement.js';
 export * from './manifest.js';
+export * from './mutate.js';
 export * from './tshark-expected.js';
 
 /** The shared capture corpus (see its README.md). */

@@ -1,1 +1,28 @@
-export {};
+import type { DissectorSet } from '@cnikit/wire';
+import { dissectIcmpv4, icmpv4Bindings } from './icmpv4.js';
+import { dissectIcmpv6, icmpv6Bindings } from './icmpv6.js';
+import { dissectIpv6, ipv6Bindings } from './ipv6.js';
+import { dissectTcp, tcpBindings } from './tcp.js';
+import { dissectUdp, udpBindings } from './udp.js';
+
+/**
+ * Every layer of this package and the table keys that lead to it, for `composeDissectors`:
+ * link types 1 (Ethernet), 101 (raw IP), 228 (IPv4), 229 (IPv6); EtherTypes 0x0800, 0x0806,
+ * 0x8100, 0x88a8, 0x86dd; IP protocols 1, 4, 6, 17, 41, 58.
+ *
+ * ```ts
+ * const registry = composeDissectors(ethernetDissectors);
+ * const { layers } = dissect(registry, frame);
+ * console.log(formatTree(layers));
+ * ```
+ */
+export const ethernetDissectors: DissectorSet = {
+  layers: {
+    ipv6: dissectIpv6,
+    icmpv6: dissectIcmpv6,
+    udp: dissectUdp,
+    tcp: dissectTcp,
+    icmp: dissectIcmpv4,
+  },
+  bindings: [...ipv6Bindings, ...icmpv6Bindings, ...udpBindings, ...tcpBindings, ...icmpv4Bindings],
+};
