@@ -117,7 +117,7 @@ export function dissect(
       const dissector = layerName ? registry.layers.get(layerName) : undefined;
       if (!dissector) {
         if (next.end > next.start) layers.push(dataNode(buf, next.start, next.end));
-        break;
+        return { layers };
       }
       if (next.ip || next.quoted) {
         context = { ip: next.ip ?? context.ip, quoted: next.quoted || context.quoted };
@@ -125,7 +125,7 @@ export function dissect(
       const result = dissector(buf, next.start, next.end, context);
       layers.push(result.node);
       next = result.next;
-      if (next && (next.start < 0 || next.end > buf.length || next.start > next.end)) {
+      if (next && (next.start < start || next.end > end || next.start > next.end)) {
         throw new DecodeError(
           'bad-length',
           result.node.field,
@@ -133,6 +133,9 @@ export function dissect(
           'layer hands over an out-of-range payload',
         );
       }
+    }
+    if (next) {
+      throw new DecodeError('too-deep', 'frame', next.start, `more than ${MAX_LAYERS} layers`);
     }
   } catch (e) {
     if (e instanceof DecodeError) return { layers, malformed: e };
