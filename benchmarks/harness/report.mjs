@@ -22,10 +22,11 @@ export function caseStatus(result) {
   return result.verdicts.length ? 'skipped' : '-';
 }
 
-/** "1.23×", or "0.08× (12.5× faster)" when ours is faster. */
-export function formatRatio(r) {
+/** "1.23×"; with `explain`, "0.08× (12.5× faster)" when ours is faster. */
+export function formatRatio(r, explain = false) {
   if (r === undefined || Number.isNaN(r)) return '-';
-  return r < 1 ? `${r.toFixed(r < 0.1 ? 3 : 2)}× (${(1 / r).toFixed(1)}× faster)` : `${r.toFixed(2)}×`;
+  const text = `${r.toFixed(r < 0.1 ? 3 : 2)}×`;
+  return explain && r < 1 ? `${text} (${(1 / r).toFixed(1)}× faster)` : text;
 }
 
 function formatNs(ns) {
@@ -35,7 +36,7 @@ function formatNs(ns) {
 
 function formatVerdictActual(v) {
   if (v.actual === undefined) return '-';
-  return 'allocationFree' in v.target ? `${v.actual.toFixed(2)} B/op` : formatRatio(v.actual);
+  return 'allocationFree' in v.target ? `${v.actual.toFixed(2)} B/op` : formatRatio(v.actual, true);
 }
 
 /** @param {CaseResult[]} results */
@@ -45,13 +46,7 @@ export function formatTable(results) {
     for (const name of Object.keys(r.medians)) if (!impls.includes(name)) impls.push(name);
   impls.sort((a, b) => (a === 'ours' ? -1 : b === 'ours' ? 1 : 0));
   const refs = impls.filter((n) => n !== 'ours');
-  const header = [
-    'case',
-    ...impls.map((n) => `${n} ns/op`),
-    ...refs.map((n) => `ours/${n}`),
-    'ours B/op',
-    'result',
-  ];
+  const header = ['case', ...impls, ...refs.map((n) => `÷${n}`), 'B/op', 'result'];
   const rows = results.map((r) => [
     r.title,
     ...impls.map((n) => formatNs(r.medians[n])),
@@ -62,7 +57,14 @@ export function formatTable(results) {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
   const line = (cells) =>
     cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  const out = [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line), '', 'targets:'];
+  const out = [
+    'ns/op (median) per implementation, ratios ours ÷ reference, B/op = bytes ours allocates per op',
+    line(header),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...rows.map(line),
+    '',
+    'targets:',
+  ];
   for (const r of results) {
     if (r.error) out.push(`  ${r.title}: ERROR ${r.error.split('\n')[0]}`);
     for (const v of r.verdicts) {
