@@ -1,1 +1,169 @@
-export {};
+import {
+  type DissectionNode,
+  type LayerDissector,
+  formatMac,
+  hex,
+  readU16,
+  readU24,
+  requireBytes,
+  writeU16,
+} from '@cnikit/wire';
+import { MAX_8023_LENGTH } from './constants.js';
+
+const EMPTY = new Uint8Array(0);
+const LAYER = 'eth';
+export const ETHERNET_HEADER_LENGTH = 14;
+
+/** Ethernet II / IEEE 802.3 header and payload as a plain object. */
+export interface EthernetHeader {
+  dst: Uint8Array;
+  src: Uint8Array;
+  /** EtherType, or (≤ 1500) the IEEE 802.3 length of the LLC data that follows. */
+  etherType: number;
+  /** Everything after the 14-byte header (padding and trailer included). */
+  payload: Uint8Array;
+}
+
+/** Zero-copy, rebindable view of an Ethernet frame (without FCS): 14-byte header, then payload. */
+export class EthernetFrame {
+  buf: Uint8Array = EMPTY;
+  start = 0;
+  end = 0;
+
+  static parse(buf: Uint8Array, start = 0, end = buf.length): EthernetFrame {
+    return new EthernetFrame().bind(buf, start, end);
+  }
+
+  /** Checks that the 14-byte header is present and points this view at buf[start, end). */
+  bind(buf: Uint8Array, start = 0, end = buf.length): this {
+    requireBytes(LAYER, start, ETHERNET_HEADER_LENGTH, end);
+    this.buf = buf;
+    this.start = start;
+    this.end = end;
+    return this;
+  }
+
+  get dst(): Uint8Array {
+    return this.buf.subarray(this.start, this.start + 6);
+  }
+  get src(): Uint8Array {
+    return this.buf.subarray(this.start + 6, this.start + 12);
+  }
+  /** The type/length field as it is on the wire. */
+  get etherType(): number {
+    return readU16(this.buf, this.start + 12);
+  }
+  /** True for an IEEE 802.3 frame: the type field is a length (≤ 1500) and LLC follows. */
+  get isLengthField(): boolean {
+    return this.etherType <= MAX_8023_LENGTH;
+  }
+  get payloadOffset(): number {
+    return this.start + ETHERNET_HEADER_LENGTH;
+  }
+  get payload(): Uint8Array {
+    return this.buf.subarray(this.start + ETHERNET_HEADER_LENGTH, this.end);
+  }
+  /** For an 802.3 frame, where the LLC data ends: the length field, clipped to the bytes present. */
+  get llcEnd(): number {
+    return Math.min(this.end, this.start + ETHERNET_HEADER_LENGTH + this.etherType);
+  }
+
+  toJSON(): EthernetHeader {
+    return { dst: this.dst, src: this.src, etherType: this.etherType, payload: this.payload };
+  }
+
+  toString(): string {
+    return formatEthernet(this);
+  }
+}
+
+/** Wireshark's one-line summary: `Ethernet II, Src: 00:…, Dst: ff:…` (`IEEE 802.3 Ethernet` for 802.3). */
+export function formatEthernet(frame: EthernetFrame | EthernetHeader): string {
+  const kind = frame.etherType <= MAX_8023_LENGTH ? 'IEEE 802.3 Ethernet' : 'Ethernet II';
+  return `${kind}, Src: ${formatMac(frame.src)}, Dst: ${formatMac(frame.dst)}`;
+}
+
+export function ethernetLength(h: EthernetHeader): number {
+  return ETHERNET_HEADER_LENGTH + h.payload.length;
+}
+
+/** Writes header and payload at `offset`; returns bytes written. RangeError before writing on bad input. */
+export function writeEthernet(h: EthernetHeader, out: Uint8Array, offset = 0): number {
+  if (h.dst.length !== 6) throw new RangeError(`dst must be 6 bytes, got ${h.dst.length}`);
+  if (h.src.length !== 6) throw new RangeError(`src must be 6 bytes, got ${h.src.length}`);
+  if (!Number.isInteger(h.etherType) || h.etherType < 0 || h.etherType > 0xffff) {
+    throw new RangeError(`etherType must be an integer in 0..65535, got ${h.etherType}`);
+  }
+  const total = ethernetLength(h);
+  if (!Number.isInteger(offset) || offset < 0 || offset + total > out.length) {
+    throw new RangeError(`out has no room for ${total} bytes at offset ${offset}`);
+  }
+  out.set(h.dst, offset);
+  out.set(h.src, offset + 6);
+  writeU16(out, offset + 12, h.etherType);
+  out.set(h.payload, offset + ETHERNET_HEADER_LENGTH);
+  return total;
+}
+
+export function encodeEthernet(h: EthernetHeader): Uint8Array {
+  const out = new Uint8Array(ethernetLength(h));
+  writeEthernet(h, out, 0);
+  return out;
+}
+
+function macNode(buf: Uint8Array, at: number, which: 'dst' | 'src', name: string): DissectionNode {
+  const lg = (buf[at] & 2) !== 0;
+  const ig = (buf[at] & 1) !== 0;
+  const text = formatMac(buf, at);
+  return {
+    field: `eth.${which}`,
+    name,
+    offset: at,
+    length: 6,
+    value: text,
+    children: [
+      { field: `eth.${which}.oui`, name: 'OUI', offset: at, length: 3, value: readU24(buf, at) },
+      { field: `eth.${which}.lg`, name: 'LG bit', offset: at, length: 3, value: lg },
+      { field: 'eth.lg', name: 'LG bit', offset: at, length: 3, value: lg },
+      { field: `eth.${which}.ig`, name: 'IG bit', offset: at, length: 3, value: ig },
+      { field: 'eth.ig', name: 'IG bit', offset: at, length: 3, value: ig },
+    ],
+  };
+}
+
+/**
+ * Ethernet II hands over on the `ethertype` table. An IEEE 802.3 frame shows `eth.len` and hands
+ * its LLC data (bounded by the length field) to the `llc` table, which this package leaves empty.
+ */
+export const dissectEthernet: LayerDissector = (buf, start, end) => {
+  const f = new EthernetFrame().bind(buf, start, end);
+  const type = f.etherType;
+  const is8023 = type <= MAX_8023_LENGTH;
+  const typeNode: DissectionNode = is8023
+    ? { field: 'eth.len', name: 'Length', offset: start + 12, length: 2, value: type }
+    : {
+        field: 'eth.type',
+        name: 'Type',
+        offset: start + 12,
+        length: 2,
+        value: type,
+        display: `Type: ${hex(type, 4)}`,
+      };
+  const node: DissectionNode = {
+    field: 'eth',
+    name: is8023 ? 'IEEE 802.3 Ethernet' : 'Ethernet II',
+    offset: start,
+    length: ETHERNET_HEADER_LENGTH,
+    display: formatEthernet(f),
+    children: [macNode(buf, start, 'dst', 'Destination'), macNode(buf, start + 6, 'src', 'Source'), typeNode],
+  };
+  const payloadStart = start + ETHERNET_HEADER_LENGTH;
+  return {
+    node,
+    next: is8023
+      ? { table: 'llc', keys: [], start: payloadStart, end: f.llcEnd }
+      : { table: 'ethertype', keys: [type], start: payloadStart, end },
+  };
+};
+
+export const ethernetBindings = [{ table: 'link', key: 1, layer: 'eth' }] as const;

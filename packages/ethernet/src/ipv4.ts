@@ -1,1 +1,420 @@
-export {};
+import {
+  DecodeError,
+  type DissectionNode,
+  type LayerDissector,
+  foldSum,
+  formatIpv4,
+  hex,
+  internetChecksum,
+  readU16,
+  readU32,
+  requireBytes,
+  sumWords,
+  verifyChecksum,
+  writeU16,
+  writeU32,
+} from '@cnikit/wire';
+import {
+  type Ipv4Option,
+  checkIpv4Option,
+  dissectIpv4Options,
+  ipv4OptionsLength,
+  parseIpv4Options,
+  writeIpv4Options,
+} from './ipv4-options.js';
+
+const EMPTY = new Uint8Array(0);
+const LAYER = 'ip';
+export const IPV4_MIN_HEADER_LENGTH = 20;
+export const IPV4_MAX_HEADER_LENGTH = 60;
+
+/** An IPv4 packet (RFC 791) as a plain object: what `toJSON()` returns and `writeIpv4` takes. */
+export interface Ipv4Header {
+  /** Differentiated Services code point, 0..63. */
+  dscp: number;
+  /** Explicit Congestion Notification, 0..3. */
+  ecn: number;
+  /** Total length field. Absent → header + payload length. */
+  totalLength?: number;
+  identification: number;
+  /** The reserved ("evil") flag bit; absent → 0. */
+  reservedFlag?: boolean;
+  dontFragment: boolean;
+  moreFragments: boolean;
+  /** Fragment offset in 8-octet units, 0..8191. */
+  fragmentOffset: number;
+  ttl: number;
+  protocol: number;
+  /** Header checksum. Absent → computed; present → written only with `{ keepChecksum: true }`. */
+  checksum?: number;
+  /** Addresses as unsigned 32-bit numbers. */
+  src: number;
+  dst: number;
+  /** Options in order; the writer pads them with zeros (End of Option List) to a 4-byte multiple. */
+  options: Ipv4Option[];
+  payload: Uint8Array;
+}
+
+export interface Ipv4WriteOptions {
+  /** Write `h.checksum` as given instead of computing it (to reproduce a packet, bad checksum and all). */
+  readonly keepChecksum?: boolean;
+}
+
+/** Zero-copy, rebindable view of an IPv4 packet; `end` = start + total length. */
+export class Ipv4Packet {
+  buf: Uint8Array = EMPTY;
+  start = 0;
+  end = 0;
+  /** True when bound with `partial` and the total length reached past the bytes present. */
+  truncated = false;
+
+  static parse(buf: Uint8Array, start = 0, end = buf.length, partial = false): Ipv4Packet {
+    return new Ipv4Packet().bind(buf, start, end, partial);
+  }
+
+  /**
+   * Checks version, header length and total length, and points this view at the packet. Bytes
+   * after the total length (Ethernet padding) are left out. With `partial` (a datagram quoted in an
+   * ICMP error) a total length beyond `end` is accepted and the view ends at `end`. Options are not
+   * walked here: `options` checks them when asked.
+   */
+  bind(buf: Uint8Array, start = 0, end = buf.length, partial = false): this {
+    requireBytes(LAYER, start, IPV4_MIN_HEADER_LENGTH, end);
+    const b0 = buf[start];
+    if (b0 >>> 4 !== 4) throw new DecodeError('bad-version', LAYER, start, `version ${b0 >>> 4} is not 4`);
+    const headerLength = (b0 & 0x0f) << 2;
+    if (headerLength < IPV4_MIN_HEADER_LENGTH) {
+      throw new DecodeError('bad-header-length', LAYER, start, `header length ${headerLength} is below 20`);
+    }
+    requireBytes(LAYER, start, headerLength, end);
+    const totalLength = readU16(buf, start + 2);
+    if (totalLength < headerLength) {
+      throw new DecodeError(
+        'bad-length',
+        LAYER,
+        start + 2,
+        `total length ${totalLength} is below the header length ${headerLength}`,
+      );
+    }
+    let layerEnd = start + totalLength;
+    let truncated = false;
+    if (layerEnd > end) {
+      if (!partial) requireBytes(LAYER, start, totalLength, end);
+      layerEnd = end;
+      truncated = true;
+    }
+    this.buf = buf;
+    this.start = start;
+    this.end = layerEnd;
+    this.truncated = truncated;
+    return this;
+  }
+
+  get version(): number {
+    return this.buf[this.start] >>> 4;
+  }
+  /** Header length field in 32-bit words. */
+  get ihl(): number {
+    return this.buf[this.start] & 0x0f;
+  }
+  get headerLength(): number {
+    return (this.buf[this.start] & 0x0f) << 2;
+  }
+  /** The whole DS field (former TOS octet). */
+  get dsfield(): number {
+    return this.buf[this.start + 1];
+  }
+  get dscp(): number {
+    return this.buf[this.start + 1] >>> 2;
+  }
+  get ecn(): number {
+    return this.buf[this.start + 1] & 3;
+  }
+  get totalLength(): number {
+    return readU16(this.buf, this.start + 2);
+  }
+  get identification(): number {
+    return readU16(this.buf, this.start + 4);
+  }
+  /** The 3 flag bits: reserved (4), don't fragment (2), more fragments (1). */
+  get flags(): number {
+    return this.buf[this.start + 6] >>> 5;
+  }
+  get reservedFlag(): boolean {
+    return (this.buf[this.start + 6] & 0x80) !== 0;
+  }
+  get dontFragment(): boolean {
+    return (this.buf[this.start + 6] & 0x40) !== 0;
+  }
+  get moreFragments(): boolean {
+    return (this.buf[this.start + 6] & 0x20) !== 0;
+  }
+  /** Fragment offset in 8-octet units. */
+  get fragmentOffset(): number {
+    return readU16(this.buf, this.start + 6) & 0x1fff;
+  }
+  get isFragment(): boolean {
+    return (readU16(this.buf, this.start + 6) & 0x3fff) !== 0;
+  }
+  /** False for a non-first fragment: its payload continues an upper-layer header seen elsewhere. */
+  get hasUpperLayer(): boolean {
+    return this.fragmentOffset === 0;
+  }
+  get ttl(): number {
+    return this.buf[this.start + 8];
+  }
+  get protocol(): number {
+    return this.buf[this.start + 9];
+  }
+  get checksum(): number {
+    return readU16(this.buf, this.start + 10);
+  }
+  get src(): number {
+    return readU32(this.buf, this.start + 12);
+  }
+  get dst(): number {
+    return readU32(this.buf, this.start + 16);
+  }
+  /** The raw options area (header bytes after the first 20). */
+  get optionBytes(): Uint8Array {
+    return this.buf.subarray(this.start + IPV4_MIN_HEADER_LENGTH, this.start + this.headerLength);
+  }
+  /** Decoded options; throws DecodeError `bad-option` for a malformed option. Allocates. */
+  get options(): Ipv4Option[] {
+    return parseIpv4Options(this.buf, this.start + IPV4_MIN_HEADER_LENGTH, this.start + this.headerLength);
+  }
+  get payloadOffset(): number {
+    return this.start + this.headerLength;
+  }
+  get payload(): Uint8Array {
+    return this.buf.subarray(this.start + this.headerLength, this.end);
+  }
+  /** True when the header checksum verifies (RFC 1071). */
+  verifyChecksum(): boolean {
+    return verifyChecksum(this.buf, this.start, this.start + this.headerLength);
+  }
+  /** The checksum the header should carry (computed with the checksum field as zero). */
+  computeChecksum(): number {
+    const sum = sumWords(this.buf, this.start, this.start + this.headerLength) - this.checksum;
+    return ~foldSum(sum) & 0xffff;
+  }
+
+  toJSON(): Ipv4Header {
+    return {
+      dscp: this.dscp,
+      ecn: this.ecn,
+      totalLength: this.totalLength,
+      identification: this.identification,
+      reservedFlag: this.reservedFlag,
+      dontFragment: this.dontFragment,
+      moreFragments: this.moreFragments,
+      fragmentOffset: this.fragmentOffset,
+      ttl: this.ttl,
+      protocol: this.protocol,
+      checksum: this.checksum,
+      src: this.src,
+      dst: this.dst,
+      options: this.options,
+      payload: this.payload,
+    };
+  }
+}
+
+function checkUint(name: string, value: number, max: number): void {
+  if (!Number.isInteger(value) || value < 0 || value > max) {
+    throw new RangeError(`${name} must be an integer in 0..${max}, got ${value}`);
+  }
+}
+
+/** Header length `writeIpv4` uses for these options: 20 + options padded to 4 bytes. */
+export function ipv4HeaderLength(options: readonly Ipv4Option[]): number {
+  return IPV4_MIN_HEADER_LENGTH + ((ipv4OptionsLength(options) + 3) & ~3);
+}
+
+export function ipv4Length(h: Ipv4Header): number {
+  return ipv4HeaderLength(h.options) + h.payload.length;
+}
+
+/**
+ * Writes the header (options padded with zeros) and payload at `offset`; returns bytes written.
+ * Computes the total length and checksum unless given (checksum: with `keepChecksum`). Throws
+ * RangeError naming the field before writing anything.
+ */
+export function writeIpv4(
+  h: Ipv4Header,
+  out: Uint8Array,
+  offset = 0,
+  options: Ipv4WriteOptions = {},
+): number {
+  checkUint('dscp', h.dscp, 63);
+  checkUint('ecn', h.ecn, 3);
+  checkUint('identification', h.identification, 0xffff);
+  checkUint('fragmentOffset', h.fragmentOffset, 0x1fff);
+  checkUint('ttl', h.ttl, 255);
+  checkUint('protocol', h.protocol, 255);
+  checkUint('src', h.src, 0xffffffff);
+  checkUint('dst', h.dst, 0xffffffff);
+  for (const o of h.options) checkIpv4Option(o);
+  const headerLength = ipv4HeaderLength(h.options);
+  if (headerLength > IPV4_MAX_HEADER_LENGTH) {
+    throw new RangeError(`options need a ${headerLength}-byte header, over the 60-byte maximum`);
+  }
+  const total = headerLength + h.payload.length;
+  const totalLength = h.totalLength ?? total;
+  checkUint('totalLength', totalLength, 0xffff);
+  if (options.keepChecksum) {
+    if (h.checksum === undefined) throw new RangeError('checksum must be given with keepChecksum');
+    checkUint('checksum', h.checksum, 0xffff);
+  }
+  if (!Number.isInteger(offset) || offset < 0 || offset + total > out.length) {
+    throw new RangeError(`out has no room for ${total} bytes at offset ${offset}`);
+  }
+  out[offset] = 0x40 | (headerLength >>> 2);
+  out[offset + 1] = (h.dscp << 2) | h.ecn;
+  writeU16(out, offset + 2, totalLength);
+  writeU16(out, offset + 4, h.identification);
+  const flags = (h.reservedFlag ? 4 : 0) | (h.dontFragment ? 2 : 0) | (h.moreFragments ? 1 : 0);
+  writeU16(out, offset + 6, (flags << 13) | h.fragmentOffset);
+  out[offset + 8] = h.ttl;
+  out[offset + 9] = h.protocol;
+  writeU16(out, offset + 10, 0);
+  writeU32(out, offset + 12, h.src);
+  writeU32(out, offset + 16, h.dst);
+  const written = writeIpv4Options(h.options, out, offset + IPV4_MIN_HEADER_LENGTH);
+  out.fill(0, offset + IPV4_MIN_HEADER_LENGTH + written, offset + headerLength);
+  const checksum = options.keepChecksum
+    ? (h.checksum as number)
+    : internetChecksum(out, offset, offset + headerLength);
+  writeU16(out, offset + 10, checksum);
+  out.set(h.payload, offset + headerLength);
+  return total;
+}
+
+export function encodeIpv4(h: Ipv4Header, options: Ipv4WriteOptions = {}): Uint8Array {
+  const out = new Uint8Array(ipv4Length(h));
+  writeIpv4(h, out, 0, options);
+  return out;
+}
+
+function leaf(
+  field: string,
+  name: string,
+  offset: number,
+  length: number,
+  value: number | string | boolean,
+  display?: string,
+): DissectionNode {
+  return display === undefined
+    ? { field, name, offset, length, value }
+    : { field, name, offset, length, value, display };
+}
+
+/**
+ * Every IPv4 header field under Wireshark's names. `ip.checksum.status` is 2 ("unverified"), as
+ * tshark reports with its default preferences; `verifyChecksum()` gives the real answer.
+ * Fragments hand over nothing (Wireshark shows their payload as data until reassembly).
+ */
+export const dissectIpv4: LayerDissector = (buf, start, end, context) => {
+  const p = new Ipv4Packet().bind(buf, start, end, context.quoted === true);
+  const hl = p.headerLength;
+  const ds = p.dsfield;
+  const flagsByte = buf[start + 6];
+  const src = formatIpv4(p.src);
+  const dst = formatIpv4(p.dst);
+  const children: DissectionNode[] = [
+    leaf('ip.version', 'Version', start, 1, 4),
+    leaf('ip.hdr_len', 'Header Length', start, 1, hl, `Header Length: ${hl} bytes (${hl >>> 2})`),
+    {
+      field: 'ip.dsfield',
+      name: 'Differentiated Services Field',
+      offset: start + 1,
+      length: 1,
+      value: ds,
+      display: `Differentiated Services Field: ${hex(ds, 2)}`,
+      children: [
+        leaf('ip.dsfield.dscp', 'Differentiated Services Codepoint', start + 1, 1, ds >>> 2),
+        leaf('ip.dsfield.ecn', 'Explicit Congestion Notification', start + 1, 1, ds & 3),
+      ],
+    },
+    leaf('ip.len', 'Total Length', start + 2, 2, p.totalLength),
+    leaf(
+      'ip.id',
+      'Identification',
+      start + 4,
+      2,
+      p.identification,
+      `Identification: ${hex(p.identification, 4)}`,
+    ),
+    {
+      field: 'ip.flags',
+      name: 'Flags',
+      offset: start + 6,
+      length: 1,
+      value: flagsByte & 0xe0,
+      display: `Flags: ${hex(flagsByte & 0xe0, 2)}`,
+      children: [
+        leaf('ip.flags.rb', 'Reserved bit', start + 6, 1, p.reservedFlag),
+        leaf('ip.flags.df', "Don't fragment", start + 6, 1, p.dontFragment),
+        leaf('ip.flags.mf', 'More fragments', start + 6, 1, p.moreFragments),
+      ],
+    },
+    leaf('ip.frag_offset', 'Fragment Offset', start + 6, 2, p.fragmentOffset),
+    leaf('ip.ttl', 'Time to Live', start + 8, 1, p.ttl),
+    leaf('ip.proto', 'Protocol', start + 9, 1, p.protocol),
+    leaf(
+      'ip.checksum',
+      'Header Checksum',
+      start + 10,
+      2,
+      p.checksum,
+      `Header Checksum: ${hex(p.checksum, 4)}`,
+    ),
+    leaf(
+      'ip.checksum.status',
+      'Header checksum status',
+      start + 10,
+      0,
+      2,
+      'Header checksum status: Unverified',
+    ),
+    leaf('ip.src', 'Source Address', start + 12, 4, src),
+    leaf('ip.dst', 'Destination Address', start + 16, 4, dst),
+  ];
+  if (hl > IPV4_MIN_HEADER_LENGTH)
+    children.push(dissectIpv4Options(buf, start + IPV4_MIN_HEADER_LENGTH, start + hl));
+  const node: DissectionNode = {
+    field: 'ip',
+    name: 'Internet Protocol Version 4',
+    offset: start,
+    length: hl,
+    display: `Internet Protocol Version 4, Src: ${src}, Dst: ${dst}`,
+    children,
+  };
+  // A quoted first fragment is still dissected (Wireshark does not reassemble inside ICMP errors).
+  const handOver = context.quoted === true ? p.hasUpperLayer : !p.isFragment;
+  return {
+    node,
+    next: {
+      table: 'ip.proto',
+      keys: handOver ? [p.protocol] : [],
+      start: start + hl,
+      end: p.end,
+      ip: { family: 4, src: p.src, dst: p.dst },
+    },
+  };
+};
+
+/** LINKTYPE_RAW (101): no link header; the version nibble picks IPv4 or IPv6 via `ip.version`. */
+export const dissectRawIp: LayerDissector = (buf, start, end) => {
+  const node: DissectionNode = { field: 'raw', name: 'Raw packet data', offset: start, length: 0 };
+  const keys = start < end ? [buf[start] >>> 4] : [];
+  return { node, next: { table: 'ip.version', keys, start, end } };
+};
+
+export const ipv4Bindings = [
+  { table: 'ethertype', key: 0x0800, layer: 'ip' },
+  { table: 'link', key: 228, layer: 'ip' },
+  { table: 'link', key: 101, layer: 'raw' },
+  { table: 'ip.version', key: 4, layer: 'ip' },
+  { table: 'ip.proto', key: 4, layer: 'ip' },
+] as const;
