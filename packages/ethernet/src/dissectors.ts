@@ -1,9 +1,12 @@
 import type { DissectorSet } from '@cnikit/wire';
+import { arpBindings, dissectArp } from './arp.js';
+import { dissectEthernet, ethernetBindings } from './ethernet.js';
 import { dissectIcmpv4, icmpv4Bindings } from './icmpv4.js';
 import { dissectIcmpv6, icmpv6Bindings } from './icmpv6.js';
 import { dissectIpv6, ipv6Bindings } from './ipv6.js';
 import { dissectTcp, tcpBindings } from './tcp.js';
 import { dissectUdp, udpBindings } from './udp.js';
+import { dissectQinQ, dissectVlan, vlanBindings } from './vlan.js';
 
 /**
  * Every layer of this package and the table keys that lead to it, for `composeDissectors`:
@@ -18,11 +21,24 @@ import { dissectUdp, udpBindings } from './udp.js';
  */
 export const ethernetDissectors: DissectorSet = {
   layers: {
+    eth: dissectEthernet,
+    vlan: dissectVlan,
+    ieee8021ad: dissectQinQ,
+    arp: dissectArp,
     ipv6: dissectIpv6,
     icmpv6: dissectIcmpv6,
     udp: dissectUdp,
     tcp: dissectTcp,
     icmp: dissectIcmpv4,
   },
-  bindings: [...ipv6Bindings, ...icmpv6Bindings, ...udpBindings, ...tcpBindings, ...icmpv4Bindings],
+  bindings: [
+    ...ethernetBindings,
+    ...vlanBindings,
+    ...arpBindings,
+    ...ipv6Bindings,
+    ...icmpv6Bindings,
+    ...udpBindings,
+    ...tcpBindings,
+    ...icmpv4Bindings,
+  ],
 };
