@@ -244,6 +244,12 @@ function restNodes(m: Icmpv4Message): DissectionNode[] {
     return nodes;
   }
   switch (type) {
+    case 42:
+    case 43: // RFC 8335 extended echo: identifier, then a sequence byte and flags (not decoded)
+      return [
+        leaf('icmp.ident', 'Identifier (BE)', s + 4, 2, m.identifier),
+        leaf('icmp.ident_le', 'Identifier (LE)', s + 4, 2, swap16(m.identifier)),
+      ];
     case Icmpv4Type.DestinationUnreachable:
       if (code === ICMPV4_FRAGMENTATION_NEEDED) {
         return [
