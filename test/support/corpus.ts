@@ -1,5 +1,6 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { type CapturedPacket, readCapture } from './capture-reader.js';
 
 export * from './capture-reader.js';
@@ -9,8 +10,11 @@ export * from './manifest.js';
 export * from './mutate.js';
 export * from './tshark-expected.js';
 
-/** The shared capture corpus (see its README.md). */
-export const CORPUS_DIR = process.env.CNIKIT_CORPUS ?? '/work/shared/corpus';
+/** The repository's root folder. */
+export const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
+
+/** The shared capture corpus (see its README.md): `../shared/corpus` beside the clone, or $CNIKIT_CORPUS. */
+export const CORPUS_DIR = process.env.CNIKIT_CORPUS ?? resolve(REPO_ROOT, '../shared/corpus');
 export const CORPUS_PCAP_DIR = join(CORPUS_DIR, 'pcap');
 
 /** Path of tshark's decode of a capture, or undefined when there is none. */
