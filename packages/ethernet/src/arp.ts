@@ -243,20 +243,33 @@ export const dissectArp: LayerDissector = (buf, start, end) => {
     const label = who === 'src' ? 'Sender' : 'Target';
     const hs = p.hardwareSize;
     const ps = p.protocolSize;
-    children.push(
-      mac
-        ? leaf(`arp.${who}.hw_mac`, `${label} MAC address`, hwAt, hs, formatMac(buf, hwAt))
-        : leaf(`arp.${who}.hw`, `${label} hardware address`, hwAt, hs, buf.subarray(hwAt, hwAt + hs)),
-      ipv4
-        ? leaf(`arp.${who}.proto_ipv4`, `${label} IP address`, protoAt, ps, formatIpv4(readU32(buf, protoAt)))
-        : leaf(
-            `arp.${who}.proto`,
-            `${label} protocol address`,
-            protoAt,
-            ps,
-            buf.subarray(protoAt, protoAt + ps),
-          ),
-    );
+    // Wireshark leaves out zero-length addresses.
+    if (hs > 0) {
+      children.push(
+        mac
+          ? leaf(`arp.${who}.hw_mac`, `${label} MAC address`, hwAt, hs, formatMac(buf, hwAt))
+          : leaf(`arp.${who}.hw`, `${label} hardware address`, hwAt, hs, buf.subarray(hwAt, hwAt + hs)),
+      );
+    }
+    if (ps > 0) {
+      children.push(
+        ipv4
+          ? leaf(
+              `arp.${who}.proto_ipv4`,
+              `${label} IP address`,
+              protoAt,
+              ps,
+              formatIpv4(readU32(buf, protoAt)),
+            )
+          : leaf(
+              `arp.${who}.proto`,
+              `${label} protocol address`,
+              protoAt,
+              ps,
+              buf.subarray(protoAt, protoAt + ps),
+            ),
+      );
+    }
   };
   address('src', p.senderHardwareOffset, p.senderProtocolOffset);
   address('dst', p.targetHardwareOffset, p.targetProtocolOffset);

@@ -76,7 +76,8 @@ export class Ipv4Packet {
    * Checks version, header length and total length, and points this view at the packet. Bytes
    * after the total length (Ethernet padding) are left out. With `partial` (a datagram quoted in an
    * ICMP error) a total length beyond `end` is accepted and the view ends at `end`. Options are not
-   * walked here: `options` checks them when asked.
+   * walked here: `options` checks them when asked. A total length of 0 (TSO, Linux BIG TCP) means
+   * the packet runs to `end`.
    */
   bind(buf: Uint8Array, start = 0, end = buf.length, partial = false): this {
     requireBytes(LAYER, start, IPV4_MIN_HEADER_LENGTH, end);
@@ -87,7 +88,9 @@ export class Ipv4Packet {
       throw new DecodeError('bad-header-length', LAYER, start, `header length ${headerLength} is below 20`);
     }
     requireBytes(LAYER, start, headerLength, end);
-    const totalLength = readU16(buf, start + 2);
+    let totalLength = readU16(buf, start + 2);
+    // Linux BIG TCP and TSO captures carry total length 0: the packet runs to the end of the frame.
+    if (totalLength === 0) totalLength = end - start;
     if (totalLength < headerLength) {
       throw new DecodeError(
         'bad-length',
@@ -310,12 +313,13 @@ function leaf(
 }
 
 /**
- * Every IPv4 header field under Wireshark's names. `ip.checksum.status` is 2 ("unverified"), as
+ * Every IPv4 header field under Wireshark's names. Like Wireshark, it shows a header whose total
+ * length runs past the captured bytes (snap length, slicing) and hands over what is there. `ip.checksum.status` is 2 ("unverified"), as
  * tshark reports with its default preferences; `verifyChecksum()` gives the real answer.
  * Fragments hand over nothing (Wireshark shows their payload as data until reassembly).
  */
 export const dissectIpv4: LayerDissector = (buf, start, end, context) => {
-  const p = new Ipv4Packet().bind(buf, start, end, context.quoted === true);
+  const p = new Ipv4Packet().bind(buf, start, end, true);
   const hl = p.headerLength;
   const ds = p.dsfield;
   const flagsByte = buf[start + 6];
@@ -336,7 +340,8 @@ export const dissectIpv4: LayerDissector = (buf, start, end, context) => {
         leaf('ip.dsfield.ecn', 'Explicit Congestion Notification', start + 1, 1, ds & 3),
       ],
     },
-    leaf('ip.len', 'Total Length', start + 2, 2, p.totalLength),
+    // Wireshark shows a zero total length (TSO) as the length it assumed.
+    leaf('ip.len', 'Total Length', start + 2, 2, p.totalLength || p.end - start),
     leaf(
       'ip.id',
       'Identification',
@@ -350,8 +355,8 @@ export const dissectIpv4: LayerDissector = (buf, start, end, context) => {
       name: 'Flags',
       offset: start + 6,
       length: 1,
-      value: flagsByte & 0xe0,
-      display: `Flags: ${hex(flagsByte & 0xe0, 2)}`,
+      value: flagsByte >>> 5,
+      display: `Flags: ${hex(flagsByte >>> 5, 2)}`,
       children: [
         leaf('ip.flags.rb', 'Reserved bit', start + 6, 1, p.reservedFlag),
         leaf('ip.flags.df', "Don't fragment", start + 6, 1, p.dontFragment),
@@ -380,8 +385,19 @@ export const dissectIpv4: LayerDissector = (buf, start, end, context) => {
     leaf('ip.src', 'Source Address', start + 12, 4, src),
     leaf('ip.dst', 'Destination Address', start + 16, 4, dst),
   ];
-  if (hl > IPV4_MIN_HEADER_LENGTH)
+  if (hl > IPV4_MIN_HEADER_LENGTH) {
     children.push(dissectIpv4Options(buf, start + IPV4_MIN_HEADER_LENGTH, start + hl));
+  }
+  if (p.truncated && context.quoted !== true) {
+    const message = `IPv4 total length exceeds packet length (${end - start} bytes)`;
+    children.push({
+      field: 'ip.bogus_ip_length',
+      name: message,
+      offset: start + 2,
+      length: 2,
+      display: message,
+    });
+  }
   const node: DissectionNode = {
     field: 'ip',
     name: 'Internet Protocol Version 4',
