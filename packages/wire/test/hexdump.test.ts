@@ -47,7 +47,7 @@ describe('hexdump', () => {
       return;
     }
     const out = run('tshark', ['-r', file, '-Y', 'frame.number == 6', '-x']);
-    const lines = out.split('\n').filter((l) => /^[0-9a-f]{4}  /.test(l));
+    const lines = out.split('\n').filter((l) => /^[0-9a-f]{4} {2}/.test(l));
     expect(lines.length).toBeGreaterThan(16); // a 280-byte frame
     const bytes = parseBytes(lines.map((l) => l.slice(6, 6 + 16 * 3)).join(' '));
     expect(bytes.length).toBe(280);
