@@ -1,0 +1,33 @@
+/** Case (c): Ethernet / IPv4 / UDP bound, then three fields read: IPv4 dst, UDP dst port, protocol. */
+import { EthernetFrame, Ipv4Packet, UdpDatagram } from '@cnikit/ethernet';
+import { FrameRing, readFrame } from '../harness/frames.mjs';
+import { ethIpv4UdpLazyLoop } from '../references/loop-eth-ipv4-udp-lazy.mjs';
+
+function oursLazy(eth, ip, udp, buf, s, e) {
+  eth.bind(buf, s, e);
+  ip.bind(buf, eth.payloadOffset, e);
+  udp.bind(buf, ip.payloadOffset, ip.end);
+  return ip.dst + udp.dstPort + ip.protocol;
+}
+
+/** @type {import('../harness/case-file.mjs').BenchCase} */
+export const ethIpv4UdpLazy = {
+  id: 'eth-ipv4-udp-lazy',
+  title: '(c) Eth/IPv4/UDP lazy 3 fields',
+  peer: { gopacket: 'BenchmarkDecodeEthIpv4Udp' },
+  targets: [{ vs: 'loop', max: 1.2 }, { allocationFree: 'ours' }],
+  allocation: ['ours', 'loop'],
+  setup() {
+    const { buf, starts, ends, mask } = new FrameRing(readFrame('eth-ipv4-udp'));
+    const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    const eth = new EthernetFrame();
+    const ip = new Ipv4Packet();
+    const udp = new UdpDatagram();
+    let a = 0;
+    let b = 0;
+    return {
+      ours: () => oursLazy(eth, ip, udp, buf, starts[(a = (a + 1) & mask)], ends[a]),
+      loop: () => ethIpv4UdpLazyLoop(dv, starts[(b = (b + 1) & mask)], ends[b]),
+    };
+  },
+};
