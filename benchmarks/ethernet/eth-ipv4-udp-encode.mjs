@@ -1,6 +1,6 @@
 /** Case (d): Ethernet / IPv4 / UDP + 32-byte payload written into a caller's buffer, both checksums computed. */
 import { EthernetFrame, Ipv4Packet, UdpDatagram, writeEthernet, writeIpv4, writeUdp } from '@cnikit/ethernet';
-import { FrameRing, readFrame } from '../harness/frames.mjs';
+import { readFrame } from '../harness/frames.mjs';
 import { writeEthIpv4UdpLoop } from '../references/loop-encode-eth-ipv4-udp.mjs';
 
 const FRAME = readFrame('eth-ipv4-udp');
