@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { annotatedHexdump, type DissectionNode, hexdump, parseBytes } from '@cnikit/wire';
 import { describe, expect, it } from 'vitest';
 import { itWithTool, run } from './tools.js';
@@ -39,7 +40,9 @@ describe('hexdump', () => {
 
   const itTshark = itWithTool('tshark', ['-v']);
   itTshark('has the same offsets, bytes and ASCII as `tshark -x` on a real capture', () => {
-    const corpus = '/work/shared/corpus/pcap';
+    // The shared corpus sits beside the clone (../shared/corpus) unless $CNIKIT_CORPUS says otherwise
+    const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
+    const corpus = join(process.env.CNIKIT_CORPUS ?? resolve(repoRoot, '../shared/corpus'), 'pcap');
     const file = join(corpus, 'dns_tcp.pcap');
     if (!existsSync(file)) {
       expect(process.env.CI, `corpus file ${file} is missing`).not.toBe('true');
