@@ -3,6 +3,7 @@ import { arpBindings, dissectArp } from './arp.js';
 import { dissectEthernet, ethernetBindings } from './ethernet.js';
 import { dissectIcmpv4, icmpv4Bindings } from './icmpv4.js';
 import { dissectIcmpv6, icmpv6Bindings } from './icmpv6.js';
+import { dissectIpv4, dissectRawIp, ipv4Bindings } from './ipv4.js';
 import { dissectIpv6, ipv6Bindings } from './ipv6.js';
 import { dissectTcp, tcpBindings } from './tcp.js';
 import { dissectUdp, udpBindings } from './udp.js';
@@ -25,6 +26,8 @@ export const ethernetDissectors: DissectorSet = {
     vlan: dissectVlan,
     ieee8021ad: dissectQinQ,
     arp: dissectArp,
+    ip: dissectIpv4,
+    raw: dissectRawIp,
     ipv6: dissectIpv6,
     icmpv6: dissectIcmpv6,
     udp: dissectUdp,
@@ -35,6 +38,7 @@ export const ethernetDissectors: DissectorSet = {
     ...ethernetBindings,
     ...vlanBindings,
     ...arpBindings,
+    ...ipv4Bindings,
     ...ipv6Bindings,
     ...icmpv6Bindings,
     ...udpBindings,

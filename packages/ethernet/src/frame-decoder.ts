@@ -1,1 +1,276 @@
-export {};
+import { DecodeError, LINKTYPE_ETHERNET, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_RAW } from '@cnikit/wire';
+import { ArpPacket } from './arp.js';
+import { EtherType, IpProtocol } from './constants.js';
+import { EthernetFrame } from './ethernet.js';
+import { Icmpv4Message } from './icmpv4.js';
+import { Icmpv6Message } from './icmpv6.js';
+import { Ipv4Packet } from './ipv4.js';
+import { Ipv6Packet } from './ipv6.js';
+import { TcpSegment } from './tcp.js';
+import { UdpDatagram } from './udp.js';
+import { VlanTag } from './vlan.js';
+
+/** ICMP and ICMPv6 messages start with 8 bytes of type, code, checksum and one 32-bit word. */
+const ICMP_HEADER_LENGTH = 8;
+
+/** A layer FrameDecoder decodes, named as its dissector names it. */
+export type FrameLayer =
+  | 'eth'
+  | 'vlan'
+  | 'ieee8021ad'
+  | 'arp'
+  | 'ip'
+  | 'ipv6'
+  | 'udp'
+  | 'tcp'
+  | 'icmp'
+  | 'icmpv6';
+
+/**
+ * Why decoding stopped:
+ * - `end`: the last layer carries nothing more (ARP, an empty payload);
+ * - `payload`: UDP, TCP or ICMP payload follows, at [payloadStart, payloadEnd) (for ICMP: what
+ *   follows the first 8 bytes, e.g. echo data or the quoted datagram of an error);
+ * - `unknown`: the next layer is one FrameDecoder does not decode: `nextTable`/`nextKey` say which
+ *   (`ethertype` 0x88cc, `ip.proto` 47, `link` 113, `ethertype` ≤ 1500 for an 802.3 length), and
+ *   its bytes are [payloadStart, payloadEnd);
+ * - `fragment`: an IP fragment past the first, whose bytes carry no upper-layer header;
+ * - `error`: the bytes are malformed; `error` says which layer, where and why.
+ */
+export type FrameStop = 'end' | 'payload' | 'unknown' | 'fragment' | 'error';
+
+/** Tables a FrameDecoder looks the next layer up in, as the dissectors name them. */
+export type FrameTable = 'link' | 'ethertype' | 'ip.proto';
+
+export interface FrameDecoderOptions {
+  /** How many stacked 802.1Q/802.1ad tags to decode before giving up with `too-deep`. Default 4. */
+  readonly maxVlanTags?: number;
+}
+
+/**
+ * Decodes Ethernet / raw-IP frames into reusable views, like gopacket's DecodingLayerParser: one
+ * view per layer type (and `maxVlanTags` VLAN views), rebound with `bind` on every call, so the
+ * hot path allocates nothing. Read the views of the layers `layers[0, layerCount)` names; the
+ * others still hold an earlier frame.
+ *
+ * `decode` never throws on bad bytes: it returns false and leaves the DecodeError in `error`
+ * (layers decoded before the bad one stay readable). It decodes one IP header: IP-in-IP stops as
+ * `unknown` at `ip.proto` 4 or 41, and the datagram an ICMP error quotes is left as its payload.
+ *
+ * @example
+ * ```ts
+ * const decoder = new FrameDecoder();
+ * for (const frame of frames) {
+ *   if (!decoder.decode(frame)) { console.log(decoder.error?.message); continue; }
+ *   if (decoder.has('tcp')) console.log(formatIpv4(decoder.ipv4.src), decoder.tcp.dstPort);
+ *   if (decoder.stop === 'unknown') console.log(`no decoder for ${decoder.nextTable} ${decoder.nextKey}`);
+ * }
+ * ```
+ */
+export class FrameDecoder {
+  readonly ethernet = new EthernetFrame();
+  /** Views for stacked tags, outermost first; `vlanCount` of them hold this frame's tags. */
+  readonly vlans: readonly VlanTag[];
+  readonly arp = new ArpPacket();
+  readonly ipv4 = new Ipv4Packet();
+  readonly ipv6 = new Ipv6Packet();
+  readonly udp = new UdpDatagram();
+  readonly tcp = new TcpSegment();
+  readonly icmpv4 = new Icmpv4Message();
+  readonly icmpv6 = new Icmpv6Message();
+
+  /** Layers decoded, outermost first; only `layers[0, layerCount)` belong to the last frame. */
+  readonly layers: FrameLayer[];
+  layerCount = 0;
+  vlanCount = 0;
+  stop: FrameStop = 'end';
+  /** With stop `unknown`: where the next layer would have been looked up, and the key. */
+  nextTable: FrameTable = 'link';
+  nextKey = -1;
+  /** The bytes after the last decoded layer (its payload; an unknown layer's bytes). */
+  payloadStart = 0;
+  payloadEnd = 0;
+  /** With stop `error`: what was wrong. */
+  error: DecodeError | undefined = undefined;
+
+  constructor(options: FrameDecoderOptions = {}) {
+    const maxVlanTags = options.maxVlanTags ?? 4;
+    this.vlans = Array.from({ length: maxVlanTags }, () => new VlanTag());
+    // eth, the tags, one network layer, one transport layer.
+    this.layers = new Array<FrameLayer>(maxVlanTags + 3).fill('eth');
+  }
+
+  /**
+   * Decodes buf[start, end), a frame of pcap LINKTYPE `linkType` (1 Ethernet, 101 raw IP,
+   * 228 IPv4, 229 IPv6). Returns true unless a layer was malformed (then `stop` is `error`).
+   */
+  decode(buf: Uint8Array, start = 0, end = buf.length, linkType: number = LINKTYPE_ETHERNET): boolean {
+    this.layerCount = 0;
+    this.vlanCount = 0;
+    this.stop = 'end';
+    this.nextTable = 'link';
+    this.nextKey = -1;
+    this.error = undefined;
+    this.payloadStart = start;
+    this.payloadEnd = end;
+    try {
+      switch (linkType) {
+        case LINKTYPE_ETHERNET:
+          this.decodeEthernet(buf, start, end);
+          break;
+        case LINKTYPE_IPV4:
+          this.decodeIpv4(buf, start, end);
+          break;
+        case LINKTYPE_IPV6:
+          this.decodeIpv6(buf, start, end);
+          break;
+        case LINKTYPE_RAW:
+          if (start >= end) throw new DecodeError('truncated', 'raw', start, 'no IP version nibble');
+          if (buf[start] >>> 4 === 4) this.decodeIpv4(buf, start, end);
+          else if (buf[start] >>> 4 === 6) this.decodeIpv6(buf, start, end);
+          else this.unknown('link', linkType, start, end);
+          break;
+        default:
+          this.unknown('link', linkType, start, end);
+      }
+    } catch (e) {
+      if (!(e instanceof DecodeError)) throw e;
+      this.error = e;
+      this.stop = 'error';
+      return false;
+    }
+    return true;
+  }
+
+  /** Whether the last frame had this layer. */
+  has(layer: FrameLayer): boolean {
+    for (let i = 0; i < this.layerCount; i++) if (this.layers[i] === layer) return true;
+    return false;
+  }
+
+  private push(layer: FrameLayer): void {
+    this.layers[this.layerCount++] = layer;
+  }
+
+  private unknown(table: FrameTable, key: number, start: number, end: number): void {
+    this.stop = 'unknown';
+    this.nextTable = table;
+    this.nextKey = key;
+    this.payloadStart = start;
+    this.payloadEnd = end;
+  }
+
+  private rest(start: number, end: number): void {
+    this.stop = start < end ? 'payload' : 'end';
+    this.payloadStart = start;
+    this.payloadEnd = end;
+  }
+
+  private decodeEthernet(buf: Uint8Array, start: number, end: number): void {
+    const eth = this.ethernet.bind(buf, start, end);
+    this.push('eth');
+    let etherType = eth.etherType;
+    let at = eth.payloadOffset;
+    const stop = eth.end;
+    while (etherType === EtherType.VLAN || etherType === EtherType.QinQ) {
+      if (this.vlanCount === this.vlans.length) {
+        throw new DecodeError('too-deep', 'vlan', at, `more than ${this.vlans.length} VLAN tags`);
+      }
+      const layer = etherType === EtherType.VLAN ? 'vlan' : 'ieee8021ad';
+      const tag = this.vlans[this.vlanCount++];
+      tag.layer = layer;
+      tag.bind(buf, at, stop);
+      this.push(layer);
+      etherType = tag.etherType;
+      at = tag.payloadOffset;
+    }
+    switch (etherType) {
+      case EtherType.IPv4:
+        return this.decodeIpv4(buf, at, stop);
+      case EtherType.IPv6:
+        return this.decodeIpv6(buf, at, stop);
+      case EtherType.ARP:
+        this.arp.bind(buf, at, stop);
+        this.push('arp');
+        return this.rest(this.arp.end, this.arp.end);
+      default:
+        return this.unknown('ethertype', etherType, at, stop);
+    }
+  }
+
+  private decodeIpv4(buf: Uint8Array, start: number, end: number): void {
+    const ip = this.ipv4.bind(buf, start, end);
+    this.push('ip');
+    if (ip.fragmentOffset !== 0) {
+      this.stop = 'fragment';
+      this.payloadStart = ip.payloadOffset;
+      this.payloadEnd = ip.end;
+      return;
+    }
+    this.decodeTransport(buf, ip.protocol, ip.payloadOffset, ip.end);
+  }
+
+  private decodeIpv6(buf: Uint8Array, start: number, end: number): void {
+    const ip = this.ipv6.bind(buf, start, end);
+    this.push('ipv6');
+    if (!ip.hasUpperLayer) {
+      this.stop = 'fragment';
+      this.payloadStart = ip.payloadOffset;
+      this.payloadEnd = ip.end;
+      return;
+    }
+    this.decodeTransport(buf, ip.protocol, ip.payloadOffset, ip.end);
+  }
+
+  private decodeTransport(buf: Uint8Array, protocol: number, start: number, end: number): void {
+    switch (protocol) {
+      case IpProtocol.UDP: {
+        const udp = this.udp.bind(buf, start, end);
+        this.push('udp');
+        return this.rest(udp.payloadOffset, udp.end);
+      }
+      case IpProtocol.TCP: {
+        const tcp = this.tcp.bind(buf, start, end);
+        this.push('tcp');
+        return this.rest(tcp.payloadOffset, tcp.end);
+      }
+      case IpProtocol.ICMP: {
+        const icmp = this.icmpv4.bind(buf, start, end);
+        this.push('icmp');
+        return this.rest(icmp.payloadOffset, icmp.end);
+      }
+      case IpProtocol.ICMPv6: {
+        const icmp = this.icmpv6.bind(buf, start, end);
+        this.push('icmpv6');
+        return this.rest(Math.min(icmp.start + ICMP_HEADER_LENGTH, icmp.end), icmp.end);
+      }
+      default:
+        return this.unknown('ip.proto', protocol, start, end);
+    }
+  }
+}
+
+/** What `decodeFrame` returns: the layers found, as plain objects. */
+export interface DecodedFrame {
+  readonly layers: FrameLayer[];
+  readonly stop: FrameStop;
+  readonly next?: { readonly table: FrameTable; readonly key: number; readonly offset: number };
+  readonly error?: DecodeError;
+  readonly payload: Uint8Array;
+}
+
+/**
+ * Allocating convenience: decodes one frame with a fresh FrameDecoder and copies out which layers
+ * were found. For many frames, reuse one FrameDecoder instead.
+ */
+export function decodeFrame(buf: Uint8Array, linkType: number = LINKTYPE_ETHERNET): DecodedFrame {
+  const d = new FrameDecoder();
+  d.decode(buf, 0, buf.length, linkType);
+  return {
+    layers: d.layers.slice(0, d.layerCount),
+    stop: d.stop,
+    ...(d.stop === 'unknown' ? { next: { table: d.nextTable, key: d.nextKey, offset: d.payloadStart } } : {}),
+    ...(d.error ? { error: d.error } : {}),
+    payload: buf.subarray(d.payloadStart, d.payloadEnd),
+  };
+}
