@@ -5,3 +5,7 @@ export * from './gpe.js';
 export * from './dissectors.js';
 export * from './flow-hash.js';
 export * from './fdb.js';
+export * from './encapsulate.js';
+export * from './decapsulate.js';
+export * from './vtep.js';
+export { innerDsfield, innerDontFragment, encapsulateEcn } from './inner-ip.js';

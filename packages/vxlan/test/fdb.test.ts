@@ -21,7 +21,11 @@ describe('FDB (Linux vxlan device semantics)', () => {
     expect(fdb.learn(fromMac('0a:00:00:00:00:01'), 6, '192.168.0.2')).toBe('learned');
     c.t += 1000;
     expect(fdb.learn(fromMac('0a:00:00:00:00:01'), 6, '192.168.0.2')).toBe('refreshed');
-    expect(fdb.get('0a:00:00:00:00:01')).toMatchObject({ remotes: ['192.168.0.2'], static: false, updated: c.t });
+    expect(fdb.get('0a:00:00:00:00:01')).toMatchObject({
+      remotes: ['192.168.0.2'],
+      static: false,
+      updated: c.t,
+    });
     expect(fdb.learn(fromMac('0a:00:00:00:00:01'), 6, '192.168.0.3')).toBe('moved');
     expect(fdb.get('0a:00:00:00:00:01')?.remotes).toEqual(['192.168.0.3']);
   });
