@@ -6,7 +6,6 @@ import {
   compareWithTshark,
   fixtureBytes,
   fixtureContext,
-  fixtureIp,
   l4Fixtures,
   ourFields,
 } from './fixtures/l4-helpers.js';

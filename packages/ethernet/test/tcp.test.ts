@@ -1,0 +1,283 @@
+import {
+  dissectTcp,
+  encodeTcp,
+  type TcpHeader,
+  type TcpOption,
+  TcpFlags,
+  TcpSegment,
+  tcpFlagsString,
+  tcpHeaderLength,
+  writeTcp,
+} from '@cnikit/ethernet';
+import { DecodeError, type IpContext, parseIpv4, parseIpv6 } from '@cnikit/wire';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import {
+  compareWithTshark,
+  fixtureBytes,
+  fixtureContext,
+  l4Fixtures,
+  ourFields,
+} from './fixtures/l4-helpers.js';
+import { DERIVED, NOT_COMPARED } from './fixtures/l4-tshark.js';
+
+const tcpFixtures = l4Fixtures.filter((f) => f.proto === 'tcp');
+const ip4: IpContext = { family: 4, src: parseIpv4('10.0.0.1'), dst: parseIpv4('10.0.0.2') };
+const ip6: IpContext = { family: 6, src: parseIpv6('fd00::1'), dst: parseIpv6('fd00::2') };
+/** When AccECN is negotiated tshark shows the ACE counter instead of AE/CWR/ECE (stream state). */
+const ACCECN_FIELDS = /^tcp\.flags\.(ae|cwr|ece|str)$/;
+
+export const arbOption: fc.Arbitrary<TcpOption> = fc.oneof(
+  fc.constant<TcpOption>({ kind: 'nop' }),
+  fc.nat(0xffff).map<TcpOption>((mss) => ({ kind: 'mss', mss })),
+  fc.nat(0xff).map<TcpOption>((shift) => ({ kind: 'window-scale', shift })),
+  fc.constant<TcpOption>({ kind: 'sack-permitted' }),
+  fc
+    .array(fc.record({ left: fc.nat(0xffffffff), right: fc.nat(0xffffffff) }), { minLength: 1, maxLength: 3 })
+    .map<TcpOption>((blocks) => ({ kind: 'sack', blocks })),
+  fc
+    .record({ tsval: fc.nat(0xffffffff), tsecr: fc.nat(0xffffffff) })
+    .map<TcpOption>((t) => ({ kind: 'timestamps', ...t })),
+  fc
+    .record({
+      code: fc.integer({ min: 6, max: 255 }).filter((c) => c !== 8),
+      data: fc.uint8Array({ maxLength: 8 }),
+    })
+    .map<TcpOption>((u) => ({ kind: 'unknown', ...u })),
+);
+
+/** Options as the decoder returns them: padded with EOLs to a multiple of 4, at most 40 bytes. */
+export const arbOptions: fc.Arbitrary<TcpOption[]> = fc.array(arbOption, { maxLength: 6 }).map((opts) => {
+  const out: TcpOption[] = [];
+  let n = 0;
+  for (const o of opts) {
+    const len = encodeLength(o);
+    if (n + len > 40) break;
+    out.push(o);
+    n += len;
+  }
+  while (n % 4 !== 0) {
+    out.push({ kind: 'eol' });
+    n++;
+  }
+  return out;
+});
+
+function encodeLength(o: TcpOption): number {
+  switch (o.kind) {
+    case 'nop':
+    case 'eol':
+      return 1;
+    case 'mss':
+      return 4;
+    case 'window-scale':
+      return 3;
+    case 'sack-permitted':
+      return 2;
+    case 'sack':
+      return 2 + 8 * o.blocks.length;
+    case 'timestamps':
+      return 10;
+    case 'unknown':
+    case 'padding':
+      return (o.kind === 'unknown' ? 2 : 0) + o.data.length;
+  }
+}
+
+const arbHeader: fc.Arbitrary<Required<TcpHeader>> = fc
+  .record({
+    srcPort: fc.nat(0xffff),
+    dstPort: fc.nat(0xffff),
+    seq: fc.nat(0xffffffff),
+    ack: fc.nat(0xffffffff),
+    flags: fc.nat(0xfff),
+    window: fc.nat(0xffff),
+    checksum: fc.nat(0xffff),
+    urgentPointer: fc.nat(0xffff),
+    options: arbOptions,
+    payload: fc.uint8Array({ maxLength: 48 }),
+  })
+  .map((h) => ({ ...h, dataOffset: tcpHeaderLength(h) / 4 }));
+
+describe('TCP against tshark on corpus captures', () => {
+  it('covers IPv4 and IPv6, SACK, timestamps, AccECN, MD5, experimental options', () => {
+    expect(tcpFixtures.length).toBeGreaterThan(40);
+    expect(tcpFixtures.some((f) => f.ip?.family === 6)).toBe(true);
+    for (const k of [
+      'tcp.options.sack',
+      'tcp.options.timestamp',
+      'tcp.options.md5',
+      'tcp.options.experimental',
+      'tcp.flags.ae',
+    ]) {
+      expect(
+        tcpFixtures.some((f) => k in f.fields),
+        k,
+      ).toBe(true);
+    }
+  });
+  for (const f of tcpFixtures) {
+    it(`${f.capture} frame ${f.frame}: every field as tshark writes it`, () => {
+      const b = fixtureBytes(f);
+      const r = dissectTcp(b, 0, b.length, fixtureContext(f));
+      const skip =
+        'tcp.flags.ace' in f.fields
+          ? new RegExp(`${NOT_COMPARED.source}|${ACCECN_FIELDS.source}`)
+          : NOT_COMPARED;
+      expect(compareWithTshark(ourFields(r.node), f.fields, skip, DERIVED)).toEqual([]);
+      const t = TcpSegment.parse(b);
+      expect(String(t.payloadLength)).toBe(f.fields['tcp.len'][0]);
+      // write(parse(b)) reproduces the capture byte for byte, options and checksum included.
+      expect(encodeTcp(t.toJSON())).toEqual(b);
+    });
+  }
+});
+
+describe('TCP view and writer', () => {
+  it('decodes the AccECN SYN of accecn_handshake.pcap frame 1 (RFC 9768 AE bit)', () => {
+    const f = tcpFixtures.find((x) => x.capture === 'accecn_handshake.pcap' && x.frame === 1);
+    if (!f) throw new Error('fixture missing');
+    const t = TcpSegment.parse(fixtureBytes(f));
+    expect([t.srcPort, t.dstPort, t.seq, t.ack, t.headerLength, t.flags, t.window, t.checksum]).toEqual([
+      16433, 80, 1948076589, 0, 40, 0x1c2, 65535, 0x209c,
+    ]);
+    expect(t.hasFlag(TcpFlags.AE) && t.hasFlag(TcpFlags.SYN) && !t.hasFlag(TcpFlags.ACK)).toBe(true);
+    expect(t.options).toEqual([
+      { kind: 'mss', mss: 1460 },
+      { kind: 'nop' },
+      { kind: 'window-scale', shift: 6 },
+      { kind: 'sack-permitted' },
+      { kind: 'timestamps', tsval: 112147477, tsecr: 0 },
+    ]);
+    expect(tcpFlagsString(t.flags)).toBe('···ACE····S·');
+  });
+
+  it('rejects a data offset below 5 and a header beyond the bytes present', () => {
+    const b = encodeTcp({
+      srcPort: 1,
+      dstPort: 2,
+      seq: 0,
+      ack: 0,
+      flags: 2,
+      window: 0,
+      urgentPointer: 0,
+      checksum: 0,
+      options: [{ kind: 'mss', mss: 1460 }],
+    });
+    const bad = b.slice();
+    bad[12] = 0x40;
+    expect(() => TcpSegment.parse(bad)).toThrow(
+      expect.objectContaining({ code: 'bad-header-length', offset: 12 }),
+    );
+    for (let cut = 0; cut < b.length; cut++) {
+      expect(() => TcpSegment.parse(b, 0, cut)).toThrow(
+        expect.objectContaining({ code: 'truncated', layer: 'tcp', offset: 0 }),
+      );
+    }
+    // Quoted in an ICMP error: a header cut short inside the options is accepted.
+    const t = TcpSegment.parse(b, 0, 22, true);
+    expect([t.truncated, t.headerEnd, t.options, t.checksumStatus(ip4)]).toEqual([true, 22, [], 'partial']);
+    const quoted = dissectTcp(b, 0, 8, { quoted: true }).node;
+    expect(ourFields(quoted)).toMatchObject({
+      'tcp.srcport': ['1'],
+      'tcp.dstport': ['2'],
+      'tcp.seq_raw': ['0'],
+    });
+  });
+
+  it('writes payload-first into one buffer with the checksum over both pseudo-headers', () => {
+    const h = {
+      srcPort: 179,
+      dstPort: 50000,
+      seq: 7,
+      ack: 9,
+      flags: TcpFlags.ACK | TcpFlags.PSH,
+      window: 512,
+      urgentPointer: 0,
+      options: [{ kind: 'timestamps', tsval: 1, tsecr: 2 } as TcpOption],
+    };
+    for (const ip of [ip4, ip6]) {
+      const out = new Uint8Array(100);
+      const at = 14;
+      const hl = tcpHeaderLength(h);
+      out.set([1, 2, 3, 4, 5], at + hl);
+      const n = writeTcp(h, out, at, { ip, payloadLength: 5 });
+      const t = TcpSegment.parse(out, at, at + n);
+      expect([n, t.headerLength, t.checksumStatus(ip), [...t.payload]]).toEqual([
+        hl + 5,
+        32,
+        'good',
+        [1, 2, 3, 4, 5],
+      ]);
+      expect(encodeTcp({ ...h, payload: new Uint8Array([1, 2, 3, 4, 5]) }, { ip })).toEqual(
+        out.subarray(at, at + n),
+      );
+    }
+  });
+
+  it('refuses out-of-range fields with RangeError before writing anything', () => {
+    const base = {
+      srcPort: 1,
+      dstPort: 2,
+      seq: 0,
+      ack: 0,
+      flags: 0,
+      window: 0,
+      urgentPointer: 0,
+      checksum: 0,
+      options: [],
+    };
+    const out = new Uint8Array(64).fill(0xaa);
+    expect(() => writeTcp({ ...base, seq: 2 ** 32 }, out)).toThrow(/seq/);
+    expect(() => writeTcp({ ...base, flags: 0x1000 }, out)).toThrow(/flags/);
+    expect(() => writeTcp({ ...base, checksum: undefined }, out)).toThrow(/checksum/);
+    expect(() => writeTcp({ ...base, options: Array(41).fill({ kind: 'nop' }) }, out)).toThrow(/options/);
+    expect(() => writeTcp({ ...base, dataOffset: 5, options: [{ kind: 'sack-permitted' }] }, out)).toThrow(
+      /dataOffset/,
+    );
+    expect(out.every((x) => x === 0xaa)).toBe(true);
+  });
+
+  it('parse(write(x)) deep-equals x', () => {
+    fc.assert(
+      fc.property(arbHeader, (h) => {
+        expect(TcpSegment.parse(encodeTcp(h)).toJSON()).toEqual(h);
+      }),
+    );
+  });
+
+  it('write(parse(b)) equals b for written segments, and computed checksums verify', () => {
+    fc.assert(
+      fc.property(arbHeader, fc.boolean(), (h, v6) => {
+        const ip = v6 ? ip6 : ip4;
+        const b = encodeTcp({ ...h, checksum: undefined }, { ip });
+        const t = TcpSegment.parse(b);
+        expect(t.checksumStatus(ip)).toBe('good');
+        expect(t.computeChecksum(ip)).toBe(t.checksum);
+        expect(encodeTcp(t.toJSON())).toEqual(b);
+      }),
+    );
+  });
+
+  it('returns or throws DecodeError on 100,000 random byte strings', () => {
+    const view = new TcpSegment();
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 0, maxLength: 72 }), fc.boolean(), (b, partial) => {
+        // Make a plausible data offset common so the option walk gets exercised.
+        if (b.length > 12 && b[0] & 1) b[12] = (b[12] & 0x0f) | ((5 + (b[1] % 11)) << 4);
+        try {
+          view.bind(b, 0, b.length, partial);
+          view.toJSON();
+        } catch (e) {
+          if (!(e instanceof DecodeError)) throw e;
+        }
+        try {
+          dissectTcp(b, 0, b.length, { quoted: partial });
+        } catch (e) {
+          if (!(e instanceof DecodeError)) throw e;
+        }
+      }),
+      { numRuns: 100_000 },
+    );
+  });
+});
