@@ -186,15 +186,19 @@ export class FrameDecoder {
     }
     switch (etherType) {
       case EtherType.IPv4:
-        return this.decodeIpv4(buf, at, stop);
+        this.decodeIpv4(buf, at, stop);
+        return;
       case EtherType.IPv6:
-        return this.decodeIpv6(buf, at, stop);
+        this.decodeIpv6(buf, at, stop);
+        return;
       case EtherType.ARP:
         this.arp.bind(buf, at, stop);
         this.push('arp');
-        return this.rest(this.arp.end, this.arp.end);
+        this.rest(this.arp.end, this.arp.end);
+        return;
       default:
-        return this.unknown('ethertype', etherType, at, stop);
+        this.unknown('ethertype', etherType, at, stop);
+        return;
     }
   }
 
@@ -227,25 +231,30 @@ export class FrameDecoder {
       case IpProtocol.UDP: {
         const udp = this.udp.bind(buf, start, end);
         this.push('udp');
-        return this.rest(udp.payloadOffset, udp.end);
+        this.rest(udp.payloadOffset, udp.end);
+        return;
       }
       case IpProtocol.TCP: {
         const tcp = this.tcp.bind(buf, start, end);
         this.push('tcp');
-        return this.rest(tcp.payloadOffset, tcp.end);
+        this.rest(tcp.payloadOffset, tcp.end);
+        return;
       }
       case IpProtocol.ICMP: {
         const icmp = this.icmpv4.bind(buf, start, end);
         this.push('icmp');
-        return this.rest(icmp.payloadOffset, icmp.end);
+        this.rest(icmp.payloadOffset, icmp.end);
+        return;
       }
       case IpProtocol.ICMPv6: {
         const icmp = this.icmpv6.bind(buf, start, end);
         this.push('icmpv6');
-        return this.rest(Math.min(icmp.start + ICMP_HEADER_LENGTH, icmp.end), icmp.end);
+        this.rest(Math.min(icmp.start + ICMP_HEADER_LENGTH, icmp.end), icmp.end);
+        return;
       }
       default:
-        return this.unknown('ip.proto', protocol, start, end);
+        this.unknown('ip.proto', protocol, start, end);
+        return;
     }
   }
 }
