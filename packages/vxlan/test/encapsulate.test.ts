@@ -1,4 +1,4 @@
-import { Ipv4Packet, Ipv6Packet } from '@cnikit/ethernet';
+import type { Ipv4Packet, Ipv6Packet } from '@cnikit/ethernet';
 import { DecodeError, formatIpv4, formatIpv6, formatMac, verifyChecksum } from '@cnikit/wire';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
