@@ -19,6 +19,7 @@ import {
   l4Fixtures,
   ourFields,
 } from './fixtures/l4-helpers.js';
+import { arbOptions } from './fixtures/l4-arbitraries.js';
 import { DERIVED, NOT_COMPARED } from './fixtures/l4-tshark.js';
 
 const tcpFixtures = l4Fixtures.filter((f) => f.proto === 'tcp');
@@ -26,63 +27,6 @@ const ip4: IpContext = { family: 4, src: parseIpv4('10.0.0.1'), dst: parseIpv4('
 const ip6: IpContext = { family: 6, src: parseIpv6('fd00::1'), dst: parseIpv6('fd00::2') };
 /** When AccECN is negotiated tshark shows the ACE counter instead of AE/CWR/ECE (stream state). */
 const ACCECN_FIELDS = /^tcp\.flags\.(ae|cwr|ece|str)$/;
-
-export const arbOption: fc.Arbitrary<TcpOption> = fc.oneof(
-  fc.constant<TcpOption>({ kind: 'nop' }),
-  fc.nat(0xffff).map<TcpOption>((mss) => ({ kind: 'mss', mss })),
-  fc.nat(0xff).map<TcpOption>((shift) => ({ kind: 'window-scale', shift })),
-  fc.constant<TcpOption>({ kind: 'sack-permitted' }),
-  fc
-    .array(fc.record({ left: fc.nat(0xffffffff), right: fc.nat(0xffffffff) }), { minLength: 1, maxLength: 3 })
-    .map<TcpOption>((blocks) => ({ kind: 'sack', blocks })),
-  fc
-    .record({ tsval: fc.nat(0xffffffff), tsecr: fc.nat(0xffffffff) })
-    .map<TcpOption>((t) => ({ kind: 'timestamps', ...t })),
-  fc
-    .record({
-      code: fc.integer({ min: 6, max: 255 }).filter((c) => c !== 8),
-      data: fc.uint8Array({ maxLength: 8 }),
-    })
-    .map<TcpOption>((u) => ({ kind: 'unknown', ...u })),
-);
-
-/** Options as the decoder returns them: padded with EOLs to a multiple of 4, at most 40 bytes. */
-export const arbOptions: fc.Arbitrary<TcpOption[]> = fc.array(arbOption, { maxLength: 6 }).map((opts) => {
-  const out: TcpOption[] = [];
-  let n = 0;
-  for (const o of opts) {
-    const len = encodeLength(o);
-    if (n + len > 40) break;
-    out.push(o);
-    n += len;
-  }
-  while (n % 4 !== 0) {
-    out.push({ kind: 'eol' });
-    n++;
-  }
-  return out;
-});
-
-function encodeLength(o: TcpOption): number {
-  switch (o.kind) {
-    case 'nop':
-    case 'eol':
-      return 1;
-    case 'mss':
-      return 4;
-    case 'window-scale':
-      return 3;
-    case 'sack-permitted':
-      return 2;
-    case 'sack':
-      return 2 + 8 * o.blocks.length;
-    case 'timestamps':
-      return 10;
-    case 'unknown':
-    case 'padding':
-      return (o.kind === 'unknown' ? 2 : 0) + o.data.length;
-  }
-}
 
 const arbHeader: fc.Arbitrary<Required<TcpHeader>> = fc
   .record({
