@@ -142,8 +142,8 @@ function parseArgs(args) {
     peer: true,
     cpuProf: false,
     filter: '',
-    rounds: 21,
-    sampleMs: 20,
+    rounds: 41,
+    sampleMs: 10,
     warmupMs: 300,
   };
   for (let i = 0; i < args.length; i++) {

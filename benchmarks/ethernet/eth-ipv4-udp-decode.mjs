@@ -1,18 +1,19 @@
 /** Case (a): Ethernet / IPv4 / UDP with a 32-byte payload, every field decoded. */
-import { EthernetFrame, Ipv4Packet, UdpDatagram } from '@cnikit/ethernet';
+import { FrameDecoder } from '@cnikit/ethernet';
 import { FrameRing, readFrame } from '../harness/frames.mjs';
 import { ethIpv4UdpParsedSum, ethIpv4UdpParser } from '../references/binary-parser-eth-ipv4-udp.mjs';
 import { bytesView, macView } from '../references/field-values.mjs';
 import { ethIpv4UdpLoop, ethIpv4UdpLoopViews } from '../references/loop-eth-ipv4-udp.mjs';
 
 /**
- * Binds the three views and reads every wire field once through its getter (`flags` for the three
- * flag bits, `optionBytes` for the options area; derived getters such as `headerLength` repeat a field).
+ * Decodes with a reused FrameDecoder (as gopacket's DecodingLayerParser is used) and reads every
+ * wire field once through its getter (`flags` for the three flag bits, `optionBytes` for the
+ * options area; derived getters such as `headerLength` repeat a field).
+ * @param {FrameDecoder} decoder
  */
-function oursSum(eth, ip, udp, buf, s, e) {
-  eth.bind(buf, s, e);
-  ip.bind(buf, eth.payloadOffset, e);
-  udp.bind(buf, ip.payloadOffset, ip.end);
+function oursSum(decoder, buf, s, e) {
+  if (!decoder.decode(buf, s, e)) throw decoder.error;
+  const { ethernet: eth, ipv4: ip, udp } = decoder;
   return (
     macView(eth.dst) +
     macView(eth.src) +
@@ -52,15 +53,13 @@ export const ethIpv4UdpDecode = {
   setup() {
     const { buf, starts, ends, copies, mask } = new FrameRing(readFrame('eth-ipv4-udp'));
     const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-    const eth = new EthernetFrame();
-    const ip = new Ipv4Packet();
-    const udp = new UdpDatagram();
+    const decoder = new FrameDecoder();
     let a = 0;
     let b = 0;
     let c = 0;
     let d = 0;
     return {
-      ours: () => oursSum(eth, ip, udp, buf, starts[(a = (a + 1) & mask)], ends[a]),
+      ours: () => oursSum(decoder, buf, starts[(a = (a + 1) & mask)], ends[a]),
       loop: () => ethIpv4UdpLoop(dv, starts[(b = (b + 1) & mask)], ends[b]),
       'loop+views': () => ethIpv4UdpLoopViews(dv, buf, starts[(c = (c + 1) & mask)], ends[c]),
       'binary-parser': () => ethIpv4UdpParsedSum(ethIpv4UdpParser.parse(copies[(d = (d + 1) & mask)])),

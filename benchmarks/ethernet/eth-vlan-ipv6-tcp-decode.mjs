@@ -1,5 +1,5 @@
 /** Case (b): Ethernet / 802.1Q / IPv6 + hop-by-hop / TCP + options, every field decoded. */
-import { EthernetFrame, Ipv6Packet, readIpv6Options, TcpSegment, VlanTag } from '@cnikit/ethernet';
+import { FrameDecoder, readIpv6Options } from '@cnikit/ethernet';
 import { FrameRing, readFrame } from '../harness/frames.mjs';
 import {
   ethVlanIpv6TcpParsedSum,
@@ -35,12 +35,15 @@ function tcpOptionValue(o) {
   }
 }
 
-/** Binds the four views and sums every getter (options decoded through the public API). */
-function oursSum(eth, vlan, ip, tcp, buf, s, e) {
-  eth.bind(buf, s, e);
-  vlan.bind(buf, eth.payloadOffset, e);
-  ip.bind(buf, vlan.payloadOffset, e);
-  tcp.bind(buf, ip.payloadOffset, ip.end);
+/**
+ * Decodes with a reused FrameDecoder and sums every field, options and extension headers decoded
+ * through the public API (`ipv6.extensions()`, `readIpv6Options`, `tcp.options`).
+ * @param {FrameDecoder} decoder
+ */
+function oursSum(decoder, buf, s, e) {
+  if (!decoder.decode(buf, s, e)) throw decoder.error;
+  const { ethernet: eth, ipv6: ip, tcp } = decoder;
+  const vlan = decoder.vlans[0];
   let sum =
     macView(eth.dst) +
     macView(eth.src) +
@@ -91,14 +94,13 @@ export const ethVlanIpv6TcpDecode = {
     const ring = new FrameRing(readFrame('eth-vlan-ipv6-tcp'));
     const { buf, starts, ends, copies, mask } = ring;
     const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-    const views = [new EthernetFrame(), new VlanTag(), new Ipv6Packet(), new TcpSegment()];
-    const [eth, vlan, ip, tcp] = views;
+    const decoder = new FrameDecoder();
     let a = 0;
     let b = 0;
     let c = 0;
     let d = 0;
     return {
-      ours: () => oursSum(eth, vlan, ip, tcp, buf, starts[(a = (a + 1) & mask)], ends[a]),
+      ours: () => oursSum(decoder, buf, starts[(a = (a + 1) & mask)], ends[a]),
       loop: () => ethVlanIpv6TcpLoop(dv, starts[(b = (b + 1) & mask)], ends[b]),
       'loop+views': () => ethVlanIpv6TcpLoopViews(dv, buf, starts[(c = (c + 1) & mask)], ends[c]),
       'binary-parser': () =>
