@@ -17,6 +17,8 @@ export const PCAP_MAGIC_NANOSECONDS = 0xa1b23c4d;
 const PCAP_MAGIC_MODIFIED = 0xa1b2cd34;
 export const PCAP_FILE_HEADER_LENGTH = 24;
 export const PCAP_RECORD_HEADER_LENGTH = 16;
+/** Resync accepts a record header only if its time is within a week of the last good record. */
+const RESYNC_TIME_WINDOW = 7 * 24 * 3600;
 
 /** Decodes the 24-byte pcap file header at `at`; throws DecodeError. */
 export function decodePcapFileHeader(
@@ -84,6 +86,8 @@ export class PcapDecoder implements UnitDecoder {
   /** Versions before 2.3 wrote orig_len before incl_len (libpcap's swapped_type handling). */
   private readonly lengthsMaybeSwapped: boolean;
   private readonly oldMinor: boolean;
+  /** Seconds of the last good record: resync candidates must be near it. */
+  private lastSeconds: number | undefined;
 
   constructor(
     readonly header: PcapFileHeader,
@@ -130,6 +134,7 @@ export class PcapDecoder implements UnitDecoder {
   decodeUnit(buf: Uint8Array, at: number, length: number, fileOffset: number): CaptureBlock {
     const [captureLength, originalLength] = this.lengths(buf, at);
     const seconds = this.order.u32(buf, at);
+    this.lastSeconds = seconds;
     const fraction = this.order.u32(buf, at + 4);
     const timestamp = BigInt(seconds) * 1_000_000_000n + BigInt(fraction * this.fractionUnit);
     const data = buf.subarray(at + PCAP_RECORD_HEADER_LENGTH, at + length);
@@ -158,7 +163,10 @@ export class PcapDecoder implements UnitDecoder {
 
   private plausibleHeader(buf: Uint8Array, at: number): boolean {
     const [captured, original] = this.lengths(buf, at);
+    const seconds = this.order.u32(buf, at);
     return (
+      (this.lastSeconds === undefined || Math.abs(seconds - this.lastSeconds) <= RESYNC_TIME_WINDOW) &&
+      original > 0 &&
       this.order.u32(buf, at + 4) < this.fractionLimit &&
       captured <= this.maxCaptureLength &&
       captured <= original &&

@@ -26,7 +26,7 @@ export class CaptureStreamReader implements AsyncIterable<CapturePacket> {
   private started = false;
 
   constructor(
-    private readonly source: AsyncIterable<Uint8Array>,
+    private readonly source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
     private readonly options: CaptureStreamOptions = {},
   ) {
     this.parser = new CaptureParser(options);
@@ -59,7 +59,12 @@ export class CaptureStreamReader implements AsyncIterable<CapturePacket> {
   async *blocks(): AsyncGenerator<CaptureBlock> {
     if (this.started) throw new Error('a CaptureStreamReader can be iterated only once');
     this.started = true;
-    const window = new ByteWindow(this.source[Symbol.asyncIterator]());
+    const source = this.source;
+    const iterator =
+      Symbol.asyncIterator in source
+        ? source[Symbol.asyncIterator]()
+        : syncToAsync(source[Symbol.iterator]());
+    const window = new ByteWindow(iterator);
     const { parser } = this;
     const copy = !this.options.zeroCopy;
     try {
@@ -84,6 +89,13 @@ export class CaptureStreamReader implements AsyncIterable<CapturePacket> {
   }
 }
 
+function syncToAsync(it: Iterator<Uint8Array>): AsyncIterator<Uint8Array> {
+  return {
+    next: async () => it.next(),
+    return: async () => it.return?.() ?? { done: true, value: undefined },
+  };
+}
+
 /** A copy of a block whose byte fields no longer point into the reader's buffer. */
 function detach(block: CaptureBlock): CaptureBlock {
   switch (block.kind) {
@@ -98,9 +110,9 @@ function detach(block: CaptureBlock): CaptureBlock {
   }
 }
 
-/** Streams a capture from any async iterable of byte chunks (browser-safe; see `openCapture` for files). */
+/** Streams a capture from any (async) iterable of byte chunks (browser-safe; see `openCapture` for files). */
 export function readCaptureStream(
-  source: AsyncIterable<Uint8Array>,
+  source: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
   options?: CaptureStreamOptions,
 ): CaptureStreamReader {
   return new CaptureStreamReader(source, options);
