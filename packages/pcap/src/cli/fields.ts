@@ -15,7 +15,13 @@ export function jsonFieldValue(value: FieldValue): JsonFieldValue {
 }
 
 /** Flattens the layers of a dissection; protocol nodes are recorded as present (for bare-name filters). */
-export function collectFields(dissection: Dissection): { fields: FieldMap; protocols: string[] } {
+export interface CollectedFields {
+  readonly fields: FieldMap;
+  /** Field names of the layers, outermost first (`eth`, `ip`, `udp`, `vxlan`, `eth`, …). */
+  readonly protocols: string[];
+}
+
+export function collectFields(dissection: Dissection): CollectedFields {
   const fields: FieldMap = new Map();
   const protocols: string[] = [];
   const visit = (node: DissectionNode, isLayer: boolean) => {
@@ -32,6 +38,9 @@ export function collectFields(dissection: Dissection): { fields: FieldMap; proto
   return { fields, protocols };
 }
 
+/** One packet's NDJSON object. */
+export type PacketJson = Record<string, JsonFieldValue | JsonFieldValue[] | Record<string, JsonFieldValue>>;
+
 /**
  * One NDJSON object: a field seen once maps to its value, a field seen more often (inner and
  * outer `ip.src` in VXLAN) to an array of its values in order. A malformed packet adds
@@ -40,9 +49,9 @@ export function collectFields(dissection: Dissection): { fields: FieldMap; proto
 export function packetJson(
   dissection: Dissection,
   frame: Record<string, JsonFieldValue>,
-): Record<string, JsonFieldValue | JsonFieldValue[] | Record<string, JsonFieldValue>> {
-  const { fields, protocols } = collectFields(dissection);
-  const out: Record<string, JsonFieldValue | JsonFieldValue[] | Record<string, JsonFieldValue>> = {
+  { fields, protocols }: CollectedFields = collectFields(dissection),
+): PacketJson {
+  const out: PacketJson = {
     ...frame,
     'frame.protocols': protocols.join(':'),
   };

@@ -1,0 +1,104 @@
+import { open } from 'node:fs/promises';
+import { DecodeError } from '@cnikit/wire';
+import type { CapturePacket } from '../capture-types.js';
+import { linkTypeName } from '../link-types.js';
+import { openCapture } from '../open-capture.js';
+import type { NumberedPacket } from './frame.js';
+import type { CliIo } from './io.js';
+import { ProgressBar } from './progress.js';
+import { decodesLinkType } from './protocols.js';
+
+/** An error that ends the command with a message on stderr and an exit code. */
+export class CliError extends Error {
+  override readonly name = 'CliError';
+  constructor(
+    message: string,
+    readonly exitCode: number,
+  ) {
+    super(message);
+  }
+}
+
+export interface ReadOutcome {
+  /** Packets handed to the callback. */
+  readonly packets: number;
+  /** Why reading stopped early: the capture's DecodeError, with its file offset. */
+  readonly error?: DecodeError;
+}
+
+/** Files at least this large get a progress bar (when stderr is a terminal). */
+const PROGRESS_MIN_BYTES = 16 * 1024 * 1024;
+const CHUNK_BYTES = 1024 * 1024;
+
+const OPEN_FAILURES: Record<string, string> = {
+  ENOENT: 'no such file',
+  EACCES: 'permission denied',
+  EISDIR: 'is a directory',
+};
+
+/**
+ * Streams the packets of a capture file (bounded memory) to `onPacket`, which returns false to
+ * stop. A packet's bytes are only valid during its callback. Throws CliError (exit 2) when the
+ * file cannot be opened; a corrupt capture ends the read with `error` set, after the packets
+ * before it were delivered.
+ */
+export async function readPackets(
+  path: string,
+  io: CliIo,
+  options: { readonly progress: boolean },
+  onPacket: (p: NumberedPacket) => boolean | Promise<boolean>,
+): Promise<ReadOutcome> {
+  const { handle, size } = await openFile(path);
+  const bar = new ProgressBar(io.stderr, options.progress && size >= PROGRESS_MIN_BYTES ? size : 0, path);
+  let bytesRead = 0;
+  async function* chunks(): AsyncGenerator<Uint8Array> {
+    for await (const chunk of handle.createReadStream({ highWaterMark: CHUNK_BYTES })) {
+      bytesRead += (chunk as Uint8Array).length;
+      bar.update(bytesRead);
+      yield chunk as Uint8Array;
+    }
+  }
+  const reader = openCapture(chunks(), { zeroCopy: true, onError: 'throw' });
+  const warned = new Set<number>();
+  let number = 0;
+  try {
+    for await (const packet of reader) {
+      number++;
+      warnUndecodedLinkType(io, path, packet, warned);
+      const more = onPacket({ number, packet, pcapng: reader.format === 'pcapng' });
+      if (!(typeof more === 'boolean' ? more : await more)) break;
+    }
+    return { packets: number };
+  } catch (e) {
+    if (e instanceof DecodeError) return { packets: number, error: e };
+    throw new CliError(`cannot read ${path}: ${e instanceof Error ? e.message : String(e)}`, 1);
+  } finally {
+    bar.finish();
+    await handle.close().catch(() => {});
+  }
+}
+
+async function openFile(path: string) {
+  try {
+    const handle = await open(path, 'r');
+    const stat = await handle.stat();
+    if (stat.isDirectory()) {
+      await handle.close();
+      throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    }
+    return { handle, size: stat.size };
+  } catch (e) {
+    const code = (e as { code?: string }).code ?? '';
+    const reason = OPEN_FAILURES[code] ?? (e instanceof Error ? e.message : String(e));
+    throw new CliError(`cannot open ${path}: ${reason}`, 2);
+  }
+}
+
+function warnUndecodedLinkType(io: CliIo, path: string, packet: CapturePacket, warned: Set<number>): void {
+  if (warned.has(packet.linkType) || decodesLinkType(packet.linkType)) return;
+  warned.add(packet.linkType);
+  io.stderr.write(
+    `cnikit: ${path}: link type ${linkTypeName(packet.linkType)} (${packet.linkType}) has no dissector; ` +
+      'its packets are shown as undecoded data\n',
+  );
+}

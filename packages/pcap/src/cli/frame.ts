@@ -1,0 +1,73 @@
+import type { DissectionNode } from '@cnikit/wire';
+import type { CapturePacket } from '../capture-types.js';
+import { linkTypeName } from '../link-types.js';
+import { formatEpochTime, timestampToDate } from '../timestamp.js';
+import type { JsonFieldValue } from './fields.js';
+
+/** A packet as the CLI sees it: its 1-based number in the file and whether the file is pcapng. */
+export interface NumberedPacket {
+  readonly number: number;
+  readonly packet: CapturePacket;
+  readonly pcapng: boolean;
+}
+
+/**
+ * The `frame.*` fields as tshark's JSON has them. `frame.interface_id` only for pcapng, as
+ * tshark (a pcap file has no interface ids); `frame.protocols` is added from the layers.
+ */
+export function frameFields({ number, packet, pcapng }: NumberedPacket): Record<string, JsonFieldValue> {
+  const fields: Record<string, JsonFieldValue> = {};
+  if (pcapng) fields['frame.interface_id'] = packet.interfaceIndex;
+  fields['frame.time_epoch'] = formatEpochTime(packet.timestamp);
+  fields['frame.number'] = number;
+  fields['frame.len'] = packet.originalLength;
+  fields['frame.cap_len'] = packet.captureLength;
+  return fields;
+}
+
+const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
+
+/** `May 18, 2013 20:21:44.837063000 UTC`, tshark's arrival time with TZ=UTC. */
+export function formatArrivalTime(ns: bigint): string {
+  const date = timestampToDate(ns);
+  const epoch = formatEpochTime(ns);
+  const fraction = epoch.slice(epoch.indexOf('.') + 1);
+  const two = (n: number) => String(n).padStart(2, '0');
+  const day = String(date.getUTCDate()).padStart(2, ' ');
+  const clock = `${two(date.getUTCHours())}:${two(date.getUTCMinutes())}:${two(date.getUTCSeconds())}`;
+  return `${MONTHS[date.getUTCMonth()]} ${day}, ${date.getUTCFullYear()} ${clock}.${fraction} UTC`;
+}
+
+const bytesAndBits = (n: number) => `${n} bytes (${n * 8} bits)`;
+
+/** The `Frame N: …` node that heads each packet in `cnikit dissect`, like `tshark -V`. */
+export function frameNode(p: NumberedPacket, protocols: readonly string[]): DissectionNode {
+  const { packet, number } = p;
+  const fields = frameFields(p);
+  const child = (field: string, display: string): DissectionNode => ({
+    field,
+    name: field,
+    offset: 0,
+    length: 0,
+    value: fields[field],
+    display,
+  });
+  const children: DissectionNode[] = [
+    child('frame.encap_type', `Encapsulation type: ${linkTypeName(packet.linkType)} (${packet.linkType})`),
+    child('frame.time', `Arrival Time: ${formatArrivalTime(packet.timestamp)}`),
+    child('frame.time_epoch', `Epoch Time: ${fields['frame.time_epoch']} seconds`),
+    child('frame.number', `Frame Number: ${number}`),
+    child('frame.len', `Frame Length: ${bytesAndBits(packet.originalLength)}`),
+    child('frame.cap_len', `Capture Length: ${bytesAndBits(packet.captureLength)}`),
+    child('frame.protocols', `[Protocols in frame: ${protocols.join(':')}]`),
+  ];
+  const onInterface = p.pcapng ? ` on interface ${packet.interfaceIndex}` : '';
+  return {
+    field: 'frame',
+    name: 'Frame',
+    offset: 0,
+    length: 0,
+    display: `Frame ${number}: ${bytesAndBits(packet.originalLength).replace(' (', ' on wire (')}, ${bytesAndBits(packet.captureLength).replace(' (', ' captured (')}${onInterface}`,
+    children,
+  };
+}

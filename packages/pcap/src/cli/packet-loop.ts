@@ -1,0 +1,51 @@
+import { type Dissection, dissect, LINK_TABLE } from '@cnikit/wire';
+import type { CliArgs } from './args.js';
+import { type ReadOutcome, readPackets } from './capture-input.js';
+import { type CollectedFields, collectFields, type FieldMap } from './fields.js';
+import type { PacketFilter } from './filter.js';
+import { frameFields, type NumberedPacket } from './frame.js';
+import type { CliIo } from './io.js';
+import { cliDissectors } from './protocols.js';
+
+/** What a command does with one packet that passed the filter. */
+export type PacketHandler = (
+  packet: NumberedPacket,
+  dissection: Dissection,
+  /** Set when the filter needed them; compute with collectFields otherwise. */
+  collected: CollectedFields | undefined,
+) => void | Promise<void>;
+
+/** Dissects one captured packet, starting from its link type. */
+export function dissectPacket({ packet }: NumberedPacket): Dissection {
+  return dissect(cliDissectors, packet.data, { table: LINK_TABLE, key: packet.linkType });
+}
+
+/**
+ * Reads FILE, dissects each packet, keeps those the filter accepts (frame fields included, so
+ * `frame.number <= 10` works) and hands them to `handle`, stopping after `args.count` of them.
+ */
+export async function forEachSelectedPacket(
+  args: CliArgs & { file: string },
+  filter: PacketFilter | undefined,
+  io: CliIo,
+  progress: boolean,
+  handle: PacketHandler,
+): Promise<ReadOutcome> {
+  const limit = args.count ?? Number.POSITIVE_INFINITY;
+  let selected = 0;
+  if (limit === 0) return { packets: 0 };
+  return readPackets(args.file, io, { progress }, (p) => {
+    const dissection = dissectPacket(p);
+    let collected: CollectedFields | undefined;
+    if (filter) {
+      collected = collectFields(dissection);
+      const fields: FieldMap = new Map(collected.fields);
+      for (const [name, value] of Object.entries(frameFields(p))) fields.set(name, [value]);
+      if (!filter({ fields, protocols: new Set(collected.protocols) })) return true;
+    }
+    selected++;
+    const done = handle(p, dissection, collected);
+    if (done) return done.then(() => selected < limit);
+    return selected < limit;
+  });
+}

@@ -1,0 +1,59 @@
+import type { Dissection } from '@cnikit/wire';
+
+interface HierarchyNode {
+  frames: number;
+  bytes: number;
+  children: Map<string, HierarchyNode>;
+}
+
+/** Packets and bytes per protocol path, like `tshark -q -z io,phs`. */
+export class ProtocolHierarchy {
+  private readonly root: HierarchyNode = { frames: 0, bytes: 0, children: new Map() };
+
+  add(dissection: Dissection, frameLength: number, linkLayerName?: string): void {
+    this.root.frames++;
+    this.root.bytes += frameLength;
+    let node = this.root;
+    const names = dissection.layers.map((l) => l.field);
+    if (linkLayerName && names[0] !== linkLayerName) names.unshift(linkLayerName);
+    if (dissection.malformed) names.push('_ws.malformed');
+    for (const name of names) {
+      let child = node.children.get(name);
+      if (!child) node.children.set(name, (child = { frames: 0, bytes: 0, children: new Map() }));
+      child.frames++;
+      child.bytes += frameLength;
+      node = child;
+    }
+  }
+
+  get frames(): number {
+    return this.root.frames;
+  }
+
+  get bytes(): number {
+    return this.root.bytes;
+  }
+
+  /** Flat rows, parents before children, with their depth. */
+  rows(): { protocol: string; depth: number; frames: number; bytes: number }[] {
+    const out: { protocol: string; depth: number; frames: number; bytes: number }[] = [];
+    const walk = (node: HierarchyNode, depth: number) => {
+      for (const [name, child] of node.children) {
+        out.push({ protocol: name, depth, frames: child.frames, bytes: child.bytes });
+        walk(child, depth + 1);
+      }
+    };
+    walk(this.root, 0);
+    return out;
+  }
+
+  format(filter = ''): string {
+    const rule = '='.repeat(67);
+    let s = `${rule}\nProtocol Hierarchy Statistics\nFilter: ${filter}\n\n`;
+    for (const r of this.rows()) {
+      const label = `${' '.repeat(2 * r.depth)}${r.protocol}`;
+      s += `${label.padEnd(40)} frames:${r.frames} bytes:${r.bytes}\n`;
+    }
+    return `${s}${rule}\n`;
+  }
+}

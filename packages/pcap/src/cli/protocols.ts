@@ -1,0 +1,20 @@
+import { ethernetDissectors } from '@cnikit/ethernet';
+import { VxlanPort, vxlanDissectorsForPorts } from '@cnikit/vxlan';
+import { composeDissectors, type DissectorRegistry, LINK_TABLE } from '@cnikit/wire';
+import { pcapLinkDissectors } from '../dissectors.js';
+
+/**
+ * Every protocol the `cnikit` command decodes, composed in this one place: a new protocol
+ * package plugs in by adding its DissectorSet here. Nothing else in the CLI names a protocol.
+ * VXLAN is bound to flannel's/Linux's UDP 8472 as well as IANA's 4789, since CNI traffic uses both.
+ */
+export const cliDissectors: DissectorRegistry = composeDissectors(
+  pcapLinkDissectors,
+  ethernetDissectors,
+  vxlanDissectorsForPorts([VxlanPort.IANA, VxlanPort.Linux]),
+);
+
+/** Whether the CLI has a first-layer dissector for this pcap LINKTYPE. */
+export function decodesLinkType(linkType: number): boolean {
+  return cliDissectors.tables.get(LINK_TABLE)?.has(linkType) ?? false;
+}

@@ -1,0 +1,76 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { it } from 'vitest';
+import { CORPUS_PCAP_DIR } from '../../../test/support/corpus.js';
+import { type CliIo, runCli } from '../src/cli/run.js';
+
+export interface CliRun {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** A stream that keeps what is written, optionally claiming to be a terminal. */
+export function collectingStream(isTTY = false) {
+  const chunks: string[] = [];
+  return {
+    isTTY,
+    columns: 80,
+    write(s: string) {
+      chunks.push(s);
+      return true;
+    },
+    text: () => chunks.join(''),
+  };
+}
+
+/** Runs `cnikit argv…` in-process and collects its output and exit status. */
+export async function cnikit(
+  argv: string[],
+  tty: { stdout?: boolean; stderr?: boolean } = {},
+): Promise<CliRun> {
+  const stdout = collectingStream(tty.stdout);
+  const stderr = collectingStream(tty.stderr);
+  const io: CliIo = { stdout, stderr, version: 'test' };
+  const code = await runCli(argv, io);
+  return { code, stdout: stdout.text(), stderr: stderr.text() };
+}
+
+/** NDJSON output → one object per line. */
+export function ndjson(text: string): Record<string, unknown>[] {
+  return text
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+export const corpusFile = (name: string) => join(CORPUS_PCAP_DIR, name);
+
+export const HAVE_TSHARK = spawnSync('tshark', ['--version'], { stdio: 'ignore' }).status === 0;
+
+/**
+ * `it` for tests that run tshark (or need the corpus): skipped with a printed reason when the
+ * prerequisite is missing, but failing when CI=true, where it must run.
+ */
+export function itRequires(
+  prerequisite: { readonly ok: boolean; readonly missing: string },
+  name: string,
+  fn: () => void | Promise<void>,
+): void {
+  it(name, async (context) => {
+    if (!prerequisite.ok) {
+      if (process.env.CI === 'true')
+        throw new Error(`${prerequisite.missing}, and CI=true requires "${name}"`);
+      console.warn(`SKIPPED "${name}": ${prerequisite.missing}`);
+      context.skip(prerequisite.missing);
+    }
+    await fn();
+  });
+}
+
+export const TSHARK = { ok: HAVE_TSHARK, missing: 'tshark is not installed (apt-get install tshark)' };
+export const CORPUS = {
+  ok: existsSync(CORPUS_PCAP_DIR),
+  missing: `the capture corpus is not at ${CORPUS_PCAP_DIR} (set CNIKIT_CORPUS)`,
+};
