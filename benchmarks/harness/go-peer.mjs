@@ -36,7 +36,7 @@ export function parseGoBench(output) {
  * @param {string[]} names
  * @returns {{ medians: Record<string, number>, samples: Record<string, number[]>, version?: string, error?: string }}
  */
-export function runGoPeer(names, { benchtime = '300ms', count = 5 } = {}) {
+export function runGoPeer(names, { benchtime = '200ms', count = 5 } = {}) {
   if (names.length === 0) return { medians: {}, samples: {} };
   const version = goVersion();
   if (!version)
