@@ -57,4 +57,5 @@ export function hex(value: number, digits: number): string {
   return `0x${value.toString(16).padStart(digits, '0')}`;
 }
 
-const HEX: string[] = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+// Marked pure: a bare top-level call would be kept by bundlers even when nothing uses the table.
+const HEX: string[] = /* @__PURE__ */ Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
