@@ -92,17 +92,6 @@ export function tsharkFrames(path: string): FrameFacts[] {
     });
 }
 
-/** Frame bytes (hex) as tshark reads them, via `-T json -x`. */
-export function tsharkFrameHex(path: string): string[] {
-  const out = execFileSync('tshark', ['-r', path, '-T', 'json', '-x'], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'ignore'],
-    maxBuffer: 1 << 28,
-  });
-  const frames = JSON.parse(out) as { _source: { layers: { frame_raw?: [string, ...unknown[]] } } }[];
-  return frames.map((f) => f._source.layers.frame_raw?.[0] ?? '');
-}
-
 export function toHex(b: Uint8Array): string {
   return Buffer.from(b.buffer, b.byteOffset, b.length).toString('hex');
 }
@@ -131,4 +120,28 @@ export async function* randomChunks(
     yield bytes.slice(at, at + n);
     at += n;
   }
+}
+
+/** Frame facts and bytes of every frame in one tshark run (`-T json -x`). */
+export function tsharkJsonFrames(path: string): (FrameFacts & { hex: string })[] {
+  const out = execFileSync('tshark', ['-r', path, '-T', 'json', '-x', '--no-duplicate-keys'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'ignore'],
+    env: { ...process.env, TZ: 'UTC' },
+    maxBuffer: 1 << 30,
+  });
+  const frames = JSON.parse(out) as {
+    _source: { layers: { frame: Record<string, string>; frame_raw?: [string, ...unknown[]] } };
+  }[];
+  return frames.map(({ _source: { layers } }) => {
+    const fr = layers.frame;
+    const iface = fr['frame.interface_id'];
+    return {
+      timeEpoch: fr['frame.time_epoch'],
+      len: Number(fr['frame.len']),
+      capLen: Number(fr['frame.cap_len']),
+      ...(iface === undefined ? {} : { interfaceId: Number(iface) }),
+      hex: layers.frame_raw?.[0] ?? '',
+    };
+  });
 }
