@@ -96,12 +96,13 @@ function toAddress(field: string, a: IpAddressInput): number | Uint8Array {
  */
 export class VxlanEncapsulator {
   readonly family: 4 | 6;
-  private readonly eth: EthernetHeader;
+  /** The outer Ethernet header, constant per encapsulator: written once by writeEthernet. */
+  private readonly ethHeader = new Uint8Array(ETHERNET_HEADER_LENGTH);
   private readonly ip4: Ipv4Header;
   private readonly ip6: Ipv6Header;
   private readonly udp: UdpHeader;
   private readonly vxlan: VxlanHeader;
-  private readonly ipContext: IpContext;
+  private readonly udpOptions: { ip: IpContext; payloadLength: number };
   private readonly range: PortRange;
   private readonly fixedSrcPort: number;
   private readonly hashSeed: number;
@@ -131,12 +132,13 @@ export class VxlanEncapsulator {
     this.df = options.df ?? false;
     this.udpChecksum = options.udpChecksum ?? this.family === 6;
     this.vxlan = options.gbp ? gbpToVxlanHeader({ ...options.gbp, vni: options.vni }) : { vni: options.vni };
-    this.eth = {
+    const eth: EthernetHeader = {
       dst: toMac('dstMac', options.dstMac),
       src: toMac('srcMac', options.srcMac),
       etherType: this.family === 4 ? EtherType.IPv4 : EtherType.IPv6,
       payload: EMPTY,
     };
+    writeEthernet(eth, this.ethHeader, 0);
     this.udp = { srcPort: 0, dstPort: port, checksum: this.udpChecksum ? undefined : 0 };
     this.ip4 = {
       dscp: 0,
@@ -164,17 +166,17 @@ export class VxlanEncapsulator {
       protocol: IpProtocol.UDP,
       payload: EMPTY,
     };
-    this.ipContext =
+    const ip: IpContext =
       this.family === 4
         ? { family: 4, src: src as number, dst: dst as number }
         : { family: 6, src: src as Uint8Array, dst: dst as Uint8Array };
+    this.udpOptions = { ip, payloadLength: 0 };
   }
 
   /**
    * Writes the encapsulated frame for inner[innerStart, innerEnd) at out[offset] and returns its
-   * length. If the inner frame already sits at out[offset + overhead] it is not copied, so a
-   * caller can build the inner frame in place behind headroom. RangeError (nothing written) when
-   * `out` is too small or the frame too large for the outer length fields.
+   * length. RangeError (nothing written) when `out` is too small or the frame too large for the
+   * outer length fields.
    */
   encapsulate(
     inner: Uint8Array,
@@ -183,45 +185,68 @@ export class VxlanEncapsulator {
     innerStart = 0,
     innerEnd = inner.length,
   ): number {
+    if (!Number.isInteger(innerStart) || innerStart < 0 || innerEnd > inner.length || innerStart > innerEnd) {
+      throw new RangeError('vxlan: inner range is outside the inner buffer');
+    }
     const innerLength = innerEnd - innerStart;
+    this.checkRoom(out, offset, innerLength);
+    out.set(
+      innerStart === 0 && innerEnd === inner.length ? inner : inner.subarray(innerStart, innerEnd),
+      offset + encapsulationOverhead(this.family),
+    );
+    return this.writeHeaders(out, offset, innerLength);
+  }
+
+  /**
+   * The zero-copy form: the inner frame (`innerLength` bytes) is already in `out` after
+   * `encapsulationOverhead(family)` bytes of headroom at `offset`; only the outer headers are
+   * written in front of it. Returns the whole frame's length.
+   */
+  encapsulateInPlace(out: Uint8Array, offset: number, innerLength: number): number {
+    if (!Number.isInteger(innerLength) || innerLength < 0) {
+      throw new RangeError(`vxlan: innerLength must be a non-negative integer, got ${innerLength}`);
+    }
+    this.checkRoom(out, offset, innerLength);
+    return this.writeHeaders(out, offset, innerLength);
+  }
+
+  private checkRoom(out: Uint8Array, offset: number, innerLength: number): void {
     const ipLength = this.family === 4 ? IPV4_HEADER_LENGTH : IPV6_HEADER_LENGTH;
     const udpLength = UDP_HEADER_LENGTH + VXLAN_HEADER_LENGTH + innerLength;
     const total = ETHERNET_HEADER_LENGTH + ipLength + udpLength;
     if (!Number.isInteger(offset) || offset < 0 || offset + total > out.length) {
       throw new RangeError(`vxlan: needs ${total} bytes at offset ${offset}, buffer has ${out.length}`);
     }
-    if (innerStart < 0 || innerEnd > inner.length || innerStart > innerEnd) {
-      throw new RangeError('vxlan: inner range is outside the inner buffer');
-    }
-    if (ipLength + udpLength > 0xffff + (this.family === 6 ? IPV6_HEADER_LENGTH : 0)) {
+    if (udpLength > 0xffff || (this.family === 4 && ipLength + udpLength > 0xffff)) {
       throw new RangeError(`vxlan: a ${innerLength}-byte inner frame does not fit the outer IP length field`);
     }
+  }
+
+  private writeHeaders(out: Uint8Array, offset: number, innerLength: number): number {
+    const ipLength = this.family === 4 ? IPV4_HEADER_LENGTH : IPV6_HEADER_LENGTH;
+    const udpLength = UDP_HEADER_LENGTH + VXLAN_HEADER_LENGTH + innerLength;
     const ipAt = offset + ETHERNET_HEADER_LENGTH;
     const udpAt = ipAt + ipLength;
     const vxlanAt = udpAt + UDP_HEADER_LENGTH;
     const innerAt = vxlanAt + VXLAN_HEADER_LENGTH;
-    if (!(inner.buffer === out.buffer && inner.byteOffset + innerStart === out.byteOffset + innerAt)) {
-      out.set(
-        innerStart === 0 && innerEnd === inner.length ? inner : inner.subarray(innerStart, innerEnd),
-        innerAt,
-      );
-    }
+    const innerEnd = innerAt + innerLength;
     writeVxlan(this.vxlan, out, vxlanAt);
     const udp = this.udp;
     udp.srcPort =
       this.fixedSrcPort >= 0
         ? this.fixedSrcPort
-        : sourcePortFromHash(innerFlowHash(out, innerAt, innerAt + innerLength, this.hashSeed), this.range);
-    writeUdp(udp, out, udpAt, { ip: this.ipContext, payloadLength: VXLAN_HEADER_LENGTH + innerLength });
-    const innerTos = innerDsfield(out, innerAt, innerAt + innerLength);
+        : sourcePortFromHash(innerFlowHash(out, innerAt, innerEnd, this.hashSeed), this.range);
+    const udpOptions = this.udpOptions;
+    udpOptions.payloadLength = VXLAN_HEADER_LENGTH + innerLength;
+    writeUdp(udp, out, udpAt, udpOptions);
+    const innerTos = innerDsfield(out, innerAt, innerEnd);
     const tos = encapsulateEcn(this.inheritTos ? Math.max(innerTos, 0) : this.tos, innerTos);
     if (this.family === 4) {
       const ip = this.ip4;
       ip.dscp = tos >> 2;
       ip.ecn = tos & 3;
       ip.totalLength = ipLength + udpLength;
-      ip.dontFragment =
-        this.df === 'inherit' ? innerDontFragment(out, innerAt, innerAt + innerLength) : this.df;
+      ip.dontFragment = this.df === 'inherit' ? innerDontFragment(out, innerAt, innerEnd) : this.df;
       writeIpv4(ip, out, ipAt);
     } else {
       const ip = this.ip6;
@@ -229,8 +254,9 @@ export class VxlanEncapsulator {
       ip.payloadLength = udpLength;
       writeIpv6(ip, out, ipAt);
     }
-    writeEthernet(this.eth, out, offset);
-    return total;
+    const eth = this.ethHeader;
+    for (let i = 0; i < ETHERNET_HEADER_LENGTH; i++) out[offset + i] = eth[i];
+    return ETHERNET_HEADER_LENGTH + ipLength + udpLength;
   }
 }
 
@@ -238,7 +264,8 @@ export class VxlanEncapsulator {
  * Writes outer Ethernet + IPv4/IPv6 + UDP + VXLAN + the inner frame at out[offset]; returns the
  * bytes written. Lengths and checksums are computed; the UDP source port comes from a hash of
  * the inner flow (RFC 7348 §5). Checks `options` on every call: reuse a `VxlanEncapsulator` on a
- * hot path.
+ * hot path (it also has `encapsulateInPlace`, which writes the headers in front of an inner frame
+ * already in place).
  */
 export function encapsulate(
   inner: Uint8Array,

@@ -98,12 +98,18 @@ describe('encapsulate', () => {
     expect((decapsulate(encodeEncapsulated(clear, o)).ip as Ipv4Packet).dontFragment).toBe(false);
   });
 
-  it('does not copy an inner frame already in place behind the headroom', () => {
+  it('writes only the headers in front of an inner frame already in place (encapsulateInPlace)', () => {
     const enc = new VxlanEncapsulator(GOPACKET_OPTIONS);
-    const out = new Uint8Array(GOPACKET.length);
-    out.set(INNER, 50);
-    expect(enc.encapsulate(out.subarray(50), out, 0)).toBe(GOPACKET.length);
-    expect([...out]).toEqual([...GOPACKET]);
+    const out = new Uint8Array(GOPACKET.length + 3);
+    out.set(INNER, 3 + 50);
+    expect(enc.encapsulateInPlace(out, 3, INNER.length)).toBe(GOPACKET.length);
+    expect([...out.subarray(3)]).toEqual([...GOPACKET]);
+    // the copying form also accepts an inner frame that is its own destination
+    const again = new Uint8Array(GOPACKET.length);
+    again.set(INNER, 50);
+    expect(enc.encapsulate(again.subarray(50), again, 0)).toBe(GOPACKET.length);
+    expect([...again]).toEqual([...GOPACKET]);
+    expect(() => enc.encapsulateInPlace(out, 4, INNER.length)).toThrow(RangeError);
   });
 
   it.each([
@@ -242,7 +248,11 @@ describe('decapsulate rejects every way a frame can be wrong with a typed Decode
     ],
     [
       'UDP length below 8',
-      () => edit((b) => ((b[38] = 0), (b[39] = 4))),
+      () =>
+        edit((b) => {
+          b[38] = 0;
+          b[39] = 4;
+        }),
       { code: 'bad-length', layer: 'udp', offset: 38 },
     ],
     ['UDP length past IP', () => edit((b) => (b[39] += 4)), { code: 'truncated', layer: 'udp' }],
