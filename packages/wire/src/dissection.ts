@@ -15,6 +15,11 @@ export interface DissectionNode {
   readonly value?: FieldValue;
   /** How the value is shown in a tree when the default rendering is not what Wireshark shows. */
   readonly display?: string;
+  /**
+   * A field Wireshark fills but does not show in its tree (`eth.addr`, `tcp.port`, `eth.lg`):
+   * present in `--json` output and filters, left out of `formatTree` and the hex dump.
+   */
+  readonly hidden?: boolean;
   readonly children?: DissectionNode[];
 }
 

@@ -1,6 +1,6 @@
 import { formatBytes } from './bytes.js';
 import type { DissectionNode } from './dissection.js';
-import { formatFieldValue } from './format-tree.js';
+import { displayValue } from './format-tree.js';
 
 /** Classic 16-bytes-a-line hex dump with offsets and printable ASCII. */
 export function hexdump(b: Uint8Array, start = 0, end = b.length): string {
@@ -22,24 +22,28 @@ export function hexdump(b: Uint8Array, start = 0, end = b.length): string {
 }
 
 /**
- * Hex dump annotated with the field under each byte range: one line per leaf field (or run of
- * up to 16 bytes of it), in offset order, with the Wireshark field name and value beside it.
- * Bytes no field covers are shown as unannotated.
+ * Hex dump annotated with the field under each byte range: one line per field (cut to
+ * `maxBytesPerField` bytes), in offset order, with the Wireshark field name and the value as the
+ * tree shows it. A field with a value is shown whole rather than through its sub-fields (`ip.flags`,
+ * not `ip.flags.df`); fields sharing the same bytes (`ip.version`, `ip.hdr_len`) share a line.
+ * Hidden fields are left out; bytes no field covers are shown unannotated.
  */
 export function annotatedHexdump(
   b: Uint8Array,
   layers: readonly DissectionNode[],
   maxBytesPerField = 16,
 ): string {
-  const leaves: DissectionNode[] = [];
+  const fields: DissectionNode[] = [];
   const collect = (nodes: readonly DissectionNode[]) => {
     for (const n of nodes) {
-      if (n.children?.some((c) => c.length > 0)) collect(n.children);
-      else if (n.length > 0) leaves.push(n);
+      if (n.hidden) continue;
+      const hasChildren = n.children?.some((c) => c.length > 0 && !c.hidden) ?? false;
+      if (n.value === undefined && hasChildren) collect(n.children ?? []);
+      else if (n.length > 0) fields.push(n);
     }
   };
   collect(layers);
-  leaves.sort((x, y) => x.offset - y.offset || y.length - x.length);
+  fields.sort((x, y) => x.offset - y.offset || y.length - x.length);
   let out = '';
   let covered = 0;
   const line = (offset: number, length: number, label: string) => {
@@ -48,12 +52,20 @@ export function annotatedHexdump(
     if (shown < length) bytes += ' …';
     out += `${offset.toString(16).padStart(4, '0')}  ${bytes.padEnd(3 * maxBytesPerField + 1)} ${label}\n`;
   };
-  for (const f of leaves) {
+  const label = (f: DissectionNode) => {
+    const value = displayValue(f);
+    return value === '' ? f.field : `${f.field} = ${value}`;
+  };
+  for (let i = 0; i < fields.length; i++) {
+    const f = fields[i];
     if (f.offset + f.length <= covered) continue;
     if (f.offset > covered) line(covered, f.offset - covered, '');
     const start = Math.max(f.offset, covered);
-    const value = f.value instanceof Uint8Array ? `(${f.value.length} bytes)` : formatFieldValue(f.value);
-    line(start, f.offset + f.length - start, `${f.field}${value === '' ? '' : ` = ${value}`}`);
+    let text = label(f);
+    while (i + 1 < fields.length && fields[i + 1].offset === f.offset && fields[i + 1].length === f.length) {
+      text += `, ${label(fields[++i])}`;
+    }
+    line(start, f.offset + f.length - start, text);
     covered = f.offset + f.length;
   }
   if (covered < b.length) line(covered, b.length - covered, '');

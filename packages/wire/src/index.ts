@@ -7,4 +7,5 @@ export * from './hexdump.js';
 export * from './ipv4-address.js';
 export * from './ipv6-address.js';
 export * from './mac-address.js';
+export * from './mac-number.js';
 export * from './prefix.js';

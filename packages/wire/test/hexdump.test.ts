@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { annotatedHexdump, type DissectionNode, hexdump, parseBytes } from '@cnikit/wire';
+import { annotatedHexdump, type DissectionNode, formatTree, hexdump, parseBytes } from '@cnikit/wire';
 import { describe, expect, it } from 'vitest';
 import { itWithTool, run } from './tools.js';
 
@@ -95,11 +95,11 @@ describe('annotatedHexdump', () => {
     },
   ];
 
-  it('one line per leaf field in offset order; gaps and the tail unannotated; long fields cut', () => {
+  it('one line per field in offset order; gaps and the tail unannotated; long fields cut', () => {
     expect(annotatedHexdump(b, layers, 4)).toBe(
       [
         '0000  08 00         x.type = 2048',
-        '0002  45            x.flags.a = True', // same bytes as x.flags.b: the first leaf wins
+        '0002  45            x.flags = 69', // a field with a value is shown whole, not its bits
         '0003  ff            ', // no field covers byte 3
         '0004  de ad be ef … x.payload = (6 bytes)', // zero-length x.len is not shown
         '000a  03 04         ',
@@ -129,6 +129,49 @@ describe('annotatedHexdump', () => {
     expect(annotatedHexdump(b.subarray(0, 5), nodes, 4)).toBe(
       '0000  08 00 45      a = x\n' + // 3 bytes
         '0003  ff de         b = y\n',
+    );
+  });
+});
+
+describe('annotatedHexdump and formatTree with hidden and shared-byte fields', () => {
+  const b = parseBytes('45 00 08 00');
+  const layers: DissectionNode[] = [
+    {
+      field: 'ip',
+      name: 'IP',
+      offset: 0,
+      length: 4,
+      display: 'Internet Protocol',
+      children: [
+        { field: 'ip.version', name: 'Version', offset: 0, length: 1, value: 4 },
+        {
+          field: 'ip.hdr_len',
+          name: 'Header Length',
+          offset: 0,
+          length: 1,
+          value: 20,
+          display: 'Header Length: 20 bytes (5)',
+        },
+        { field: 'ip.addr', name: 'Address', offset: 1, length: 1, value: 0, hidden: true },
+        { field: 'eth.type', name: 'Type', offset: 2, length: 2, value: 0x0800, display: 'Type: 0x0800' },
+      ],
+    },
+  ];
+
+  it('puts fields over the same bytes on one line, shows display values, leaves hidden fields out', () => {
+    expect(annotatedHexdump(b, layers, 2)).toBe(
+      [
+        '0000  45      ip.version = 4, ip.hdr_len = 20 bytes (5)',
+        '0001  00      ',
+        '0002  08 00   eth.type = 0x0800',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('formatTree leaves hidden fields out', () => {
+    expect(formatTree(layers)).toBe(
+      'Internet Protocol\n    Version: 4\n    Header Length: 20 bytes (5)\n    Type: 0x0800\n',
     );
   });
 });
