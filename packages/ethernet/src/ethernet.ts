@@ -3,12 +3,13 @@ import {
   type LayerDissector,
   formatMac,
   hex,
+  readMac48,
   readU16,
   readU24,
-  requireBytes,
   writeU16,
 } from '@cnikit/wire';
 import { MAX_8023_LENGTH } from './constants.js';
+import { failTruncated } from './fail.js';
 
 const EMPTY = new Uint8Array(0);
 const LAYER = 'eth';
@@ -36,7 +37,7 @@ export class EthernetFrame {
 
   /** Checks that the 14-byte header is present and points this view at buf[start, end). */
   bind(buf: Uint8Array, start = 0, end = buf.length): this {
-    requireBytes(LAYER, start, ETHERNET_HEADER_LENGTH, end);
+    if (end - start < ETHERNET_HEADER_LENGTH) failTruncated(LAYER, start, ETHERNET_HEADER_LENGTH, end);
     this.buf = buf;
     this.start = start;
     this.end = end;
@@ -49,6 +50,14 @@ export class EthernetFrame {
   get src(): Uint8Array {
     return this.buf.subarray(this.start + 6, this.start + 12);
   }
+  /** `dst` as a 48-bit number (see `readMac48`); no allocation. */
+  get dstMac(): number {
+    return readMac48(this.buf, this.start);
+  }
+  /** `src` as a 48-bit number; no allocation. */
+  get srcMac(): number {
+    return readMac48(this.buf, this.start + 6);
+  }
   /** The type/length field as it is on the wire. */
   get etherType(): number {
     return readU16(this.buf, this.start + 12);
@@ -59,6 +68,9 @@ export class EthernetFrame {
   }
   get payloadOffset(): number {
     return this.start + ETHERNET_HEADER_LENGTH;
+  }
+  get payloadLength(): number {
+    return this.end - this.start - ETHERNET_HEADER_LENGTH;
   }
   get payload(): Uint8Array {
     return this.buf.subarray(this.start + ETHERNET_HEADER_LENGTH, this.end);
@@ -98,10 +110,15 @@ export function writeEthernet(h: EthernetHeader, out: Uint8Array, offset = 0): n
   if (!Number.isInteger(offset) || offset < 0 || offset + total > out.length) {
     throw new RangeError(`out has no room for ${total} bytes at offset ${offset}`);
   }
-  out.set(h.dst, offset);
-  out.set(h.src, offset + 6);
+  const dst = h.dst;
+  const src = h.src;
+  // A byte loop: `set` costs a builtin call even for 6 bytes.
+  for (let i = 0; i < 6; i++) {
+    out[offset + i] = dst[i];
+    out[offset + 6 + i] = src[i];
+  }
   writeU16(out, offset + 12, h.etherType);
-  out.set(h.payload, offset + ETHERNET_HEADER_LENGTH);
+  if (h.payload.length > 0) out.set(h.payload, offset + ETHERNET_HEADER_LENGTH);
   return total;
 }
 
@@ -122,11 +139,18 @@ function macNode(buf: Uint8Array, at: number, which: 'dst' | 'src', name: string
     length: 6,
     value: text,
     children: [
-      { field: `eth.${which}.oui`, name: 'OUI', offset: at, length: 3, value: readU24(buf, at) },
+      {
+        field: `eth.${which}.oui`,
+        name: 'OUI',
+        offset: at,
+        length: 3,
+        value: readU24(buf, at),
+        hidden: true,
+      },
       { field: `eth.${which}.lg`, name: 'LG bit', offset: at, length: 3, value: lg },
-      { field: 'eth.lg', name: 'LG bit', offset: at, length: 3, value: lg },
+      { field: 'eth.lg', name: 'LG bit', offset: at, length: 3, value: lg, hidden: true },
       { field: `eth.${which}.ig`, name: 'IG bit', offset: at, length: 3, value: ig },
-      { field: 'eth.ig', name: 'IG bit', offset: at, length: 3, value: ig },
+      { field: 'eth.ig', name: 'IG bit', offset: at, length: 3, value: ig, hidden: true },
     ],
   };
 }

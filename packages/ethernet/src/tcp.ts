@@ -310,8 +310,8 @@ function portNodes(buf: Uint8Array, start: number): DissectionNode[] {
   return [
     leaf('tcp.srcport', 'Source Port', start, 2, src),
     leaf('tcp.dstport', 'Destination Port', start + 2, 2, dst),
-    leaf('tcp.port', 'Source or Destination Port', start, 2, src),
-    leaf('tcp.port', 'Source or Destination Port', start + 2, 2, dst),
+    { ...leaf('tcp.port', 'Source or Destination Port', start, 2, src), hidden: true },
+    { ...leaf('tcp.port', 'Source or Destination Port', start + 2, 2, dst), hidden: true },
   ];
 }
 

@@ -230,8 +230,8 @@ function portNodes(proto: 'udp', buf: Uint8Array, start: number): DissectionNode
   return [
     field(`${proto}.srcport`, 'Source Port', start, 2, src),
     field(`${proto}.dstport`, 'Destination Port', start + 2, 2, dst),
-    field(`${proto}.port`, 'Source or Destination Port', start, 2, src),
-    field(`${proto}.port`, 'Source or Destination Port', start + 2, 2, dst),
+    { ...field(`${proto}.port`, 'Source or Destination Port', start, 2, src), hidden: true },
+    { ...field(`${proto}.port`, 'Source or Destination Port', start + 2, 2, dst), hidden: true },
   ];
 }
 
