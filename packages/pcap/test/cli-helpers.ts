@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { it } from 'vitest';
-import { CORPUS_PCAP_DIR } from '../../../test/support/corpus.js';
+import { CORPUS_PCAP_DIR, expectedPath, loadTsharkPackets } from '../../../test/support/corpus.js';
 import { type CliIo, runCli } from '../src/cli/run.js';
 
 export interface CliRun {
@@ -74,3 +74,29 @@ export const CORPUS = {
   ok: existsSync(CORPUS_PCAP_DIR),
   missing: `the capture corpus is not at ${CORPUS_PCAP_DIR} (set CNIKIT_CORPUS)`,
 };
+
+/**
+ * Writes `dest`: the pcap file `source` with its records repeated until the file is at least
+ * `minBytes` long (for progress and streaming tests). Returns how many packets it holds.
+ */
+export function repeatPcap(source: string, minBytes: number, dest: string): number {
+  const file = readFileSync(source);
+  const records = file.subarray(24);
+  const perCopy = tsharkFrameCount(source);
+  const copies = Math.ceil((minBytes - 24) / records.length);
+  const fd = openSync(dest, 'w');
+  try {
+    writeSync(fd, file.subarray(0, 24));
+    for (let i = 0; i < copies; i++) writeSync(fd, records);
+  } finally {
+    closeSync(fd);
+  }
+  return copies * perCopy;
+}
+
+/** Frames in a corpus capture, from tshark's decode of it. */
+export function tsharkFrameCount(path: string): number {
+  const expected = expectedPath(basename(path));
+  if (!expected) throw new Error(`no tshark decode of ${path}`);
+  return loadTsharkPackets(expected).length;
+}

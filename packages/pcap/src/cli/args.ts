@@ -18,7 +18,7 @@ export const USAGE = `usage: cnikit <command> FILE [options]
 commands:
   dissect FILE [--json] [--filter EXPR] [-c N]   layer tree per packet (like tshark -V), or NDJSON
   hexdump FILE [--filter EXPR] [-c N]            hex dump annotated with the field under each byte
-  stats FILE [--filter EXPR]                     packets and bytes per protocol (like tshark -z io,phs)
+  stats FILE [--filter EXPR] [-c N]              packets and bytes per protocol (like tshark -z io,phs)
 
 options:
   --json            one JSON object per packet and line, keyed by Wireshark field names; a field
