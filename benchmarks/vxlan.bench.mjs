@@ -298,8 +298,7 @@ function encapLoop(dv, out, inner, srcMac, dstMac, src, dst) {
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
-  const folded = ((h >>> 0) ^ (h << 16)) >>> 0;
-  const srcPort = 49152 + Math.floor((folded * 16384) / 0x100000000);
+  const srcPort = 49152 + Math.floor((((h ^ (h << 16)) >>> 16) * 16384) / 0x10000);
   for (let k = 0; k < 6; k++) {
     out[k] = dstMac[k];
     out[6 + k] = srcMac[k];

@@ -14,7 +14,7 @@ import {
 } from '@cnikit/ethernet';
 import { type IpContext, parseIpv4, parseIpv6, parseMac } from '@cnikit/wire';
 import { MAX_VNI, VXLAN_HEADER_LENGTH, VxlanPort } from './constants.js';
-import { type PortRange, SourcePortRange, innerFlowHash, sourcePortFromHash } from './flow-hash.js';
+import { innerFlowSourcePort, type PortRange, SourcePortRange } from './flow-hash.js';
 import { gbpToVxlanHeader, type VxlanGbpHeader } from './gbp.js';
 import { encapsulateEcn, innerDontFragment, innerDsfield } from './inner-ip.js';
 import { checkUint } from './range.js';
@@ -235,7 +235,7 @@ export class VxlanEncapsulator {
     udp.srcPort =
       this.fixedSrcPort >= 0
         ? this.fixedSrcPort
-        : sourcePortFromHash(innerFlowHash(out, innerAt, innerEnd, this.hashSeed), this.range);
+        : innerFlowSourcePort(out, innerAt, innerEnd, this.hashSeed, this.range);
     const udpOptions = this.udpOptions;
     udpOptions.payloadLength = VXLAN_HEADER_LENGTH + innerLength;
     writeUdp(udp, out, udpAt, udpOptions);

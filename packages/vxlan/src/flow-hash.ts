@@ -31,14 +31,19 @@ function mix(h: number, k: number): number {
   return (Math.imul(h, 5) + 0xe6546b64) | 0;
 }
 
-function finish(h: number, length: number): number {
+/**
+ * MurmurHash3's finaliser. With `fold16`, returns the top 16 bits of `h ^ (h << 16)` (what the
+ * source port is made from) instead of the uint32: a small integer, which V8 returns without
+ * allocating, where a uint32 above 2^30 would be boxed.
+ */
+function finish(h: number, length: number, fold16: boolean): number {
   h ^= length;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);
   h ^= h >>> 13;
   h = Math.imul(h, 0xc2b2ae35);
   h ^= h >>> 16;
-  return h >>> 0;
+  return fold16 ? (h ^ (h << 16)) >>> 16 : h >>> 0;
 }
 
 function word(b: Uint8Array, o: number): number {
@@ -54,10 +59,25 @@ function hasPorts(protocol: number): boolean {
 
 /** 32-bit flow hash of the Ethernet frame in frame[start, end); `seed` varies it per VTEP. */
 export function innerFlowHash(frame: Uint8Array, start = 0, end = frame.length, seed = 0): number {
+  return flowHash(frame, start, end, seed, false);
+}
+
+/** The source port for the frame in frame[start, end): `sourcePortFromHash(innerFlowHash(…))`, allocation-free. */
+export function innerFlowSourcePort(
+  frame: Uint8Array,
+  start: number,
+  end: number,
+  seed: number,
+  range: PortRange,
+): number {
+  return portFromFold16(flowHash(frame, start, end, seed, true), range);
+}
+
+function flowHash(frame: Uint8Array, start: number, end: number, seed: number, fold16: boolean): number {
   if (end - start < 14) {
     let h = seed;
     for (let i = start; i < end; i++) h = mix(h, frame[i]);
-    return finish(h, end - start);
+    return finish(h, end - start, fold16);
   }
   let at = start + 12;
   let ethertype = (frame[at] << 8) | frame[at + 1];
@@ -77,7 +97,7 @@ export function innerFlowHash(frame: Uint8Array, start = 0, end = frame.length, 
     if (fragmentOffset === 0 && (frame[at + 6] & 0x20) === 0 && hasPorts(protocol) && at + ihl + 4 <= end) {
       h = mix(h, word(frame, at + ihl));
     }
-    return finish(h, 16);
+    return finish(h, 16, fold16);
   }
   if (ethertype === ETHERTYPE_IPV6 && at + 40 <= end && frame[at] >> 4 === 6) {
     const protocol = frame[at + 6];
@@ -86,20 +106,24 @@ export function innerFlowHash(frame: Uint8Array, start = 0, end = frame.length, 
     h = mix(h, protocol);
     h = mix(h, word(frame, at) & 0xfffff);
     if (hasPorts(protocol) && at + 44 <= end) h = mix(h, word(frame, at + 40));
-    return finish(h, 44);
+    return finish(h, 44, fold16);
   }
   let h = mix(seed, word(frame, start));
   h = mix(h, word(frame, start + 4));
   h = mix(h, word(frame, start + 8));
   h = mix(h, ethertype);
-  return finish(h, 14);
+  return finish(h, 14, fold16);
 }
 
 /**
  * Maps a flow hash into [range.min, range.max]. As Linux's udp_flow_src_port, the hash is first
- * folded (`h ^= h << 16`) so the port does not expose the hash, then scaled (not reduced modulo).
+ * folded (`h ^= h << 16`) so the port does not expose the hash, then its upper 16 bits (the only
+ * ones that matter for a 16-bit port, as the kernel's comment says) are scaled into the range.
  */
 export function sourcePortFromHash(hash: number, range: PortRange): number {
-  const folded = (hash ^ (hash << 16)) >>> 0;
-  return range.min + Math.floor((folded * (range.max - range.min + 1)) / 0x100000000);
+  return portFromFold16((hash ^ (hash << 16)) >>> 16, range);
+}
+
+function portFromFold16(folded16: number, range: PortRange): number {
+  return range.min + Math.floor((folded16 * (range.max - range.min + 1)) / 0x10000);
 }
