@@ -436,6 +436,11 @@ function dissectOption(buf: Uint8Array, i: number): DissectionNode {
     children.push(leaf('ipv6.opt.router_alert', 'Router Alert', data, 2, readU16(buf, data)));
   else if (type === 0xc2 && length === 4)
     children.push(leaf('ipv6.opt.jumbo', 'Payload Length', data, 4, readU32(buf, data)));
+  // RFC 4727 experimental types (0x1e, 0x3e, … 0xfe): Wireshark names their data apart.
+  else if ((type & 0x1f) === 0x1e)
+    children.push(
+      leaf('ipv6.opt.experimental', 'Experimental Option', data, length, buf.subarray(data, data + length)),
+    );
   else
     children.push(
       leaf('ipv6.opt.unknown', 'Unknown Option Payload', data, length, buf.subarray(data, data + length)),
