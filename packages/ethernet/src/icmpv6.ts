@@ -665,7 +665,8 @@ export const dissectIcmpv6: LayerDissector = (buf, start, end, context) => {
       children.push(
         reserved(s + 4, 4),
         address('icmpv6.nd.rd.target_address', 'Target Address', s + 8),
-        address('icmpv6.nd.rd.destination_address', 'Destination Address', s + 24),
+        // Wireshark's name for this field really is `icmpv6.rd.na.…` (packet-icmpv6.c, hf_icmpv6_nd_rd_destination_address).
+        address('icmpv6.rd.na.destination_address', 'Destination Address', s + 24),
       );
       break;
   }
