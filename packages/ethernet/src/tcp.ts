@@ -319,14 +319,19 @@ function portNodes(buf: Uint8Array, start: number): DissectionNode[] {
  * TCP dissector → layer 'tcp'. Emits tshark's raw fields (no stream state: `tcp.seq_raw`, not the
  * relative `tcp.seq`) and hands a non-empty payload to table 'tcp.port' with keys [lower port,
  * higher port]. Checksum status is tshark's default, 2 (unverified). In quoted context a segment
- * cut short is accepted; under 20 bytes only the ports (and sequence number) are shown.
+ * cut short is accepted; under 20 bytes only the ports (and, inside ICMPv4, the sequence number)
+ * are shown.
  */
 export const dissectTcp: LayerDissector = (buf, start, end, context) => {
   const quoted = context.quoted === true;
+  // Inside an ICMPv4 error packet-tcp.c adds the raw sequence number as `tcp.seq` right after the
+  // ports (ICMPv4 may quote only 8 bytes) and leaves `tcp.seq_raw` out; ICMPv6 quotes take the
+  // ordinary path. Neither shows `tcp.len` for a quoted segment.
+  const inIcmpv4 = quoted && context.ip?.family === 4;
   if (quoted && end - start < TCP_HEADER_LENGTH && end - start >= 4) {
     const children = portNodes(buf, start);
-    if (end - start >= 8)
-      children.push(leaf('tcp.seq_raw', 'Sequence Number (raw)', start + 4, 4, readU32(buf, start + 4)));
+    if (inIcmpv4 && end - start >= 8)
+      children.push(leaf('tcp.seq', 'Sequence Number', start + 4, 4, readU32(buf, start + 4)));
     return {
       node: {
         field: LAYER,
@@ -362,8 +367,10 @@ export const dissectTcp: LayerDissector = (buf, start, end, context) => {
   const checksum = t.checksum;
   const children: DissectionNode[] = [
     ...portNodes(buf, start),
-    leaf('tcp.len', 'TCP Segment Len', start, 0, t.payloadLength),
-    leaf('tcp.seq_raw', 'Sequence Number (raw)', start + 4, 4, t.seq),
+    ...(quoted ? [] : [leaf('tcp.len', 'TCP Segment Len', start, 0, t.payloadLength)]),
+    inIcmpv4
+      ? leaf('tcp.seq', 'Sequence Number', start + 4, 4, t.seq)
+      : leaf('tcp.seq_raw', 'Sequence Number (raw)', start + 4, 4, t.seq),
     leaf('tcp.ack_raw', 'Acknowledgment number (raw)', start + 8, 4, t.ack),
     {
       ...leaf('tcp.hdr_len', 'Header Length', f, 1, t.headerLength),
