@@ -1,5 +1,4 @@
 import {
-  DecodeError,
   type DissectionNode,
   foldSum,
   hex,
@@ -8,10 +7,11 @@ import {
   ipv6PseudoHeaderSum,
   type LayerDissector,
   readU16,
-  requireBytes,
   sumWords,
   writeU16,
 } from '@cnikit/wire';
+import { copyAndSumWords, copyBytes } from './copy.js';
+import { fail, failTruncated } from './fail.js';
 
 const EMPTY = new Uint8Array(0);
 const LAYER = 'udp';
@@ -77,24 +77,32 @@ export class UdpDatagram {
    * an RFC 2675 jumbogram (more than 65,535 bytes present). Throws DecodeError.
    */
   bind(buf: Uint8Array, start = 0, end = buf.length, partial = false): this {
-    requireBytes(LAYER, start, UDP_HEADER_LENGTH, end);
+    if (end - start < UDP_HEADER_LENGTH) failTruncated(LAYER, start, UDP_HEADER_LENGTH, end);
     const length = readU16(buf, start + 4);
-    let stop: number;
-    let truncated = false;
-    if (length === 0 && end - start > 0xffff) {
-      stop = end;
-    } else if (length < UDP_HEADER_LENGTH) {
-      throw new DecodeError('bad-length', LAYER, start + 4, `length ${length} is less than 8`);
-    } else if (start + length > end) {
-      if (!partial) requireBytes(LAYER, start, length, end);
-      stop = end;
-      truncated = true;
-    } else {
-      stop = start + length;
-    }
+    const stop = start + length;
+    // A length below 8 (jumbogram or error) or past `end`: the uncommon cases, out of line.
+    if (length < UDP_HEADER_LENGTH || stop > end) return this.bindUnusual(buf, start, end, partial);
     this.buf = buf;
     this.start = start;
     this.end = stop;
+    this.truncated = false;
+    return this;
+  }
+
+  private bindUnusual(buf: Uint8Array, start: number, end: number, partial: boolean): this {
+    const length = readU16(buf, start + 4);
+    let truncated = false;
+    if (length === 0 && end - start > 0xffff) {
+      // RFC 2675 jumbogram: the datagram runs to the end of the IPv6 payload.
+    } else if (length < UDP_HEADER_LENGTH) {
+      fail('bad-length', LAYER, start + 4, `length ${length} is less than 8`);
+    } else {
+      if (!partial) failTruncated(LAYER, start, length, end);
+      truncated = true;
+    }
+    this.buf = buf;
+    this.start = start;
+    this.end = end;
     this.truncated = truncated;
     return this;
   }
@@ -193,17 +201,26 @@ export function writeUdp(
   if (h.checksum === undefined && !options.ip) {
     throw new RangeError('udp checksum: absent, and options.ip is needed to compute it');
   }
+  const length = h.length ?? total;
   const p = h.payload;
-  if (p && !(p.buffer === out.buffer && p.byteOffset === out.byteOffset + offset + UDP_HEADER_LENGTH)) {
-    out.set(p, offset + UDP_HEADER_LENGTH);
+  const payloadStart = offset + UDP_HEADER_LENGTH;
+  const inPlace = !p || (p.buffer === out.buffer && p.byteOffset === out.byteOffset + payloadStart);
+  // The payload goes first: it may sit in `out` where the header is about to be written.
+  let checksum = h.checksum;
+  if (checksum === undefined) {
+    const ip = options.ip as IpContext; // checked above
+    const initial = transportPseudoHeaderSum(ip, UDP_PROTOCOL, total) + h.srcPort + h.dstPort + length;
+    // One pass: the payload is summed while it is copied (or where it already is).
+    const sum = inPlace
+      ? sumWords(out, payloadStart, payloadStart + payloadLength, initial)
+      : copyAndSumWords(p as Uint8Array, out, payloadStart, initial);
+    checksum = ~foldSum(sum) & 0xffff || 0xffff;
+  } else if (!inPlace) {
+    copyBytes(p as Uint8Array, out, payloadStart);
   }
   writeU16(out, offset, h.srcPort);
   writeU16(out, offset + 2, h.dstPort);
-  writeU16(out, offset + 4, h.length ?? total);
-  writeU16(out, offset + 6, 0);
-  const ip = options.ip;
-  const checksum =
-    h.checksum ?? (ip ? udpChecksum(out, offset, offset + total, ip) : /* unreachable: checked above */ 0);
+  writeU16(out, offset + 4, length);
   writeU16(out, offset + 6, checksum);
   return total;
 }
@@ -218,6 +235,7 @@ export function encodeUdp(h: UdpHeader, options: TransportWriteOptions = NO_OPTI
 /** tshark's checksum-status values (proto.h `PROTO_CHECKSUM_E_*`). */
 const UNVERIFIED = 2;
 const NOT_PRESENT = 3;
+const ILLEGAL = 4;
 
 function field(f: string, name: string, offset: number, length: number, value: number): DissectionNode {
   return { field: f, name, offset, length, value };
@@ -237,7 +255,8 @@ function portNodes(proto: 'udp', buf: Uint8Array, start: number): DissectionNode
 
 /**
  * UDP dissector → layer 'udp'. Hands the payload to table 'udp.port' with keys [lower port, higher
- * port]. The checksum status is tshark's default: 2 (unverified), or 3 (not present) for zero.
+ * port]. The checksum status is tshark's default: 2 (unverified), or for zero 3 (not present) over
+ * IPv4 and 4 (illegal) over IPv6.
  * In quoted context (inside an ICMP error) a datagram cut short is accepted.
  */
 export const dissectUdp: LayerDissector = (buf, start, end, context) => {
@@ -257,6 +276,8 @@ export const dissectUdp: LayerDissector = (buf, start, end, context) => {
   const src = u.srcPort;
   const dst = u.dstPort;
   const checksum = u.checksum;
+  // RFC 8200 §8.1: over IPv6 a zero checksum is illegal (tshark: status 4), over IPv4 it means none.
+  const zeroIllegal = context.ip?.family === 6;
   const checksumNode: DissectionNode =
     checksum === 0
       ? {
@@ -265,8 +286,16 @@ export const dissectUdp: LayerDissector = (buf, start, end, context) => {
           offset: start + 6,
           length: 2,
           value: 0,
-          display: 'Checksum: 0x0000 [zero-value ignored]',
-          children: [field('udp.checksum.status', 'Checksum Status', start + 6, 0, NOT_PRESENT)],
+          display: `Checksum: 0x0000 [${zeroIllegal ? 'illegal' : 'zero-value ignored'}]`,
+          children: [
+            field(
+              'udp.checksum.status',
+              'Checksum Status',
+              start + 6,
+              0,
+              zeroIllegal ? ILLEGAL : NOT_PRESENT,
+            ),
+          ],
         }
       : {
           field: 'udp.checksum',
