@@ -16,6 +16,10 @@ export interface FieldAgreement {
   readonly mismatches: FieldMismatch[];
   /** Occurrences tshark lacks that were not counted as mismatches (allow-listed or past a malformed point). */
   readonly unmatched: number;
+  /** Of `compared`: values equal only as a multiset, see compareFields. */
+  readonly reordered: number;
+  /** Occurrences of skipped fields. */
+  readonly skipped: number;
 }
 
 /**
@@ -23,17 +27,45 @@ export interface FieldAgreement {
  * often decodes deeper than we do, so its extra occurrences are ignored; ours beyond tshark's
  * are mismatches, unless the field is in `allowMissing` (absent from tshark by design) or
  * tshark gave up on the packet (`theirsStopEarly`), in which case only the shared prefix counts.
+ *
+ * `--no-duplicate-keys` merges repeats of a key within one JSON object into an array at the first
+ * one's place, so a field under several repeated subtrees (`tcp.option_kind` under NOP, NOP,
+ * timestamp, NOP, window scale) loses its order in tshark's JSON. When a field's values differ
+ * in order only (same count, same multiset), they count as compared and as `reordered`.
  */
 export function compareFields(
   ours: FieldValues,
   theirs: FieldValues,
-  options: { readonly allowMissing: ReadonlySet<string>; readonly theirsStopEarly: boolean },
+  options: {
+    readonly allowMissing: ReadonlySet<string>;
+    readonly theirsStopEarly: boolean;
+    /** Fields whose tshark value is not comparable in this packet (e.g. depends on earlier packets). */
+    readonly skip?: (field: string) => boolean;
+    /** Adds, per field, how many of its values were compared. */
+    readonly comparedByField?: Map<string, number>;
+  },
 ): FieldAgreement {
   let compared = 0;
   let unmatched = 0;
+  let reordered = 0;
+  let skipped = 0;
   const mismatches: FieldMismatch[] = [];
   for (const [field, values] of ours) {
+    if (options.skip?.(field)) {
+      skipped += values.length;
+      continue;
+    }
     const expected = theirs.get(field) ?? [];
+    const shared = Math.min(values.length, expected.length);
+    if (values.length === expected.length && values.length > 1 && sameMultiset(values, expected)) {
+      compared += shared;
+      if (!values.every((v, i) => sameValue(v, expected[i]))) reordered += shared;
+      options.comparedByField?.set(field, (options.comparedByField.get(field) ?? 0) + shared);
+      continue;
+    }
+    if (shared > 0 && options.comparedByField) {
+      options.comparedByField.set(field, (options.comparedByField.get(field) ?? 0) + shared);
+    }
     for (let i = 0; i < values.length; i++) {
       if (i < expected.length) {
         compared++;
@@ -47,5 +79,16 @@ export function compareFields(
       }
     }
   }
-  return { compared, mismatches, unmatched };
+  return { compared, mismatches, unmatched, reordered, skipped };
+}
+
+/** Whether each of ours pairs with a distinct one of theirs under sameValue. */
+function sameMultiset(ours: readonly string[], theirs: readonly string[]): boolean {
+  const left = [...theirs];
+  for (const v of ours) {
+    const i = left.findIndex((t) => sameValue(v, t));
+    if (i < 0) return false;
+    left.splice(i, 1);
+  }
+  return true;
 }

@@ -1,0 +1,169 @@
+import { ethernetDissectors } from '@cnikit/ethernet';
+import { composeDissectors, dissect, LINK_TABLE } from '@cnikit/wire';
+import { describe, expect, it } from 'vitest';
+import {
+  CORPUS_DIR,
+  compareFields,
+  corpusPackets,
+  expectedPath,
+  type FieldMismatch,
+  type FieldValues,
+  flattenDissection,
+  flattenTshark,
+  loadTsharkPackets,
+  readManifest,
+  tsharkFlagsMalformed,
+} from '../../../test/support/corpus.js';
+
+/** Link types whose frames start with a layer of this package: Ethernet and raw IP. */
+const LINK_TYPES = new Set([1, 101, 228, 229]);
+
+/** One field of every layer this package dissects: each must be compared somewhere in the corpus. */
+const SENTINELS = [
+  'eth.dst',
+  'vlan.id',
+  'ieee8021ad.id',
+  'arp.opcode',
+  'ip.ttl',
+  'ipv6.hlim',
+  'udp.srcport',
+  'tcp.srcport',
+  'icmp.type',
+  'icmpv6.type',
+];
+
+/**
+ * Fields we emit that tshark's JSON does not have at all in that packet, each with its reason.
+ * Anything else we emit without a tshark counterpart is a mismatch.
+ */
+const ALLOW_MISSING = new Set<string>([]);
+
+/**
+ * Fields tshark derives from earlier packets of the conversation, so a stateless dissector cannot
+ * match them; they are counted as skipped, not compared.
+ */
+function statefulInTshark(theirs: FieldValues): (field: string) => boolean {
+  // After an AccECN handshake tshark shows the three bits as one ACE counter (tcp.flags.ace).
+  const accEcn = theirs.has('tcp.flags.ace');
+  return (field) =>
+    // SACK edges are shown relative to the connection's initial sequence number.
+    field === 'tcp.options.sack_le' ||
+    field === 'tcp.options.sack_re' ||
+    (accEcn &&
+      (field === 'tcp.flags.ae' ||
+        field === 'tcp.flags.cwr' ||
+        field === 'tcp.flags.ece' ||
+        field === 'tcp.flags.str'));
+}
+
+interface Report {
+  files: number;
+  packets: number;
+  tsharkMalformed: number;
+  weThrowTsharkDoesNot: string[];
+  fields: number;
+  unmatched: number;
+  reordered: number;
+  skipped: number;
+  /** Per field, how many values were compared with tshark's. */
+  fieldNames: Map<string, number>;
+  /** Every field we emitted, compared or not. */
+  emitted: Set<string>;
+  mismatches: (FieldMismatch & { file: string; frame: number })[];
+}
+
+function runAgreement(): Report {
+  const registry = composeDissectors(ethernetDissectors);
+  const report: Report = {
+    files: 0,
+    packets: 0,
+    tsharkMalformed: 0,
+    weThrowTsharkDoesNot: [],
+    fields: 0,
+    unmatched: 0,
+    reordered: 0,
+    skipped: 0,
+    fieldNames: new Map(),
+    emitted: new Set(),
+    mismatches: [],
+  };
+  for (const entry of readManifest(`${CORPUS_DIR}/MANIFEST.tsv`)) {
+    const expected = expectedPath(entry.file);
+    if (!expected) continue;
+    const packets = corpusPackets(entry.file).filter((p) => LINK_TYPES.has(p.linkType));
+    if (packets.length === 0) continue;
+    const tshark = loadTsharkPackets(expected);
+    report.files++;
+    for (const packet of packets) {
+      const theirLayers = tshark[packet.index];
+      if (!theirLayers) continue;
+      const ours = dissect(registry, packet.data, { table: LINK_TABLE, key: packet.linkType });
+      const theirs = flattenTshark(theirLayers);
+      const theirsStopEarly = tsharkFlagsMalformed(theirLayers, theirs);
+      report.packets++;
+      if (theirsStopEarly) report.tsharkMalformed++;
+      else if (ours.malformed) {
+        report.weThrowTsharkDoesNot.push(`${entry.file}#${packet.index + 1}: ${ours.malformed.message}`);
+      }
+      const oursFlat = flattenDissection(ours.layers);
+      const result = compareFields(oursFlat, theirs, {
+        allowMissing: ALLOW_MISSING,
+        theirsStopEarly,
+        skip: statefulInTshark(theirs),
+        comparedByField: report.fieldNames,
+      });
+      report.fields += result.compared;
+      report.unmatched += result.unmatched;
+      report.reordered += result.reordered;
+      report.skipped += result.skipped;
+      for (const field of oursFlat.keys()) report.emitted.add(field);
+      for (const m of result.mismatches) {
+        report.mismatches.push({ ...m, file: entry.file, frame: packet.index + 1 });
+      }
+    }
+  }
+  return report;
+}
+
+function countBy(keys: string[]): Map<string, number> {
+  const counts = new Map<string, number>();
+  for (const k of keys) counts.set(k, (counts.get(k) ?? 0) + 1);
+  return counts;
+}
+
+function printReport(r: Report): void {
+  const byLayer = new Map<string, string[]>();
+  for (const field of [...r.fieldNames.keys()].sort()) {
+    const layer = field.split('.')[0];
+    byLayer.set(layer, [...(byLayer.get(layer) ?? []), field]);
+  }
+  const lines = [
+    `corpus agreement with tshark: ${r.files} files, ${r.packets} packets compared ` +
+      `(${r.tsharkMalformed} flagged malformed/short by tshark), ${r.fields} field values compared, ` +
+      `${r.fieldNames.size} distinct fields, ${r.unmatched} values past tshark's stop or allow-listed, ` +
+      `${r.skipped} skipped as stateful in tshark, ${r.reordered} equal only out of order (merged JSON keys), ${r.mismatches.length} mismatches`,
+    `mismatches by field: ${[...countBy(r.mismatches.map((m) => m.field))].map(([f, n]) => `${f} ${n}`).join(', ') || 'none'}`,
+    ...[...byLayer].map(([layer, fields]) => `  ${layer} (${fields.length}): ${fields.join(' ')}`),
+    `emitted but never compared: ${[...r.emitted].filter((f) => !r.fieldNames.has(f)).join(' ') || 'none'}`,
+    `we raise DecodeError where tshark reports no error: ${r.weThrowTsharkDoesNot.length}`,
+    ...r.weThrowTsharkDoesNot.slice(0, 10).map((s) => `  ${s}`),
+    ...r.mismatches
+      .slice(0, 20)
+      .map(
+        (m) =>
+          `  MISMATCH ${m.file}#${m.frame} ${m.field}[${m.occurrence}]: ours=${m.ours} theirs=${m.theirs}`,
+      ),
+  ];
+  console.log(lines.join('\n'));
+}
+
+describe('agreement with tshark on the shared corpus', () => {
+  it('every field we emit for Ethernet and raw-IP frames equals tshark value for value', () => {
+    const report = runAgreement();
+    printReport(report);
+    expect(report.files).toBeGreaterThan(400);
+    expect(report.packets).toBeGreaterThan(7000);
+    expect(report.mismatches.slice(0, 20)).toEqual([]);
+    for (const field of SENTINELS) expect(report.fieldNames.get(field) ?? 0, field).toBeGreaterThan(0);
+  });
+});
