@@ -267,6 +267,33 @@ export function writeIpv4Options(options: readonly Ipv4Option[], out: Uint8Array
   return at - offset;
 }
 
+/**
+ * Offset of the final destination a loose or strict source route names while it is in progress
+ * (RFC 791 §3.1: its last address), or -1 when the options in buf[start, end) hold no such route
+ * (none, pointer past the end or misaligned, or a malformed option before it). Follows
+ * packet-ip.c `get_dst_offset`: Wireshark then shows the header's address as `ip.cur_rt`.
+ */
+export function ipv4SourceRouteDestinationOffset(buf: Uint8Array, start: number, end: number): number {
+  let at = start;
+  while (at < end) {
+    const type = buf[at];
+    if (type === 0) return -1;
+    if (type === 1) {
+      at++;
+      continue;
+    }
+    if (at + 1 >= end) return -1;
+    const len = buf[at + 1];
+    if (len < 2 || at + len > end) return -1;
+    if (type === 131 || type === 137) {
+      const ptr = len > 2 ? buf[at + 2] : 0;
+      return ptr < 4 || (ptr & 3) !== 0 || ptr > len ? -1 : at + len - 4;
+    }
+    at += len;
+  }
+  return -1;
+}
+
 // ---- dissection, following Wireshark's walk: a bad length ends the walk with an expert note ----
 
 const NAMES: Record<number, [field: string, name: string]> = {

@@ -19,6 +19,7 @@ import {
   checkIpv4Option,
   dissectIpv4Options,
   ipv4OptionsLength,
+  ipv4SourceRouteDestinationOffset,
   parseIpv4Options,
   writeIpv4Options,
 } from './ipv4-options.js';
@@ -325,6 +326,10 @@ export const dissectIpv4: LayerDissector = (buf, start, end, context) => {
   const flagsByte = buf[start + 6];
   const src = formatIpv4(p.src);
   const dst = formatIpv4(p.dst);
+  // While a source route is in progress the header holds the current hop, shown as `ip.cur_rt`;
+  // the final destination (the route's last address) is the pseudo-header's.
+  const routeAt =
+    hl > IPV4_MIN_HEADER_LENGTH ? ipv4SourceRouteDestinationOffset(buf, start + 20, start + hl) : -1;
   const children: DissectionNode[] = [
     leaf('ip.version', 'Version', start, 1, 4),
     leaf('ip.hdr_len', 'Header Length', start, 1, hl, `Header Length: ${hl} bytes (${hl >>> 2})`),
@@ -383,7 +388,9 @@ export const dissectIpv4: LayerDissector = (buf, start, end, context) => {
       'Header checksum status: Unverified',
     ),
     leaf('ip.src', 'Source Address', start + 12, 4, src),
-    leaf('ip.dst', 'Destination Address', start + 16, 4, dst),
+    routeAt < 0
+      ? leaf('ip.dst', 'Destination Address', start + 16, 4, dst)
+      : leaf('ip.cur_rt', 'Current Route', start + 16, 4, dst),
   ];
   if (hl > IPV4_MIN_HEADER_LENGTH) {
     children.push(dissectIpv4Options(buf, start + IPV4_MIN_HEADER_LENGTH, start + hl));
@@ -415,7 +422,7 @@ export const dissectIpv4: LayerDissector = (buf, start, end, context) => {
       keys: handOver ? [p.protocol] : [],
       start: start + hl,
       end: p.end,
-      ip: { family: 4, src: p.src, dst: p.dst },
+      ip: { family: 4, src: p.src, dst: routeAt < 0 ? p.dst : readU32(buf, routeAt) },
     },
   };
 };
