@@ -2,6 +2,7 @@ import { DecodeError, LINKTYPE_ETHERNET, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_
 import { ArpPacket } from './arp.js';
 import { EtherType, IpProtocol } from './constants.js';
 import { EthernetFrame } from './ethernet.js';
+import { fail } from './fail.js';
 import { Icmpv4Message } from './icmpv4.js';
 import { Icmpv6Message } from './icmpv6.js';
 import { Ipv4Packet } from './ipv4.js';
@@ -38,6 +39,9 @@ export type FrameLayer =
  * - `error`: the bytes are malformed; `error` says which layer, where and why.
  */
 export type FrameStop = 'end' | 'payload' | 'unknown' | 'fragment' | 'error';
+
+/** FrameDecoder's compact stop state: Rest is `payload`, or `end` when the payload bounds are empty. */
+const State = { Rest: 0, Unknown: 1, Fragment: 2, Error: 3 } as const;
 
 /** Tables a FrameDecoder looks the next layer up in, as the dissectors name them. */
 export type FrameTable = 'link' | 'ethertype' | 'ip.proto';
@@ -83,15 +87,15 @@ export class FrameDecoder {
   readonly layers: FrameLayer[];
   layerCount = 0;
   vlanCount = 0;
-  stop: FrameStop = 'end';
-  /** With stop `unknown`: where the next layer would have been looked up, and the key. */
-  nextTable: FrameTable = 'link';
-  nextKey = -1;
   /** The bytes after the last decoded layer (its payload; an unknown layer's bytes). */
   payloadStart = 0;
   payloadEnd = 0;
-  /** With stop `error`: what was wrong. */
-  error: DecodeError | undefined = undefined;
+  // Why decoding stopped, in as few stores as the hot path can make; `stop`, `nextTable`,
+  // `nextKey` and `error` are derived from these when asked.
+  private state: number = State.Rest;
+  private unknownTable: FrameTable = 'link';
+  private unknownKey = -1;
+  private lastError: DecodeError | undefined = undefined;
 
   constructor(options: FrameDecoderOptions = {}) {
     const maxVlanTags = options.maxVlanTags ?? 4;
@@ -107,12 +111,7 @@ export class FrameDecoder {
   decode(buf: Uint8Array, start = 0, end = buf.length, linkType: number = LINKTYPE_ETHERNET): boolean {
     this.layerCount = 0;
     this.vlanCount = 0;
-    this.stop = 'end';
-    this.nextTable = 'link';
-    this.nextKey = -1;
-    this.error = undefined;
-    this.payloadStart = start;
-    this.payloadEnd = end;
+    this.state = State.Rest;
     try {
       switch (linkType) {
         case LINKTYPE_ETHERNET:
@@ -125,7 +124,7 @@ export class FrameDecoder {
           this.decodeIpv6(buf, start, end);
           break;
         case LINKTYPE_RAW:
-          if (start >= end) throw new DecodeError('truncated', 'raw', start, 'no IP version nibble');
+          if (start >= end) fail('truncated', 'raw', start, 'no IP version nibble');
           if (buf[start] >>> 4 === 4) this.decodeIpv4(buf, start, end);
           else if (buf[start] >>> 4 === 6) this.decodeIpv6(buf, start, end);
           else this.unknown('link', linkType, start, end);
@@ -135,11 +134,38 @@ export class FrameDecoder {
       }
     } catch (e) {
       if (!(e instanceof DecodeError)) throw e;
-      this.error = e;
-      this.stop = 'error';
+      this.lastError = e;
+      this.state = State.Error;
+      this.payloadStart = start;
+      this.payloadEnd = end;
       return false;
     }
     return true;
+  }
+
+  /** Why decoding stopped (see FrameStop). */
+  get stop(): FrameStop {
+    switch (this.state) {
+      case State.Rest:
+        return this.payloadStart < this.payloadEnd ? 'payload' : 'end';
+      case State.Unknown:
+        return 'unknown';
+      case State.Fragment:
+        return 'fragment';
+      default:
+        return 'error';
+    }
+  }
+  /** With stop `unknown`: where the next layer would have been looked up, and the key. */
+  get nextTable(): FrameTable {
+    return this.state === State.Unknown ? this.unknownTable : 'link';
+  }
+  get nextKey(): number {
+    return this.state === State.Unknown ? this.unknownKey : -1;
+  }
+  /** With stop `error`: what was wrong. */
+  get error(): DecodeError | undefined {
+    return this.state === State.Error ? this.lastError : undefined;
   }
 
   /** Whether the last frame had this layer. */
@@ -153,15 +179,15 @@ export class FrameDecoder {
   }
 
   private unknown(table: FrameTable, key: number, start: number, end: number): void {
-    this.stop = 'unknown';
-    this.nextTable = table;
-    this.nextKey = key;
+    this.state = State.Unknown;
+    this.unknownTable = table;
+    this.unknownKey = key;
     this.payloadStart = start;
     this.payloadEnd = end;
   }
 
+  /** Stop `payload` (or `end` when start = end); `state` is already Rest. */
   private rest(start: number, end: number): void {
-    this.stop = start < end ? 'payload' : 'end';
     this.payloadStart = start;
     this.payloadEnd = end;
   }
@@ -173,9 +199,7 @@ export class FrameDecoder {
     let at = eth.payloadOffset;
     const stop = eth.end;
     while (etherType === EtherType.VLAN || etherType === EtherType.QinQ) {
-      if (this.vlanCount === this.vlans.length) {
-        throw new DecodeError('too-deep', 'vlan', at, `more than ${this.vlans.length} VLAN tags`);
-      }
+      if (this.vlanCount === this.vlans.length) failTooManyTags(at, this.vlans.length);
       const layer = etherType === EtherType.VLAN ? 'vlan' : 'ieee8021ad';
       const tag = this.vlans[this.vlanCount++];
       tag.layer = layer;
@@ -206,30 +230,37 @@ export class FrameDecoder {
     const ip = this.ipv4.bind(buf, start, end);
     this.push('ip');
     if (ip.fragmentOffset !== 0) {
-      this.stop = 'fragment';
+      this.state = State.Fragment;
       this.payloadStart = ip.payloadOffset;
       this.payloadEnd = ip.end;
       return;
     }
-    this.decodeTransport(buf, ip.protocol, ip.payloadOffset, ip.end);
+    this.decodeTransport(buf, ip.protocol, ip.payloadOffset, ip.end, ip.moreFragments);
   }
 
   private decodeIpv6(buf: Uint8Array, start: number, end: number): void {
     const ip = this.ipv6.bind(buf, start, end);
     this.push('ipv6');
     if (!ip.hasUpperLayer) {
-      this.stop = 'fragment';
+      this.state = State.Fragment;
       this.payloadStart = ip.payloadOffset;
       this.payloadEnd = ip.end;
       return;
     }
-    this.decodeTransport(buf, ip.protocol, ip.payloadOffset, ip.end);
+    this.decodeTransport(buf, ip.protocol, ip.payloadOffset, ip.end, ip.isFragment);
   }
 
-  private decodeTransport(buf: Uint8Array, protocol: number, start: number, end: number): void {
+  /** In a first fragment the UDP length (and ICMPv6 options) may reach past this packet. */
+  private decodeTransport(
+    buf: Uint8Array,
+    protocol: number,
+    start: number,
+    end: number,
+    firstFragment: boolean,
+  ): void {
     switch (protocol) {
       case IpProtocol.UDP: {
-        const udp = this.udp.bind(buf, start, end);
+        const udp = this.udp.bind(buf, start, end, firstFragment);
         this.push('udp');
         this.rest(udp.payloadOffset, udp.end);
         return;
@@ -247,7 +278,7 @@ export class FrameDecoder {
         return;
       }
       case IpProtocol.ICMPv6: {
-        const icmp = this.icmpv6.bind(buf, start, end);
+        const icmp = this.icmpv6.bind(buf, start, end, firstFragment);
         this.push('icmpv6');
         this.rest(Math.min(icmp.start + ICMP_HEADER_LENGTH, icmp.end), icmp.end);
         return;
@@ -257,6 +288,10 @@ export class FrameDecoder {
         return;
     }
   }
+}
+
+function failTooManyTags(at: number, max: number): never {
+  fail('too-deep', 'vlan', at, `more than ${max} VLAN tags`);
 }
 
 /** What `decodeFrame` returns: the layers found, as plain objects. */

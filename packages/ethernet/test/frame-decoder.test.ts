@@ -67,6 +67,13 @@ describe('FrameDecoder on hand-made frames', () => {
     expect([layersOf(d), d.stop, d.payloadStart, d.payloadEnd]).toEqual([['eth', 'ip'], 'fragment', 34, 42]);
   });
 
+  it('decodes the UDP header of a first fragment whose UDP length reaches past it', () => {
+    // MF set, offset 0; UDP length 1000 of which 8 bytes are here.
+    const f = frame(`${MACS} 0800 4500001c 00012000 4011 0000 0a000001 0a000002 0035 1f90 03e8 0000`);
+    expect(d.decode(f)).toBe(true);
+    expect([layersOf(d), d.udp.length, d.udp.end]).toEqual([['eth', 'ip', 'udp'], 1000, 42]);
+  });
+
   it('decodes raw IP link types: 101 by version nibble, 228 IPv4, 229 IPv6', () => {
     const v4 = frame(IPV4_UDP);
     const v6 = frame(
