@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import {
+  CORPUS_DIR,
+  compareFields,
+  corpusPackets,
+  flattenDissection,
+  flattenTshark,
+  readManifest,
+  sameValue,
+} from './corpus.js';
+
+describe('corpus test support', () => {
+  it('reads as many packets, of the link type, as MANIFEST.tsv lists for every capture', () => {
+    const wrong: string[] = [];
+    let packets = 0;
+    for (const entry of readManifest(`${CORPUS_DIR}/MANIFEST.tsv`)) {
+      const read = corpusPackets(entry.file);
+      packets += read.length;
+      const types = new Set(read.map((p) => p.linkType));
+      if (read.length !== entry.packets || (read.length > 0 && !types.has(entry.linkType))) {
+        wrong.push(
+          `${entry.file}: ${read.length} packets of ${[...types]}, manifest ${entry.packets} of ${entry.linkType}`,
+        );
+      }
+      if (read.some((p, i) => p.index !== i)) wrong.push(`${entry.file}: indexes out of order`);
+    }
+    expect(wrong).toEqual([]);
+    expect(packets).toBe(7572);
+  });
+
+  it('flattens tshark layers in document order, expanding merged repeats and subtrees', () => {
+    const fields = flattenTshark({
+      eth: {
+        'eth.dst': 'ff:ff:ff:ff:ff:ff',
+        'eth.dst_tree': { 'eth.addr': 'ff:ff:ff:ff:ff:ff' },
+        'eth.type': '0x8100',
+      },
+      vlan: [{ 'vlan.id': '10' }, { 'vlan.id': '20' }],
+      ip: { 'Options: (4 bytes)': { 'ip.opt.type': '148' }, 'ip.addr': ['1.2.3.4', '5.6.7.8'] },
+    });
+    expect(Object.fromEntries(fields)).toEqual({
+      'eth.dst': ['ff:ff:ff:ff:ff:ff'],
+      'eth.addr': ['ff:ff:ff:ff:ff:ff'],
+      'eth.type': ['0x8100'],
+      'vlan.id': ['10', '20'],
+      'ip.opt.type': ['148'],
+      'ip.addr': ['1.2.3.4', '5.6.7.8'],
+    });
+  });
+
+  it('flattens our nodes as tshark writes values, leaving out data layers', () => {
+    const fields = flattenDissection([
+      {
+        field: 'ip',
+        name: 'IPv4',
+        offset: 0,
+        length: 20,
+        children: [
+          { field: 'ip.flags.df', name: 'DF', offset: 6, length: 1, value: true },
+          { field: 'ip.id', name: 'ID', offset: 4, length: 2, value: 0x1234 },
+          { field: 'ip.opt', name: 'Opt', offset: 20, length: 2, value: new Uint8Array([1, 0xab]) },
+        ],
+      },
+      {
+        field: 'data',
+        name: 'Data',
+        offset: 20,
+        length: 1,
+        children: [{ field: 'data.len', name: 'L', offset: 20, length: 0, value: 1 }],
+      },
+    ]);
+    expect(Object.fromEntries(fields)).toEqual({
+      'ip.flags.df': ['1'],
+      'ip.id': ['4660'],
+      'ip.opt': ['01:ab'],
+    });
+  });
+
+  it('compares numbers with hex text, and nothing else loosely', () => {
+    expect([sameValue('2048', '0x0800'), sameValue('1', '1'), sameValue('10.0.0.1', '10.0.0.1')]).toEqual([
+      true,
+      true,
+      true,
+    ]);
+    expect([sameValue('2048', '0x0801'), sameValue('ab', '0xab'), sameValue('1', 'True')]).toEqual([
+      false,
+      false,
+      false,
+    ]);
+  });
+
+  it('reports mismatches, extra values, and tolerates deeper tshark layers and merged-key order', () => {
+    const theirs = new Map([
+      ['ip.ttl', ['64', '1']],
+      ['tcp.option_kind', ['1', '1', '8']],
+    ]);
+    const ok = compareFields(
+      new Map([
+        ['ip.ttl', ['64']],
+        ['tcp.option_kind', ['1', '8', '1']],
+      ]),
+      theirs,
+      { allowMissing: new Set(), theirsStopEarly: false },
+    );
+    expect([ok.compared, ok.reordered, ok.mismatches]).toEqual([4, 3, []]);
+    const bad = compareFields(
+      new Map([
+        ['ip.ttl', ['63']],
+        ['ip.new', ['1']],
+      ]),
+      theirs,
+      { allowMissing: new Set(), theirsStopEarly: false },
+    );
+    expect(bad.mismatches.map((m) => [m.field, m.ours, m.theirs])).toEqual([
+      ['ip.ttl', '63', '64'],
+      ['ip.new', '1', undefined],
+    ]);
+  });
+});
