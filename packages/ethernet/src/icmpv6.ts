@@ -673,12 +673,20 @@ export const dissectIcmpv6: LayerDissector = (buf, start, end, context) => {
   if (isNdp(type)) children.push(...dissectNdpOptions(buf, m.optionsOffset, m.optionsEnd));
   if (isError(type) && end > s + 8) {
     next = { table: 'link', keys: [229], start: s + 8, end, quoted: true };
+  } else if (type === 137) {
+    // Like tshark, dissect the packet a Redirected Header option carries, as a quoted one.
+    for (let i = m.optionsOffset; i < m.optionsEnd; i += buf[i + 1] * 8) {
+      if (buf[i] === 4 && buf[i + 1] > 1) {
+        next = { table: 'link', keys: [229], start: i + 8, end: i + buf[i + 1] * 8, quoted: true };
+        break;
+      }
+    }
   }
   const node: DissectionNode = {
     field: 'icmpv6',
     name: 'Internet Control Message Protocol v6',
     offset: start,
-    length: (next ? next.start : end) - start,
+    length: (next && type !== 137 ? next.start : end) - start,
     children,
   };
   return next ? { node, next } : { node };
