@@ -18,6 +18,7 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, type Plugin } from 'esbuild';
+import { withBuildLock } from './build-lock.js';
 
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -100,6 +101,10 @@ function workspacePackages(from: 'src' | 'dist'): Plugin {
 
 /** Builds packages/<name> with `npm run build -w` unless its dist already exists. */
 export function ensureBuilt(name: string): void {
+  withBuildLock(() => ensureBuiltUnlocked(name));
+}
+
+function ensureBuiltUnlocked(name: string): void {
   const dir = join(REPO_ROOT, 'packages', name);
   if (existsSync(join(dir, 'dist', 'index.js')) && existsSync(join(dir, 'dist', 'index.cjs'))) return;
   const r = spawnSync('npm', ['run', 'build', '-w', `packages/${name}`], {

@@ -39,7 +39,7 @@ async function bundle(contents: string): Promise<Bundle> {
     minifyWhitespace: true,
     minifyIdentifiers: false,
   });
-  return { minified: minified.outputFiles[0].text, named: named.outputFiles[0].text };
+  return { minified: minified.outputFiles![0].text, named: named.outputFiles![0].text };
 }
 
 /** Runs a bundled ES module and returns its exports. */

@@ -2,6 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { withBuildLock } from './build-lock.js';
 import { REPO_ROOT } from './readme-runner.js';
 
 export interface WorkspacePackage {
@@ -68,6 +69,10 @@ export function staleReason(pkg: WorkspacePackage): string | undefined {
 
 /** Builds, in dependency order (the order given), every package whose dist is missing or stale. */
 export function buildIfNeeded(packages: readonly WorkspacePackage[]): string[] {
+  return withBuildLock(() => buildUnlocked(packages));
+}
+
+function buildUnlocked(packages: readonly WorkspacePackage[]): string[] {
   const log: string[] = [];
   // wire first: the others' .d.ts builds read its declarations
   const ordered = [...packages].sort((a, b) => (a.dirName === 'wire' ? -1 : b.dirName === 'wire' ? 1 : 0));
