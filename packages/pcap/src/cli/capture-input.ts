@@ -28,7 +28,8 @@ export interface ReadOutcome {
 
 /** Files at least this large get a progress bar (when stderr is a terminal). */
 const PROGRESS_MIN_BYTES = 16 * 1024 * 1024;
-const CHUNK_BYTES = 1024 * 1024;
+// 64 KiB reads: 1 MiB ones raised peak RSS by ~25 MiB (buffers awaiting GC) for no speed gain.
+const CHUNK_BYTES = 64 * 1024;
 
 const OPEN_FAILURES: Record<string, string> = {
   ENOENT: 'no such file',
