@@ -49,7 +49,6 @@ export function frameNode(p: NumberedPacket, protocols: readonly string[]): Diss
     name: field,
     offset: 0,
     length: 0,
-    value: fields[field],
     display,
   });
   const children: DissectionNode[] = [
@@ -62,12 +61,14 @@ export function frameNode(p: NumberedPacket, protocols: readonly string[]): Diss
     child('frame.protocols', `[Protocols in frame: ${protocols.join(':')}]`),
   ];
   const onInterface = p.pcapng ? ` on interface ${packet.interfaceIndex}` : '';
+  const wire = packet.originalLength;
+  const captured = packet.captureLength;
   return {
     field: 'frame',
     name: 'Frame',
     offset: 0,
     length: 0,
-    display: `Frame ${number}: ${bytesAndBits(packet.originalLength).replace(' (', ' on wire (')}, ${bytesAndBits(packet.captureLength).replace(' (', ' captured (')}${onInterface}`,
+    display: `Frame ${number}: ${wire} bytes on wire (${wire * 8} bits), ${captured} bytes captured (${captured * 8} bits)${onInterface}`,
     children,
   };
 }
