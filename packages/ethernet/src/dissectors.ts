@@ -34,15 +34,17 @@ export const ethernetDissectors: DissectorSet = {
     tcp: dissectTcp,
     icmp: dissectIcmpv4,
   },
-  bindings: [
-    ...ethernetBindings,
-    ...vlanBindings,
-    ...arpBindings,
-    ...ipv4Bindings,
-    ...ipv6Bindings,
-    ...icmpv6Bindings,
-    ...udpBindings,
-    ...tcpBindings,
-    ...icmpv4Bindings,
-  ],
+  // A pure-annotated call, not an array spread: esbuild keeps a spread (it may run an iterator)
+  // and with it every dissector, even in bundles that only import one view.
+  bindings: /* @__PURE__ */ [
+    ethernetBindings,
+    vlanBindings,
+    arpBindings,
+    ipv4Bindings,
+    ipv6Bindings,
+    icmpv6Bindings,
+    udpBindings,
+    tcpBindings,
+    icmpv4Bindings,
+  ].flat(),
 };
