@@ -9,6 +9,7 @@ import {
   writeU16,
 } from '@cnikit/wire';
 import { MAX_8023_LENGTH } from './constants.js';
+import { copyBytes } from './copy.js';
 import { failTruncated } from './fail.js';
 
 const EMPTY = new Uint8Array(0);
@@ -110,15 +111,10 @@ export function writeEthernet(h: EthernetHeader, out: Uint8Array, offset = 0): n
   if (!Number.isInteger(offset) || offset < 0 || offset + total > out.length) {
     throw new RangeError(`out has no room for ${total} bytes at offset ${offset}`);
   }
-  const dst = h.dst;
-  const src = h.src;
-  // A byte loop: `set` costs a builtin call even for 6 bytes.
-  for (let i = 0; i < 6; i++) {
-    out[offset + i] = dst[i];
-    out[offset + 6 + i] = src[i];
-  }
+  copyBytes(h.dst, out, offset);
+  copyBytes(h.src, out, offset + 6);
   writeU16(out, offset + 12, h.etherType);
-  if (h.payload.length > 0) out.set(h.payload, offset + ETHERNET_HEADER_LENGTH);
+  copyBytes(h.payload, out, offset + ETHERNET_HEADER_LENGTH);
   return total;
 }
 

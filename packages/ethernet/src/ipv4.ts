@@ -1,14 +1,11 @@
 import {
-  DecodeError,
   type DissectionNode,
   type LayerDissector,
   foldSum,
   formatIpv4,
   hex,
-  internetChecksum,
   readU16,
   readU32,
-  requireBytes,
   sumWords,
   verifyChecksum,
   writeU16,
@@ -23,6 +20,8 @@ import {
   parseIpv4Options,
   writeIpv4Options,
 } from './ipv4-options.js';
+import { copyBytes } from './copy.js';
+import { fail, failTruncated } from './fail.js';
 
 const EMPTY = new Uint8Array(0);
 const LAYER = 'ip';
@@ -61,6 +60,8 @@ export interface Ipv4WriteOptions {
   readonly keepChecksum?: boolean;
 }
 
+const NO_WRITE_OPTIONS: Ipv4WriteOptions = {};
+
 /** Zero-copy, rebindable view of an IPv4 packet; `end` = start + total length. */
 export class Ipv4Packet {
   buf: Uint8Array = EMPTY;
@@ -81,19 +82,30 @@ export class Ipv4Packet {
    * the packet runs to `end`.
    */
   bind(buf: Uint8Array, start = 0, end = buf.length, partial = false): this {
-    requireBytes(LAYER, start, IPV4_MIN_HEADER_LENGTH, end);
+    if (end - start < IPV4_MIN_HEADER_LENGTH) failTruncated(LAYER, start, IPV4_MIN_HEADER_LENGTH, end);
     const b0 = buf[start];
-    if (b0 >>> 4 !== 4) throw new DecodeError('bad-version', LAYER, start, `version ${b0 >>> 4} is not 4`);
     const headerLength = (b0 & 0x0f) << 2;
-    if (headerLength < IPV4_MIN_HEADER_LENGTH) {
-      throw new DecodeError('bad-header-length', LAYER, start, `header length ${headerLength} is below 20`);
+    if (b0 >>> 4 !== 4 || headerLength < IPV4_MIN_HEADER_LENGTH || end - start < headerLength) {
+      failHeader(buf, start, end);
     }
-    requireBytes(LAYER, start, headerLength, end);
+    const totalLength = readU16(buf, start + 2);
+    const layerEnd = start + totalLength;
+    // Total length 0, below the header, or past `end`: the uncommon cases, out of line.
+    if (totalLength < headerLength || layerEnd > end) return this.bindUnusual(buf, start, end, partial);
+    this.buf = buf;
+    this.start = start;
+    this.end = layerEnd;
+    this.truncated = false;
+    return this;
+  }
+
+  private bindUnusual(buf: Uint8Array, start: number, end: number, partial: boolean): this {
+    const headerLength = (buf[start] & 0x0f) << 2;
     let totalLength = readU16(buf, start + 2);
     // Linux BIG TCP and TSO captures carry total length 0: the packet runs to the end of the frame.
     if (totalLength === 0) totalLength = end - start;
     if (totalLength < headerLength) {
-      throw new DecodeError(
+      fail(
         'bad-length',
         LAYER,
         start + 2,
@@ -103,7 +115,7 @@ export class Ipv4Packet {
     let layerEnd = start + totalLength;
     let truncated = false;
     if (layerEnd > end) {
-      if (!partial) requireBytes(LAYER, start, totalLength, end);
+      if (!partial) failTruncated(LAYER, start, totalLength, end);
       layerEnd = end;
       truncated = true;
     }
@@ -179,6 +191,13 @@ export class Ipv4Packet {
   get dst(): number {
     return readU32(this.buf, this.start + 16);
   }
+  /** Where the options area starts (absolute); with `optionsLength`, `optionBytes` without allocating. */
+  get optionsOffset(): number {
+    return this.start + IPV4_MIN_HEADER_LENGTH;
+  }
+  get optionsLength(): number {
+    return ((this.buf[this.start] & 0x0f) << 2) - IPV4_MIN_HEADER_LENGTH;
+  }
   /** The raw options area (header bytes after the first 20). */
   get optionBytes(): Uint8Array {
     return this.buf.subarray(this.start + IPV4_MIN_HEADER_LENGTH, this.start + this.headerLength);
@@ -189,6 +208,9 @@ export class Ipv4Packet {
   }
   get payloadOffset(): number {
     return this.start + this.headerLength;
+  }
+  get payloadLength(): number {
+    return this.end - this.start - this.headerLength;
   }
   get payload(): Uint8Array {
     return this.buf.subarray(this.start + this.headerLength, this.end);
@@ -224,6 +246,17 @@ export class Ipv4Packet {
   }
 }
 
+/** Which check failed, in the order `bind` promises: version, header length, header bytes. */
+function failHeader(buf: Uint8Array, start: number, end: number): never {
+  const b0 = buf[start];
+  if (b0 >>> 4 !== 4) fail('bad-version', LAYER, start, `version ${b0 >>> 4} is not 4`);
+  const headerLength = (b0 & 0x0f) << 2;
+  if (headerLength < IPV4_MIN_HEADER_LENGTH) {
+    fail('bad-header-length', LAYER, start, `header length ${headerLength} is below 20`);
+  }
+  failTruncated(LAYER, start, headerLength, end);
+}
+
 function checkUint(name: string, value: number, max: number): void {
   if (!Number.isInteger(value) || value < 0 || value > max) {
     throw new RangeError(`${name} must be an integer in 0..${max}, got ${value}`);
@@ -248,7 +281,7 @@ export function writeIpv4(
   h: Ipv4Header,
   out: Uint8Array,
   offset = 0,
-  options: Ipv4WriteOptions = {},
+  options: Ipv4WriteOptions = NO_WRITE_OPTIONS,
 ): number {
   checkUint('dscp', h.dscp, 63);
   checkUint('ecn', h.ecn, 3);
@@ -273,28 +306,33 @@ export function writeIpv4(
   if (!Number.isInteger(offset) || offset < 0 || offset + total > out.length) {
     throw new RangeError(`out has no room for ${total} bytes at offset ${offset}`);
   }
-  out[offset] = 0x40 | (headerLength >>> 2);
-  out[offset + 1] = (h.dscp << 2) | h.ecn;
+  const word0 = ((0x40 | (headerLength >>> 2)) << 8) | (h.dscp << 2) | h.ecn;
+  const flags = (h.reservedFlag ? 4 : 0) | (h.dontFragment ? 2 : 0) | (h.moreFragments ? 1 : 0);
+  const word3 = (flags << 13) | h.fragmentOffset;
+  const word4 = (h.ttl << 8) | h.protocol;
+  writeU16(out, offset, word0);
   writeU16(out, offset + 2, totalLength);
   writeU16(out, offset + 4, h.identification);
-  const flags = (h.reservedFlag ? 4 : 0) | (h.dontFragment ? 2 : 0) | (h.moreFragments ? 1 : 0);
-  writeU16(out, offset + 6, (flags << 13) | h.fragmentOffset);
-  out[offset + 8] = h.ttl;
-  out[offset + 9] = h.protocol;
-  writeU16(out, offset + 10, 0);
+  writeU16(out, offset + 6, word3);
+  writeU16(out, offset + 8, word4);
   writeU32(out, offset + 12, h.src);
   writeU32(out, offset + 16, h.dst);
-  const written = writeIpv4Options(h.options, out, offset + IPV4_MIN_HEADER_LENGTH);
-  out.fill(0, offset + IPV4_MIN_HEADER_LENGTH + written, offset + headerLength);
-  const checksum = options.keepChecksum
-    ? (h.checksum as number)
-    : internetChecksum(out, offset, offset + headerLength);
+  // The checksum is summed from the values written, not read back; options (rare) are read back.
+  let sum = word0 + totalLength + h.identification + word3 + word4;
+  sum += (h.src >>> 16) + (h.src & 0xffff) + (h.dst >>> 16) + (h.dst & 0xffff);
+  if (headerLength > IPV4_MIN_HEADER_LENGTH) {
+    const optionsStart = offset + IPV4_MIN_HEADER_LENGTH;
+    const written = writeIpv4Options(h.options, out, optionsStart);
+    out.fill(0, optionsStart + written, offset + headerLength);
+    sum = sumWords(out, optionsStart, offset + headerLength, sum);
+  }
+  const checksum = options.keepChecksum ? (h.checksum as number) : ~foldSum(sum) & 0xffff;
   writeU16(out, offset + 10, checksum);
-  out.set(h.payload, offset + headerLength);
+  copyBytes(h.payload, out, offset + headerLength);
   return total;
 }
 
-export function encodeIpv4(h: Ipv4Header, options: Ipv4WriteOptions = {}): Uint8Array {
+export function encodeIpv4(h: Ipv4Header, options: Ipv4WriteOptions = NO_WRITE_OPTIONS): Uint8Array {
   const out = new Uint8Array(ipv4Length(h));
   writeIpv4(h, out, 0, options);
   return out;

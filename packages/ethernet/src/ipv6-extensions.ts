@@ -5,10 +5,13 @@ import {
   hex,
   readU16,
   readU32,
-  requireBytes,
   writeU16,
   writeU32,
 } from '@cnikit/wire';
+import { fail, failTruncated } from './fail.js';
+import type { Ipv6Packet } from './ipv6.js';
+
+const EMPTY = new Uint8Array(0);
 
 /** Next Header values this package walks as IPv6 extension headers (RFC 8200 §4, RFC 4302). */
 export const Ipv6ExtensionType = {
@@ -102,18 +105,16 @@ export function ipv6ExtensionType(h: Ipv6ExtensionHeader): number {
  */
 export function ipv6ExtensionLength(buf: Uint8Array, type: number, offset: number, end: number): number {
   if (type === 44) {
-    requireBytes('ipv6', offset, 8, end);
+    if (end - offset < 8) failTruncated('ipv6', offset, 8, end);
     return 8;
   }
-  requireBytes('ipv6', offset, 2, end);
+  if (end - offset < 2) failTruncated('ipv6', offset, 2, end);
   let length: number;
   if (type === 51) {
     length = (buf[offset + 1] + 2) * 4;
-    if (length < 12) {
-      throw new DecodeError('bad-length', 'ipv6', offset + 1, `AH length ${length} is under 12 octets`);
-    }
+    if (length < 12) fail('bad-length', 'ipv6', offset + 1, `AH length ${length} is under 12 octets`);
   } else length = (buf[offset + 1] + 1) * 8;
-  requireBytes('ipv6', offset, length, end);
+  if (end - offset < length) failTruncated('ipv6', offset, length, end);
   return length;
 }
 
@@ -130,16 +131,18 @@ export function checkIpv6Options(buf: Uint8Array, start: number, end: number): n
       i++;
       continue;
     }
-    if (i + 2 > end)
-      throw new DecodeError('bad-option', 'ipv6', i, `option 0x${hex2(type)} has no room for its length`);
+    if (i + 2 > end || i + 2 + buf[i + 1] > end) failOption(buf, i, end);
     const length = buf[i + 1];
-    if (i + 2 + length > end) {
-      throw new DecodeError('bad-option', 'ipv6', i + 1, `option length ${length} runs past the header`);
-    }
     if (type === 0xc2 && length === 4) jumbo = readU32(buf, i + 2);
     i += 2 + length;
   }
   return jumbo;
+}
+
+/** The DecodeError for the malformed option at `i`. */
+function failOption(buf: Uint8Array, i: number, end: number): never {
+  if (i + 2 > end) fail('bad-option', 'ipv6', i, `option 0x${hex2(buf[i])} has no room for its length`);
+  fail('bad-option', 'ipv6', i + 1, `option length ${buf[i + 1]} runs past the header`);
 }
 
 /** The options of a checked options area, as plain objects (data are subarrays). */
@@ -244,6 +247,117 @@ export class Ipv6ExtensionView {
   }
   toJSON(): Ipv6ExtensionHeader {
     return readIpv6Extension(this.buf, this.type, this.start, this.end - this.start);
+  }
+}
+
+/** Bytes of an extension header whose length `Ipv6Packet.bind` has checked. */
+function checkedExtensionLength(buf: Uint8Array, type: number, offset: number): number {
+  if (type === 44) return 8;
+  return type === 51 ? (buf[offset + 1] + 2) * 4 : (buf[offset + 1] + 1) * 8;
+}
+
+/**
+ * Allocation-free walk over a bound Ipv6Packet's extension headers (what `extensions()` yields,
+ * without the generator and views). Make one, then per packet:
+ * `for (cursor.reset(ip); cursor.next(); ) use(cursor.type, cursor.start, cursor.end)`.
+ */
+export class Ipv6ExtensionCursor {
+  buf: Uint8Array = EMPTY;
+  /** The Next Header value that announced the current header (0, 43, 44, 51, 60). */
+  type = -1;
+  /** The current header is buf[start, end). */
+  start = 0;
+  end = 0;
+  private left = 0;
+  private nextType = -1;
+
+  /** Points the cursor before the first extension header of `packet` (bound, so checked). */
+  reset(packet: Ipv6Packet): this {
+    this.buf = packet.buf;
+    this.type = -1;
+    this.left = packet.extensionCount;
+    this.nextType = packet.nextHeader;
+    this.start = packet.start + 40;
+    this.end = this.start;
+    return this;
+  }
+
+  /** Steps to the next extension header; false after the last. */
+  next(): boolean {
+    if (this.left === 0) return false;
+    this.left--;
+    const buf = this.buf;
+    const at = this.end;
+    const type = this.nextType;
+    this.type = type;
+    this.start = at;
+    this.end = at + checkedExtensionLength(buf, type, at);
+    this.nextType = buf[at];
+    return true;
+  }
+
+  /** The Next Header field of the current header. */
+  get nextHeader(): number {
+    return this.buf[this.start];
+  }
+  get length(): number {
+    return this.end - this.start;
+  }
+  /** Whether the current header holds TLV options (hop-by-hop or destination options). */
+  get hasOptions(): boolean {
+    return this.type === 0 || this.type === 60;
+  }
+}
+
+/**
+ * Allocation-free walk over the TLV options of a hop-by-hop or destination options header (what
+ * `readIpv6Options` returns, without the array and subarrays). Pad1 has `type` 0 and no data.
+ * Throws DecodeError `bad-option` for an option running past the end (`bind` has checked those of a
+ * bound packet). `for (options.reset(buf, start + 2, end); options.next(); ) use(options.type)`.
+ */
+export class Ipv6OptionCursor {
+  buf: Uint8Array = EMPTY;
+  /** The current option: its type, where its TLV starts, and its data buf[dataOffset, + dataLength). */
+  type = -1;
+  offset = 0;
+  dataOffset = 0;
+  dataLength = 0;
+  private end = 0;
+
+  /** Points the cursor before the options in buf[start, end). */
+  reset(buf: Uint8Array, start: number, end: number): this {
+    this.buf = buf;
+    this.type = -1;
+    this.offset = start;
+    this.dataOffset = start;
+    this.dataLength = 0;
+    this.end = end;
+    return this;
+  }
+
+  /** Points the cursor before the options of the extension header `at` is on (hop-by-hop or destination). */
+  resetTo(at: Ipv6ExtensionCursor): this {
+    return this.reset(at.buf, at.start + 2, at.end);
+  }
+
+  /** Steps to the next option; false after the last. */
+  next(): boolean {
+    const i = this.dataOffset + this.dataLength;
+    const end = this.end;
+    if (i >= end) return false;
+    const buf = this.buf;
+    const type = buf[i];
+    this.type = type;
+    this.offset = i;
+    if (type === 0) {
+      this.dataOffset = i + 1;
+      this.dataLength = 0;
+      return true;
+    }
+    if (i + 2 > end || i + 2 + buf[i + 1] > end) failOption(buf, i, end);
+    this.dataOffset = i + 2;
+    this.dataLength = buf[i + 1];
+    return true;
   }
 }
 

@@ -1,11 +1,10 @@
 import {
-  DecodeError,
   type DissectionNode,
   type LayerDissector,
   formatIpv6,
   hex,
   readU16,
-  requireBytes,
+  readU32,
   writeU16,
   writeU32,
 } from '@cnikit/wire';
@@ -23,8 +22,10 @@ import {
   routingFinalDestinationOffset,
   writeIpv6Extension,
 } from './ipv6-extensions.js';
+import { fail, failTruncated } from './fail.js';
 
 const EMPTY = new Uint8Array(0);
+const LAYER = 'ipv6';
 const HEADER_LENGTH = 40;
 
 /** Plain IPv6 packet (RFC 8200): what `toJSON()` returns and `writeIpv6` takes. */
@@ -79,23 +80,17 @@ export class Ipv6Packet {
    * a payload length beyond `end` is accepted and the view ends at `end`.
    */
   bind(buf: Uint8Array, start = 0, end = buf.length, partial = false): this {
-    requireBytes('ipv6', start, HEADER_LENGTH, end);
-    if (buf[start] >>> 4 !== 6) {
-      throw new DecodeError('bad-version', 'ipv6', start, `version ${buf[start] >>> 4} is not 6`);
-    }
+    if (end - start < HEADER_LENGTH) failTruncated(LAYER, start, HEADER_LENGTH, end);
+    if (buf[start] >>> 4 !== 6) fail('bad-version', LAYER, start, `version ${buf[start] >>> 4} is not 6`);
     const payloadLength = readU16(buf, start + 4);
     let nextHeader = buf[start + 6];
     let offset = start + HEADER_LENGTH;
-    let jumbo = -1;
-    if (payloadLength === 0 && nextHeader === 0) {
-      const length = ipv6ExtensionLength(buf, 0, offset, end);
-      jumbo = checkIpv6Options(buf, offset + 2, offset + length);
-    }
+    const jumbo = payloadLength === 0 && nextHeader === 0 ? jumboPayloadLength(buf, offset, end) : -1;
     const total = jumbo >= 0 ? jumbo : payloadLength;
     let layerEnd = offset + total;
     let truncated = false;
     if (layerEnd > end) {
-      if (!partial) requireBytes('ipv6', offset, total, end);
+      if (!partial) failTruncated(LAYER, offset, total, end);
       layerEnd = end;
       truncated = true;
     }
@@ -103,14 +98,7 @@ export class Ipv6Packet {
     let fragmentAt = -1;
     let finalDst = start + 24;
     while (isIpv6ExtensionHeader(nextHeader)) {
-      if (count === MAX_IPV6_EXTENSION_HEADERS) {
-        throw new DecodeError(
-          'too-deep',
-          'ipv6',
-          offset,
-          `more than ${MAX_IPV6_EXTENSION_HEADERS} extension headers`,
-        );
-      }
+      if (count === MAX_IPV6_EXTENSION_HEADERS) failTooDeep(offset);
       const length = ipv6ExtensionLength(buf, nextHeader, offset, layerEnd);
       count++;
       if (nextHeader === 0 || nextHeader === 60) checkIpv6Options(buf, offset + 2, offset + length);
@@ -162,6 +150,25 @@ export class Ipv6Packet {
   }
   get hopLimit(): number {
     return this.buf[this.start + 7];
+  }
+  /** Where the source address is (absolute): `src` without allocating; see also `srcWord`. */
+  get srcOffset(): number {
+    return this.start + 8;
+  }
+  get dstOffset(): number {
+    return this.start + 24;
+  }
+  /** 32-bit word `i` (0..3, not checked) of the source address, big-endian. */
+  srcWord(i: number): number {
+    return readU32(this.buf, this.start + 8 + 4 * i);
+  }
+  /** 32-bit word `i` (0..3, not checked) of the destination address, big-endian. */
+  dstWord(i: number): number {
+    return readU32(this.buf, this.start + 24 + 4 * i);
+  }
+  /** Bytes after the extension headers: `payload.length` without allocating. */
+  get upperLayerLength(): number {
+    return this.end - this.payloadOffset;
   }
   get src(): Uint8Array {
     return this.buf.subarray(this.start + 8, this.start + 24);
@@ -220,6 +227,16 @@ export class Ipv6Packet {
       payload: this.payload,
     };
   }
+}
+
+/** RFC 2675: payload length 0 and a hop-by-hop header: the Jumbo option's length, or -1. */
+function jumboPayloadLength(buf: Uint8Array, offset: number, end: number): number {
+  const length = ipv6ExtensionLength(buf, 0, offset, end);
+  return checkIpv6Options(buf, offset + 2, offset + length);
+}
+
+function failTooDeep(offset: number): never {
+  fail('too-deep', LAYER, offset, `more than ${MAX_IPV6_EXTENSION_HEADERS} extension headers`);
 }
 
 function checkUint(name: string, value: number, max: number): void {

@@ -56,11 +56,44 @@ function knownLength(kind: number, len: number): boolean {
 }
 
 /**
+ * Where a walk found each known option with a valid length (absolute offset of its kind byte),
+ * -1 for none; a kind sent twice records the last, as Linux's `tcp_parse_options` keeps it.
+ * `TcpSegment` is one: its `bind` walks with itself as the record.
+ */
+export interface TcpOptionOffsets {
+  mssOffset: number;
+  windowScaleOffset: number;
+  sackPermittedOffset: number;
+  sackOffset: number;
+  timestampsOffset: number;
+}
+
+function record(found: TcpOptionOffsets, kind: number, len: number, at: number): void {
+  if (!knownLength(kind, len)) return;
+  switch (kind) {
+    case TcpOptionKind.MSS:
+      found.mssOffset = at;
+      return;
+    case TcpOptionKind.WindowScale:
+      found.windowScaleOffset = at;
+      return;
+    case TcpOptionKind.SackPermitted:
+      found.sackPermittedOffset = at;
+      return;
+    case TcpOptionKind.Sack:
+      found.sackOffset = at;
+      return;
+    default:
+      found.timestampsOffset = at;
+  }
+}
+
+/**
  * Walks the option bytes buf[start, end) (RFC 9293 §3.2), checking every length; appends decoded
- * options to `out` when given (no allocation otherwise). Each step advances at least one byte, so
- * the loop ends. Throws DecodeError 'bad-option' for a length below 2 or one running past `end`;
- * with `partial` (a header cut short in an ICMP quote) such an option just ends the walk.
- * Returns the offset where the walk stopped.
+ * options to `out` when given (no allocation otherwise) and notes where the known ones are in
+ * `found` when given. Each step advances at least one byte, so the loop ends. Throws DecodeError
+ * 'bad-option' for a length below 2 or one running past `end`; with `partial` (a header cut short
+ * in an ICMP quote) such an option just ends the walk. Returns the offset where the walk stopped.
  */
 export function walkTcpOptions(
   buf: Uint8Array,
@@ -68,6 +101,7 @@ export function walkTcpOptions(
   end: number,
   partial = false,
   out?: TcpOption[],
+  found?: TcpOptionOffsets,
 ): number {
   let i = start;
   let afterEol = false;
@@ -88,32 +122,34 @@ export function walkTcpOptions(
       i++;
       continue;
     }
-    if (i + 1 >= end) {
-      if (partial) return i;
-      throw new DecodeError(
-        'bad-option',
-        'tcp',
-        i,
-        `option ${kind} has no length byte before the header ends`,
-      );
-    }
-    const len = buf[i + 1];
-    if (len < 2) {
-      throw new DecodeError('bad-option', 'tcp', i + 1, `option ${kind} has length ${len}, less than 2`);
-    }
-    if (i + len > end) {
-      if (partial) return i;
-      throw new DecodeError(
-        'bad-option',
-        'tcp',
-        i + 1,
-        `option ${kind} of length ${len} runs ${i + len - end} bytes past the header`,
-      );
+    const len = i + 1 < end ? buf[i + 1] : 0;
+    if (len < 2 || i + len > end) {
+      if (partial && (i + 1 >= end || len >= 2)) return i;
+      failOption(buf, i, end);
     }
     if (out) out.push(decodeOption(buf, i, kind, len));
+    if (found) record(found, kind, len, i);
     i += len;
   }
   return i;
+}
+
+/** The DecodeError for the malformed option at `i` (kept out of the walk's hot loop). */
+function failOption(buf: Uint8Array, i: number, end: number): never {
+  const kind = buf[i];
+  if (i + 1 >= end) {
+    throw new DecodeError('bad-option', 'tcp', i, `option ${kind} has no length byte before the header ends`);
+  }
+  const len = buf[i + 1];
+  if (len < 2) {
+    throw new DecodeError('bad-option', 'tcp', i + 1, `option ${kind} has length ${len}, less than 2`);
+  }
+  throw new DecodeError(
+    'bad-option',
+    'tcp',
+    i + 1,
+    `option ${kind} of length ${len} runs ${i + len - end} bytes past the header`,
+  );
 }
 
 function decodeOption(buf: Uint8Array, i: number, kind: number, len: number): TcpOption {

@@ -1,5 +1,4 @@
 import {
-  DecodeError,
   type DissectionNode,
   foldSum,
   hex,
@@ -7,7 +6,6 @@ import {
   type LayerDissector,
   readU16,
   readU32,
-  requireBytes,
   sumWords,
   writeU16,
   writeU32,
@@ -18,15 +16,18 @@ import {
   tcpOptionNodes,
   tcpOptionsLength,
   TCP_MAX_OPTIONS_LENGTH,
+  type TcpOptionOffsets,
   walkTcpOptions,
   writeTcpOptions,
 } from './tcp-options.js';
+import { fail, failTruncated } from './fail.js';
 import { type TransportWriteOptions, transportPseudoHeaderSum } from './udp.js';
 
 const EMPTY = new Uint8Array(0);
 const LAYER = 'tcp';
 const TCP_PROTOCOL = 6;
 export const TCP_HEADER_LENGTH = 20;
+const NO_OPTIONS: TransportWriteOptions = {};
 
 /** Flag bits of the 12-bit field after the data offset (RFC 9293 §3.1; AE is RFC 9768, ex-NS). */
 export const TcpFlags = {
@@ -66,8 +67,12 @@ export interface TcpHeader {
 /** How a TCP checksum checks out; `partial` = segment cut short (ICMP quote), not checkable. */
 export type TcpChecksumStatus = 'good' | 'bad' | 'partial';
 
-/** Zero-copy, rebindable view of a TCP segment (RFC 9293). */
-export class TcpSegment {
+/**
+ * Zero-copy, rebindable view of a TCP segment (RFC 9293). `bind` notes where the known options are
+ * (`mssOffset` …, -1 when absent) as it checks them, so `mss`, `windowScale`, `sackPermitted`,
+ * `tsval`/`tsecr` and the SACK blocks read without allocating; `options` decodes them all into objects.
+ */
+export class TcpSegment implements TcpOptionOffsets {
   buf: Uint8Array = EMPTY;
   start = 0;
   end = 0;
@@ -75,6 +80,12 @@ export class TcpSegment {
   headerEnd = 0;
   /** True when bound with `partial` and the header reaches past the bytes present. */
   truncated = false;
+  /** Absolute offset of the option's kind byte, -1 when absent; the last one if sent twice. */
+  mssOffset = -1;
+  windowScaleOffset = -1;
+  sackPermittedOffset = -1;
+  sackOffset = -1;
+  timestampsOffset = -1;
 
   static parse(buf: Uint8Array, start = 0, end = buf.length, partial = false): TcpSegment {
     return new TcpSegment().bind(buf, start, end, partial);
@@ -87,24 +98,24 @@ export class TcpSegment {
    * Throws DecodeError.
    */
   bind(buf: Uint8Array, start = 0, end = buf.length, partial = false): this {
-    requireBytes(LAYER, start, TCP_HEADER_LENGTH, end);
+    if (end - start < TCP_HEADER_LENGTH) failTruncated(LAYER, start, TCP_HEADER_LENGTH, end);
     const headerLength = (buf[start + 12] >>> 4) * 4;
-    if (headerLength < TCP_HEADER_LENGTH) {
-      throw new DecodeError(
-        'bad-header-length',
-        LAYER,
-        start + 12,
-        `data offset ${headerLength / 4} is less than 5 words`,
-      );
-    }
+    if (headerLength < TCP_HEADER_LENGTH) failDataOffset(start, headerLength);
     let headerEnd = start + headerLength;
     let truncated = false;
     if (headerEnd > end) {
-      if (!partial) requireBytes(LAYER, start, headerLength, end);
+      if (!partial) failTruncated(LAYER, start, headerLength, end);
       headerEnd = end;
       truncated = true;
     }
-    walkTcpOptions(buf, start + TCP_HEADER_LENGTH, headerEnd, truncated);
+    this.mssOffset = -1;
+    this.windowScaleOffset = -1;
+    this.sackPermittedOffset = -1;
+    this.sackOffset = -1;
+    this.timestampsOffset = -1;
+    if (headerEnd > start + TCP_HEADER_LENGTH) {
+      walkTcpOptions(buf, start + TCP_HEADER_LENGTH, headerEnd, truncated, undefined, this);
+    }
     this.buf = buf;
     this.start = start;
     this.end = end;
@@ -148,6 +159,44 @@ export class TcpSegment {
   }
   get urgentPointer(): number {
     return readU16(this.buf, this.start + 18);
+  }
+  /** Where the options area starts (absolute); with `optionsLength`, `optionBytes` without allocating. */
+  get optionsOffset(): number {
+    return this.start + TCP_HEADER_LENGTH;
+  }
+  get optionsLength(): number {
+    return this.headerEnd - this.start - TCP_HEADER_LENGTH;
+  }
+  /** Maximum segment size option (RFC 9293 §3.7.1), or -1 when absent. */
+  get mss(): number {
+    return this.mssOffset < 0 ? -1 : readU16(this.buf, this.mssOffset + 2);
+  }
+  /** Window scale shift count as sent (RFC 7323 §2), or -1 when absent. */
+  get windowScale(): number {
+    return this.windowScaleOffset < 0 ? -1 : this.buf[this.windowScaleOffset + 2];
+  }
+  get sackPermitted(): boolean {
+    return this.sackPermittedOffset >= 0;
+  }
+  /** Timestamps option TSval (RFC 7323 §3), or -1 when absent. */
+  get tsval(): number {
+    return this.timestampsOffset < 0 ? -1 : readU32(this.buf, this.timestampsOffset + 2);
+  }
+  /** Timestamps option TSecr, or -1 when absent. */
+  get tsecr(): number {
+    return this.timestampsOffset < 0 ? -1 : readU32(this.buf, this.timestampsOffset + 6);
+  }
+  /** Blocks in the SACK option (RFC 2018), 0 when absent. */
+  get sackBlockCount(): number {
+    return this.sackOffset < 0 ? 0 : (this.buf[this.sackOffset + 1] - 2) >>> 3;
+  }
+  /** Left edge of SACK block `i`, for 0 ≤ i < sackBlockCount (not checked, like every getter). */
+  sackLeft(i: number): number {
+    return readU32(this.buf, this.sackOffset + 2 + 8 * i);
+  }
+  /** Right edge of SACK block `i`, for 0 ≤ i < sackBlockCount. */
+  sackRight(i: number): number {
+    return readU32(this.buf, this.sackOffset + 6 + 8 * i);
   }
   /** Raw option bytes (no copy). */
   get optionBytes(): Uint8Array {
@@ -196,6 +245,10 @@ export class TcpSegment {
   }
 }
 
+function failDataOffset(start: number, headerLength: number): never {
+  fail('bad-header-length', LAYER, start + 12, `data offset ${headerLength / 4} is less than 5 words`);
+}
+
 /** TCP checksum of buf[start, end) with the checksum field taken as zero. */
 function tcpChecksum(buf: Uint8Array, start: number, end: number, ip: IpContext): number {
   const initial = transportPseudoHeaderSum(ip, TCP_PROTOCOL, end - start);
@@ -222,7 +275,7 @@ export function writeTcp(
   h: TcpHeader,
   out: Uint8Array,
   offset = 0,
-  options: TransportWriteOptions = {},
+  options: TransportWriteOptions = NO_OPTIONS,
 ): number {
   checkInt('srcPort', h.srcPort, 0xffff);
   checkInt('dstPort', h.dstPort, 0xffff);
@@ -280,7 +333,7 @@ export function tcpHeaderLength(h: Pick<TcpHeader, 'options' | 'dataOffset'>): n
 }
 
 /** Allocating convenience around `writeTcp`. */
-export function encodeTcp(h: TcpHeader, options: TransportWriteOptions = {}): Uint8Array {
+export function encodeTcp(h: TcpHeader, options: TransportWriteOptions = NO_OPTIONS): Uint8Array {
   const out = new Uint8Array(tcpHeaderLength(h) + (h.payload?.length ?? 0));
   writeTcp(h, out, 0, { ip: options.ip });
   return out;

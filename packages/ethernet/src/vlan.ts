@@ -4,10 +4,10 @@ import {
   type LayerDissection,
   hex,
   readU16,
-  requireBytes,
   writeU16,
 } from '@cnikit/wire';
 import { MAX_8023_LENGTH } from './constants.js';
+import { failTruncated } from './fail.js';
 
 const EMPTY = new Uint8Array(0);
 export const VLAN_TAG_LENGTH = 4;
@@ -37,7 +37,7 @@ export class VlanTag {
   }
 
   bind(buf: Uint8Array, start = 0, end = buf.length): this {
-    requireBytes(this.layer, start, VLAN_TAG_LENGTH, end);
+    if (end - start < VLAN_TAG_LENGTH) failTruncated(this.layer, start, VLAN_TAG_LENGTH, end);
     this.buf = buf;
     this.start = start;
     this.end = end;

@@ -33,6 +33,9 @@ export function writeMac48(mac: number, out: Uint8Array, offset: number): void {
 
 /** Lower-case colon form (`02:42:0a:f4:02:07`) of a 48-bit MAC number. */
 export function formatMac48(mac: number): string {
+  if (!Number.isInteger(mac) || mac < 0 || mac > MAX_MAC48) {
+    throw new RangeError(`a 48-bit MAC must be an integer in 0..0xffffffffffff, got ${mac}`);
+  }
   const hex = mac.toString(16).padStart(12, '0');
   let s = hex.slice(0, 2);
   for (let i = 2; i < 12; i += 2) s += `:${hex.slice(i, i + 2)}`;
