@@ -13,7 +13,7 @@
  * then run by node in a temporary directory that is always removed.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -40,6 +40,8 @@ export interface RunOptions {
   readonly from?: 'src' | 'dist';
   /** Milliseconds before the example is killed (default 60 s). */
   readonly timeout?: number;
+  /** Files the example reads, copied into its working directory first: name → source path. */
+  readonly files?: Readonly<Record<string, string>>;
 }
 
 interface Fence {
@@ -132,6 +134,7 @@ export async function runReadmeExample(packageDir: string, options: RunOptions =
   try {
     const file = join(tmp, 'example.mjs');
     writeFileSync(file, bundled.outputFiles[0].text);
+    for (const [name, source] of Object.entries(options.files ?? {})) copyFileSync(source, join(tmp, name));
     const r = spawnSync(process.execPath, [file], {
       cwd: tmp,
       encoding: 'utf8',
