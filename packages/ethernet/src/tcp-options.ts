@@ -387,7 +387,7 @@ export function tcpOptionNodes(buf: Uint8Array, start: number, end: number): Dis
       name,
       offset: i,
       length: len,
-      value: buf.subarray(i, i + len),
+      ...(kind === 30 ? {} : { value: buf.subarray(i, i + len) }), // tshark: MPTCP is a protocol subtree, no value
       display: `${name}`,
       children,
     });
