@@ -40,6 +40,12 @@ export interface NextLayer {
    * (a quoted IPv4 total length beyond the bytes present is normal), so dissectors parse leniently.
    */
   readonly quoted?: boolean;
+  /**
+   * Where the enclosing header says this layer ends, when that is past `end` because the capture
+   * was cut (snaplen): the next layer decodes what is there and may report lengths from the claim,
+   * as Wireshark's `tcp.len` does. Applies to the next layer only.
+   */
+  readonly claimedEnd?: number;
 }
 
 export interface LayerDissection {
@@ -50,6 +56,8 @@ export interface LayerDissection {
 export interface DissectContext {
   readonly ip?: IpContext;
   readonly quoted?: boolean;
+  /** The enclosing header's claimed end of this layer, past the captured `end` (see NextLayer). */
+  readonly claimedEnd?: number;
 }
 
 /** Dissects one layer from buf[start, end). Throws DecodeError on bad input. */
@@ -124,8 +132,13 @@ export function dissect(
         if (next.end > next.start) layers.push(dataNode(buf, next.start, next.end));
         return { layers };
       }
-      if (next.ip || next.quoted) {
-        context = { ip: next.ip ?? context.ip, quoted: next.quoted || context.quoted };
+      if (next.ip || next.quoted || next.claimedEnd !== undefined || context.claimedEnd !== undefined) {
+        context = {
+          ip: next.ip ?? context.ip,
+          quoted: next.quoted || context.quoted,
+          claimedEnd:
+            next.claimedEnd !== undefined && next.claimedEnd > next.end ? next.claimedEnd : undefined,
+        };
       }
       const result = dissector(buf, next.start, next.end, context);
       layers.push(result.node);
