@@ -2,15 +2,32 @@ import { sumWords } from '@cnikit/wire';
 
 /*
  * Copies for writers. `Uint8Array#set` is a builtin call that costs more than a byte loop for the
- * short values headers carry (MACs, addresses, small payloads); above SHORT_COPY it wins. A source
- * in `out`'s own buffer may overlap the destination, so it goes through `set` (memmove) too.
+ * short values headers carry; so does reading `.buffer` (to rule out an overlapping source), so
+ * these avoid it where they can.
  */
 
 const SHORT_COPY = 64;
 
-/** Copies all of `src` to `out[offset]` (room checked by the caller). */
+/** Copies the 6 bytes of `mac` to `out[offset]`; read whole first, so an overlapping source is safe. */
+export function copyMac(mac: Uint8Array, out: Uint8Array, offset: number): void {
+  const b0 = mac[0];
+  const b1 = mac[1];
+  const b2 = mac[2];
+  const b3 = mac[3];
+  const b4 = mac[4];
+  const b5 = mac[5];
+  out[offset] = b0;
+  out[offset + 1] = b1;
+  out[offset + 2] = b2;
+  out[offset + 3] = b3;
+  out[offset + 4] = b4;
+  out[offset + 5] = b5;
+}
+
+/** Copies all of `src` to `out[offset]` (room checked by the caller); `set` (memmove) if they may overlap. */
 export function copyBytes(src: Uint8Array, out: Uint8Array, offset: number): void {
   const n = src.length;
+  if (n === 0) return;
   if (n > SHORT_COPY || src.buffer === out.buffer) {
     out.set(src, offset);
     return;
@@ -20,11 +37,18 @@ export function copyBytes(src: Uint8Array, out: Uint8Array, offset: number): voi
 
 /**
  * Copies all of `src` to `out[offset]` and returns `initial` plus its unfolded 16-bit big-endian
- * word sum (an odd last byte padded with zero), as `sumWords` over the copy would.
+ * word sum (an odd last byte padded with zero), as `sumWords` over the copy would. `sameBuffer`:
+ * whether `src` lives in `out`'s buffer (the caller has looked), so that it may overlap.
  */
-export function copyAndSumWords(src: Uint8Array, out: Uint8Array, offset: number, initial: number): number {
+export function copyAndSumWords(
+  src: Uint8Array,
+  out: Uint8Array,
+  offset: number,
+  initial: number,
+  sameBuffer: boolean,
+): number {
   const n = src.length;
-  if (src.buffer === out.buffer) {
+  if (sameBuffer) {
     out.set(src, offset);
     return sumWords(out, offset, offset + n, initial);
   }

@@ -9,7 +9,7 @@ import {
   writeU16,
 } from '@cnikit/wire';
 import { MAX_8023_LENGTH } from './constants.js';
-import { copyBytes } from './copy.js';
+import { copyBytes, copyMac } from './copy.js';
 import { failTruncated } from './fail.js';
 
 const EMPTY = new Uint8Array(0);
@@ -111,8 +111,8 @@ export function writeEthernet(h: EthernetHeader, out: Uint8Array, offset = 0): n
   if (!Number.isInteger(offset) || offset < 0 || offset + total > out.length) {
     throw new RangeError(`out has no room for ${total} bytes at offset ${offset}`);
   }
-  copyBytes(h.dst, out, offset);
-  copyBytes(h.src, out, offset + 6);
+  copyMac(h.dst, out, offset);
+  copyMac(h.src, out, offset + 6);
   writeU16(out, offset + 12, h.etherType);
   copyBytes(h.payload, out, offset + ETHERNET_HEADER_LENGTH);
   return total;

@@ -204,7 +204,8 @@ export function writeUdp(
   const length = h.length ?? total;
   const p = h.payload;
   const payloadStart = offset + UDP_HEADER_LENGTH;
-  const inPlace = !p || (p.buffer === out.buffer && p.byteOffset === out.byteOffset + payloadStart);
+  const sameBuffer = p !== undefined && p.length > 0 && p.buffer === out.buffer;
+  const inPlace = !p || p.length === 0 || (sameBuffer && p.byteOffset === out.byteOffset + payloadStart);
   // The payload goes first: it may sit in `out` where the header is about to be written.
   let checksum = h.checksum;
   if (checksum === undefined) {
@@ -213,7 +214,7 @@ export function writeUdp(
     // One pass: the payload is summed while it is copied (or where it already is).
     const sum = inPlace
       ? sumWords(out, payloadStart, payloadStart + payloadLength, initial)
-      : copyAndSumWords(p as Uint8Array, out, payloadStart, initial);
+      : copyAndSumWords(p as Uint8Array, out, payloadStart, initial, sameBuffer);
     checksum = ~foldSum(sum) & 0xffff || 0xffff;
   } else if (!inPlace) {
     copyBytes(p as Uint8Array, out, payloadStart);
