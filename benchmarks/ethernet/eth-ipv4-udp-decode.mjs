@@ -2,21 +2,22 @@
 import { FrameDecoder } from '@cnikit/ethernet';
 import { FrameRing, readFrame } from '../harness/frames.mjs';
 import { ethIpv4UdpParsedSum, ethIpv4UdpParser } from '../references/binary-parser-eth-ipv4-udp.mjs';
-import { bytesView, macView } from '../references/field-values.mjs';
 import { ethIpv4UdpLoop, ethIpv4UdpLoopViews } from '../references/loop-eth-ipv4-udp.mjs';
 
 /**
  * Decodes with a reused FrameDecoder (as gopacket's DecodingLayerParser is used) and reads every
- * wire field once through its getter (`flags` for the three flag bits, `optionBytes` for the
- * options area; derived getters such as `headerLength` repeat a field).
+ * wire field once through its allocation-free getter: MACs as 48-bit numbers (`dstMac`), the
+ * options area and the payload as offset + length (`flags` for the three flag bits; derived
+ * getters such as `headerLength` repeat a field). The subarray getters (`dst`, `optionBytes`,
+ * `payload`) cost what the `loop+views` row shows.
  * @param {FrameDecoder} decoder
  */
 function oursSum(decoder, buf, s, e) {
   if (!decoder.decode(buf, s, e)) throw decoder.error;
   const { ethernet: eth, ipv4: ip, udp } = decoder;
   return (
-    macView(eth.dst) +
-    macView(eth.src) +
+    eth.dstMac +
+    eth.srcMac +
     eth.etherType +
     ip.version +
     ip.ihl +
@@ -31,12 +32,12 @@ function oursSum(decoder, buf, s, e) {
     ip.checksum +
     ip.src +
     ip.dst +
-    bytesView(ip.optionBytes) +
+    (ip.optionsOffset + ip.optionsLength) +
     udp.srcPort +
     udp.dstPort +
     udp.length +
     udp.checksum +
-    bytesView(udp.payload)
+    (udp.payloadOffset + udp.payloadLength)
   );
 }
 
@@ -62,7 +63,8 @@ export const ethIpv4UdpDecode = {
       ours: () => oursSum(decoder, buf, starts[(a = (a + 1) & mask)], ends[a]),
       loop: () => ethIpv4UdpLoop(dv, starts[(b = (b + 1) & mask)], ends[b]),
       'loop+views': () => ethIpv4UdpLoopViews(dv, buf, starts[(c = (c + 1) & mask)], ends[c]),
-      'binary-parser': () => ethIpv4UdpParsedSum(ethIpv4UdpParser.parse(copies[(d = (d + 1) & mask)])),
+      'binary-parser': () =>
+        ethIpv4UdpParsedSum(ethIpv4UdpParser.parse(copies[(d = (d + 1) & mask)]), starts[d]),
     };
   },
 };

@@ -1,52 +1,40 @@
 /** Case (b): Ethernet / 802.1Q / IPv6 + hop-by-hop / TCP + options, every field decoded. */
-import { FrameDecoder, readIpv6Options } from '@cnikit/ethernet';
+import { FrameDecoder, Ipv6ExtensionCursor, Ipv6OptionCursor } from '@cnikit/ethernet';
 import { FrameRing, readFrame } from '../harness/frames.mjs';
 import {
   ethVlanIpv6TcpParsedSum,
   ethVlanIpv6TcpParser,
 } from '../references/binary-parser-eth-vlan-ipv6-tcp.mjs';
-import { bytesView, ipv6AddressView, macView } from '../references/field-values.mjs';
 import { ethVlanIpv6TcpLoop, ethVlanIpv6TcpLoopViews } from '../references/loop-eth-vlan-ipv6-tcp.mjs';
 
-/** @param {import('@cnikit/ethernet').TcpOption} o */
-function tcpOptionValue(o) {
-  switch (o.kind) {
-    case 'eol':
-      return 0;
-    case 'nop':
-      return 1;
-    case 'mss':
-      return 2 + o.mss;
-    case 'window-scale':
-      return 3 + o.shift;
-    case 'sack-permitted':
-      return 4;
-    case 'timestamps':
-      return 8 + o.tsval + o.tsecr;
-    case 'sack': {
-      let s = 5;
-      for (const b of o.blocks) s += b.left + b.right;
-      return s;
-    }
-    case 'unknown':
-      return o.code + bytesView(o.data);
-    default:
-      return bytesView(o.data);
+/** Known TCP options through the getters `bind` filled; EOL and NOP are padding and count 0. */
+function tcpOptionsSum(tcp) {
+  let sum = 0;
+  if (tcp.mss >= 0) sum += 2 + tcp.mss;
+  if (tcp.windowScale >= 0) sum += 3 + tcp.windowScale;
+  if (tcp.sackPermitted) sum += 4;
+  if (tcp.tsval >= 0) sum += 8 + tcp.tsval + tcp.tsecr;
+  const blocks = tcp.sackBlockCount;
+  if (blocks > 0) {
+    sum += 5;
+    for (let i = 0; i < blocks; i++) sum += tcp.sackLeft(i) + tcp.sackRight(i);
   }
+  return sum;
 }
 
 /**
- * Decodes with a reused FrameDecoder and sums every field, options and extension headers decoded
- * through the public API (`ipv6.extensions()`, `readIpv6Options`, `tcp.options`).
- * @param {FrameDecoder} decoder
+ * Decodes with a reused FrameDecoder and sums every field through the allocation-free forms:
+ * MACs as numbers, IPv6 addresses as words, extension headers and their options through reusable
+ * cursors, TCP options through the getters `bind` filled, the payload as offset + length.
+ * @param {FrameDecoder} decoder @param {Ipv6ExtensionCursor} extensions @param {Ipv6OptionCursor} options
  */
-function oursSum(decoder, buf, s, e) {
+function oursSum(decoder, extensions, options, buf, s, e) {
   if (!decoder.decode(buf, s, e)) throw decoder.error;
   const { ethernet: eth, ipv6: ip, tcp } = decoder;
   const vlan = decoder.vlans[0];
   let sum =
-    macView(eth.dst) +
-    macView(eth.src) +
+    eth.dstMac +
+    eth.srcMac +
     eth.etherType +
     vlan.pcp +
     (vlan.dei ? 1 : 0) +
@@ -58,14 +46,17 @@ function oursSum(decoder, buf, s, e) {
     ip.payloadLength +
     ip.nextHeader +
     ip.hopLimit +
-    ipv6AddressView(ip.src) +
-    ipv6AddressView(ip.dst);
-  for (const x of ip.extensions()) {
-    sum += x.nextHeader + x.length;
-    for (const o of readIpv6Options(x.buf, x.start + 2, x.end))
-      sum += o.type === 0 ? 0 : o.type + bytesView(o.data);
+    (ip.srcWord(0) + ip.srcWord(1) + ip.srcWord(2) + ip.srcWord(3)) +
+    (ip.dstWord(0) + ip.dstWord(1) + ip.dstWord(2) + ip.dstWord(3));
+  for (extensions.reset(ip); extensions.next(); ) {
+    sum += extensions.nextHeader + extensions.length;
+    if (!extensions.hasOptions) continue;
+    for (options.resetTo(extensions); options.next(); ) {
+      if (options.type !== 0) sum += options.type + options.dataOffset + options.dataLength; // Pad1 counts 0
+    }
   }
-  sum +=
+  return (
+    sum +
     tcp.srcPort +
     tcp.dstPort +
     tcp.seq +
@@ -75,9 +66,9 @@ function oursSum(decoder, buf, s, e) {
     tcp.window +
     tcp.checksum +
     tcp.urgentPointer +
-    bytesView(tcp.payload);
-  for (const o of tcp.options) sum += tcpOptionValue(o);
-  return sum;
+    (tcp.payloadOffset + tcp.payloadLength) +
+    tcpOptionsSum(tcp)
+  );
 }
 
 /** @type {import('../harness/case-file.mjs').BenchCase} */
@@ -95,16 +86,18 @@ export const ethVlanIpv6TcpDecode = {
     const { buf, starts, ends, copies, mask } = ring;
     const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     const decoder = new FrameDecoder();
+    const extensions = new Ipv6ExtensionCursor();
+    const options = new Ipv6OptionCursor();
     let a = 0;
     let b = 0;
     let c = 0;
     let d = 0;
     return {
-      ours: () => oursSum(decoder, buf, starts[(a = (a + 1) & mask)], ends[a]),
+      ours: () => oursSum(decoder, extensions, options, buf, starts[(a = (a + 1) & mask)], ends[a]),
       loop: () => ethVlanIpv6TcpLoop(dv, starts[(b = (b + 1) & mask)], ends[b]),
       'loop+views': () => ethVlanIpv6TcpLoopViews(dv, buf, starts[(c = (c + 1) & mask)], ends[c]),
       'binary-parser': () =>
-        ethVlanIpv6TcpParsedSum(ethVlanIpv6TcpParser.parse(copies[(d = (d + 1) & mask)])),
+        ethVlanIpv6TcpParsedSum(ethVlanIpv6TcpParser.parse(copies[(d = (d + 1) & mask)]), starts[d]),
     };
   },
 };

@@ -2,9 +2,10 @@
  * Hand-written reference for case (a): Ethernet / IPv4 / UDP read with one DataView made once per
  * buffer. It checks what a safe decoder must check (the layout-deciding fields and lengths) and
  * reads every field. `ethIpv4UdpLoop` reads byte strings as numbers and offsets (the practical
- * limit); `ethIpv4UdpLoopViews` makes a subarray for each, as our getters return them.
+ * limit, and the forms ours reads: `dstMac`, `optionsOffset`/`optionsLength`, …);
+ * `ethIpv4UdpLoopViews` makes a subarray for each, as the byte-string getters return them.
  */
-import { bytesAt, bytesView, macAt, macView } from './field-values.mjs';
+import { bytesAt, bytesView, mac48At, mac48View } from './field-values.mjs';
 
 /** Where the UDP header starts in a checked frame at dv[s, e); throws on a malformed one. */
 export function checkEthIpv4Udp(dv, s, e) {
@@ -53,8 +54,8 @@ export function ethIpv4UdpLoop(dv, s, e) {
   const udp = checkEthIpv4Udp(dv, s, e);
   return (
     ethIpv4UdpScalars(dv, s, udp) +
-    macAt(dv, s) +
-    macAt(dv, s + 6) +
+    mac48At(dv, s) +
+    mac48At(dv, s + 6) +
     bytesAt(s + 34, udp - s - 34) + // IPv4 options
     bytesAt(udp + 8, dv.getUint16(udp + 4) - 8) // payload
   );
@@ -65,8 +66,8 @@ export function ethIpv4UdpLoopViews(dv, buf, s, e) {
   const udp = checkEthIpv4Udp(dv, s, e);
   return (
     ethIpv4UdpScalars(dv, s, udp) +
-    macView(buf.subarray(s, s + 6)) +
-    macView(buf.subarray(s + 6, s + 12)) +
+    mac48View(buf.subarray(s, s + 6)) +
+    mac48View(buf.subarray(s + 6, s + 12)) +
     bytesView(buf.subarray(s + 34, udp)) +
     bytesView(buf.subarray(udp + 8, udp + dv.getUint16(udp + 4)))
   );

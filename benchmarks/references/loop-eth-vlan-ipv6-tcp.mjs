@@ -2,10 +2,11 @@
  * Hand-written reference for case (b): Ethernet / 802.1Q / IPv6 + hop-by-hop / TCP with options,
  * one DataView per buffer. Walks the hop-by-hop and TCP options generically (their layout varies
  * per packet), checking every length as a safe decoder must, and reads every field.
- * `ethVlanIpv6TcpLoop` reads byte strings as numbers and offsets (the practical limit);
- * `ethVlanIpv6TcpLoopViews` makes a subarray for each, as our getters return them.
+ * `ethVlanIpv6TcpLoop` reads byte strings as numbers and offsets (the practical limit, and the
+ * forms ours reads); `ethVlanIpv6TcpLoopViews` makes a subarray for each, as the byte-string
+ * getters return them.
  */
-import { bytesAt, bytesView, ipv6AddressAt, ipv6AddressView, macAt, macView } from './field-values.mjs';
+import { bytesAt, bytesView, ipv6AddressAt, ipv6AddressView, mac48At, mac48View } from './field-values.mjs';
 
 /** Sum of hop-by-hop options in dv[o, end): type + where its data is; throws on a bad length. */
 function hopByHopOptionsSum(dv, o, end) {
@@ -24,14 +25,16 @@ function hopByHopOptionsSum(dv, o, end) {
   return s;
 }
 
-/** Sum of TCP options in dv[o, end): kind + decoded values; throws on a bad length. */
+/**
+ * Sum of TCP options in dv[o, end): kind + decoded values of each option; EOL and NOP are padding
+ * and count 0 (as Pad1 does in hop-by-hop). Throws on a bad length.
+ */
 function tcpOptionsSum(dv, o, end) {
   let s = 0;
   while (o < end) {
     const kind = dv.getUint8(o);
     if (kind <= 1) {
-      s += kind; // EOL, NOP
-      o++;
+      o++; // EOL, NOP
       continue;
     }
     if (o + 2 > end) throw new Error('bad TCP option');
@@ -112,8 +115,8 @@ export function ethVlanIpv6TcpLoop(dv, s, e) {
   const ip = s + 18;
   return (
     sum +
-    macAt(dv, s) +
-    macAt(dv, s + 6) +
+    mac48At(dv, s) +
+    mac48At(dv, s + 6) +
     ipv6AddressAt(dv, ip + 8) +
     ipv6AddressAt(dv, ip + 24) +
     bytesAt(offsets[2], offsets[3] - offsets[2]) // payload
@@ -126,8 +129,8 @@ export function ethVlanIpv6TcpLoopViews(dv, buf, s, e) {
   const ip = s + 18;
   return (
     sum +
-    macView(buf.subarray(s, s + 6)) +
-    macView(buf.subarray(s + 6, s + 12)) +
+    mac48View(buf.subarray(s, s + 6)) +
+    mac48View(buf.subarray(s + 6, s + 12)) +
     ipv6AddressView(buf.subarray(ip + 8, ip + 24)) +
     ipv6AddressView(buf.subarray(ip + 24, ip + 40)) +
     bytesView(buf.subarray(offsets[2], offsets[3]))
