@@ -121,12 +121,15 @@ describe('TCP view and writer', () => {
     // Quoted in an ICMP error: a header cut short inside the options is accepted.
     const t = TcpSegment.parse(b, 0, 22, true);
     expect([t.truncated, t.headerEnd, t.options, t.checksumStatus(ip4)]).toEqual([true, 22, [], 'partial']);
-    const quoted = dissectTcp(b, 0, 8, { quoted: true }).node;
-    expect(ourFields(quoted)).toMatchObject({
-      'tcp.srcport': ['1'],
-      'tcp.dstport': ['2'],
-      'tcp.seq_raw': ['0'],
-    });
+    // tshark (packet-tcp.c): eight quoted bytes inside ICMPv4 show ports and `tcp.seq`; inside
+    // ICMPv6, a quote under 20 bytes shows only the ports.
+    const inIcmpv4 = ourFields(dissectTcp(b, 0, 8, { quoted: true, ip: ip4 }).node);
+    expect(inIcmpv4).toMatchObject({ 'tcp.srcport': ['1'], 'tcp.dstport': ['2'], 'tcp.seq': ['0'] });
+    expect(inIcmpv4).not.toHaveProperty('tcp.seq_raw');
+    const ip6 = { family: 6 as const, src: new Uint8Array(16), dst: new Uint8Array(16) };
+    const inIcmpv6 = ourFields(dissectTcp(b, 0, 8, { quoted: true, ip: ip6 }).node);
+    expect(Object.keys(inIcmpv6).filter((k) => k.startsWith('tcp.seq'))).toEqual([]);
+    expect(inIcmpv6).toMatchObject({ 'tcp.srcport': ['1'], 'tcp.dstport': ['2'] });
   });
 
   it('writes payload-first into one buffer with the checksum over both pseudo-headers', () => {
