@@ -9,6 +9,8 @@ export interface CapturedPacket {
   readonly data: Uint8Array;
   /** pcap LINKTYPE, low 16 bits (the upper bits of a pcap header carry FCS information). */
   readonly linkType: number;
+  /** Length on the wire (tshark's frame.len); more than `data.length` when the snaplen cut it. */
+  readonly originalLength: number;
   /** 0-based position in the file, counting every packet (tshark's frame.number - 1). */
   readonly index: number;
 }
@@ -42,9 +44,10 @@ function* readPcap(file: Uint8Array, view: DataView, le: boolean): Generator<Cap
   let index = 0;
   for (let at = 24; at + 16 <= file.length; index++) {
     const capturedLength = view.getUint32(at + 8, le);
+    const originalLength = view.getUint32(at + 12, le);
     const dataStart = at + 16;
     if (dataStart + capturedLength > file.length) return;
-    yield { data: file.subarray(dataStart, dataStart + capturedLength), linkType, index };
+    yield { data: file.subarray(dataStart, dataStart + capturedLength), linkType, originalLength, index };
     at = dataStart + capturedLength;
   }
 }
@@ -62,22 +65,35 @@ function* readPcapng(file: Uint8Array, view: DataView): Generator<CapturedPacket
     const blockLength = view.getUint32(at + 4, le);
     if (blockLength < 12 || blockLength % 4 !== 0 || at + blockLength > file.length) return;
     const bodyEnd = at + blockLength - 4;
-    let packet: { iface: number; dataStart: number; capturedLength: number } | undefined;
+    let packet:
+      | { iface: number; dataStart: number; capturedLength: number; originalLength: number }
+      | undefined;
     if (type === PCAPNG_IDB && at + 10 <= bodyEnd) {
       interfaces.push(view.getUint16(at + 8, le));
     } else if ((type === PCAPNG_EPB || type === PCAPNG_OBSOLETE_PB) && at + 28 <= bodyEnd) {
       const iface = type === PCAPNG_EPB ? view.getUint32(at + 8, le) : view.getUint16(at + 8, le);
-      packet = { iface, dataStart: at + 28, capturedLength: view.getUint32(at + 20, le) };
+      packet = {
+        iface,
+        dataStart: at + 28,
+        capturedLength: view.getUint32(at + 20, le),
+        originalLength: view.getUint32(at + 24, le),
+      };
     } else if (type === PCAPNG_SPB && at + 12 <= bodyEnd) {
       const originalLength = view.getUint32(at + 8, le);
-      packet = { iface: 0, dataStart: at + 12, capturedLength: Math.min(originalLength, bodyEnd - at - 12) };
+      packet = {
+        iface: 0,
+        dataStart: at + 12,
+        capturedLength: Math.min(originalLength, bodyEnd - at - 12),
+        originalLength,
+      };
     }
     if (packet) {
-      const { iface, dataStart, capturedLength } = packet;
+      const { iface, dataStart, capturedLength, originalLength } = packet;
       if (dataStart + capturedLength > bodyEnd || iface >= interfaces.length) return;
       yield {
         data: file.subarray(dataStart, dataStart + capturedLength),
         linkType: interfaces[iface],
+        originalLength,
         index,
       };
       index++;

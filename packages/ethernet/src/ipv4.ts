@@ -460,6 +460,10 @@ export const dissectIpv4: LayerDissector = (buf, start, end, context) => {
       keys: handOver ? [p.protocol] : [],
       start: start + hl,
       end: p.end,
+      // Cut by the capture's snaplen (not a bogus length): the next layer may report the claim.
+      ...(p.truncated && p.totalLength > 0 && context.reportedEnd !== undefined
+        ? { claimedEnd: Math.min(start + p.totalLength, context.reportedEnd) }
+        : {}),
       ip: { family: 4, src: p.src, dst: routeAt < 0 ? p.dst : readU32(buf, routeAt) },
     },
   };

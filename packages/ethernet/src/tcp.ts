@@ -395,7 +395,7 @@ export const dissectTcp: LayerDissector = (buf, start, end, context) => {
       },
     };
   }
-  const t = new TcpSegment().bind(buf, start, end, quoted);
+  const t = new TcpSegment().bind(buf, start, end, quoted || context.claimedEnd !== undefined);
   const flags = t.flags;
   const f = start + 12;
   const flagChildren: DissectionNode[] = [
@@ -420,7 +420,18 @@ export const dissectTcp: LayerDissector = (buf, start, end, context) => {
   const checksum = t.checksum;
   const children: DissectionNode[] = [
     ...portNodes(buf, start),
-    ...(quoted ? [] : [leaf('tcp.len', 'TCP Segment Len', start, 0, t.payloadLength)]),
+    // Cut by the capture: tshark's tcp.len is the IP-claimed length less the data offset.
+    ...(quoted
+      ? []
+      : [
+          leaf(
+            'tcp.len',
+            'TCP Segment Len',
+            start,
+            0,
+            context.claimedEnd === undefined ? t.payloadLength : context.claimedEnd - start - t.headerLength,
+          ),
+        ]),
     inIcmpv4
       ? leaf('tcp.seq', 'Sequence Number', start + 4, 4, t.seq)
       : leaf('tcp.seq_raw', 'Sequence Number (raw)', start + 4, 4, t.seq),

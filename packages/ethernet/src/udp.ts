@@ -273,7 +273,8 @@ export const dissectUdp: LayerDissector = (buf, start, end, context) => {
       },
     };
   }
-  const u = new UdpDatagram().bind(buf, start, end, quoted);
+  // A datagram the capture cut short (the IP header claims more) is shown as far as it goes.
+  const u = new UdpDatagram().bind(buf, start, end, quoted || context.claimedEnd !== undefined);
   const src = u.srcPort;
   const dst = u.dstPort;
   const checksum = u.checksum;

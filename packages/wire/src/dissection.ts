@@ -58,6 +58,11 @@ export interface DissectContext {
   readonly quoted?: boolean;
   /** The enclosing header's claimed end of this layer, past the captured `end` (see NextLayer). */
   readonly claimedEnd?: number;
+  /**
+   * Where the frame ended on the wire, when the capture kept less of it (pcap's original length).
+   * A length field may claim bytes up to here; past it, the claim is bogus, not a cut capture.
+   */
+  readonly reportedEnd?: number;
 }
 
 /** Dissects one layer from buf[start, end). Throws DecodeError on bad input. */
@@ -112,7 +117,8 @@ const MAX_LAYERS = 64;
 
 /**
  * Dissects a frame starting with the layer that `table`/`key` names (by default, a pcap LINKTYPE).
- * Bytes that no registered layer claims become a `data` node, as in Wireshark.
+ * Bytes that no registered layer claims become a `data` node, as in Wireshark. `originalLength`
+ * is the frame's length on the wire when the capture kept less (pcap's orig_len).
  */
 export function dissect(
   registry: DissectorRegistry,
@@ -120,10 +126,12 @@ export function dissect(
   first: { table: string; key: number } = { table: LINK_TABLE, key: LINKTYPE_ETHERNET },
   start = 0,
   end = buf.length,
+  originalLength = end - start,
 ): Dissection {
   const layers: DissectionNode[] = [];
   let next: NextLayer | undefined = { table: first.table, keys: [first.key], start, end };
-  let context: DissectContext = {};
+  const reportedEnd = start + originalLength > end ? start + originalLength : undefined;
+  let context: DissectContext = reportedEnd === undefined ? {} : { reportedEnd };
   try {
     for (let depth = 0; next && depth < MAX_LAYERS; depth++) {
       const layerName = lookup(registry, next);
@@ -138,6 +146,7 @@ export function dissect(
           quoted: next.quoted || context.quoted,
           claimedEnd:
             next.claimedEnd !== undefined && next.claimedEnd > next.end ? next.claimedEnd : undefined,
+          reportedEnd,
         };
       }
       const result = dissector(buf, next.start, next.end, context);

@@ -17,7 +17,15 @@ export type PacketHandler = (
 
 /** Dissects one captured packet, starting from its link type. */
 export function dissectPacket({ packet }: NumberedPacket): Dissection {
-  return dissect(cliDissectors, packet.data, { table: LINK_TABLE, key: packet.linkType });
+  const { data } = packet;
+  return dissect(
+    cliDissectors,
+    data,
+    { table: LINK_TABLE, key: packet.linkType },
+    0,
+    data.length,
+    packet.originalLength,
+  );
 }
 
 /**
