@@ -1,9 +1,9 @@
 import {
   type DissectionNode,
-  type LayerDissector,
   formatIpv4,
   formatMac,
   hex,
+  type LayerDissector,
   readU16,
   readU32,
   requireBytes,

@@ -1,8 +1,8 @@
 import {
   type DissectionNode,
-  type LayerDissector,
   formatMac,
   hex,
+  type LayerDissector,
   readMac48,
   readU16,
   readU24,

@@ -1,11 +1,11 @@
 import {
   type DissectionNode,
-  type LayerDissector,
-  type NextLayer,
   formatIpv6,
   hex,
   internetChecksum,
   ipv6PseudoHeaderSum,
+  type LayerDissector,
+  type NextLayer,
   readU16,
   readU32,
   requireBytes,
@@ -14,10 +14,10 @@ import {
   writeU32,
 } from '@cnikit/wire';
 import {
-  type NdpOption,
   checkNdpOption,
   checkNdpOptions,
   dissectNdpOptions,
+  type NdpOption,
   ndpOptionsSize,
   readNdpOptions,
   writeNdpOptions,

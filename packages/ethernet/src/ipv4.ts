@@ -1,9 +1,9 @@
 import {
   type DissectionNode,
-  type LayerDissector,
   foldSum,
   formatIpv4,
   hex,
+  type LayerDissector,
   readU16,
   readU32,
   sumWords,
@@ -11,17 +11,17 @@ import {
   writeU16,
   writeU32,
 } from '@cnikit/wire';
+import { copyBytes } from './copy.js';
+import { fail, failTruncated } from './fail.js';
 import {
-  type Ipv4Option,
   checkIpv4Option,
   dissectIpv4Options,
+  type Ipv4Option,
   ipv4OptionsLength,
   ipv4SourceRouteDestinationOffset,
   parseIpv4Options,
   writeIpv4Options,
 } from './ipv4-options.js';
-import { copyBytes } from './copy.js';
-import { fail, failTruncated } from './fail.js';
 
 const EMPTY = new Uint8Array(0);
 const LAYER = 'ip';

@@ -1,28 +1,28 @@
 import {
   type DissectionNode,
-  type LayerDissector,
   formatIpv6,
   hex,
+  type LayerDissector,
   readU16,
   readU32,
   writeU16,
   writeU32,
 } from '@cnikit/wire';
+import { fail, failTruncated } from './fail.js';
 import {
-  type Ipv6ExtensionHeader,
-  Ipv6ExtensionView,
-  MAX_IPV6_EXTENSION_HEADERS,
   checkIpv6Extension,
   checkIpv6Options,
   dissectIpv6Extension,
+  type Ipv6ExtensionHeader,
+  Ipv6ExtensionView,
   ipv6ExtensionLength,
   ipv6ExtensionSize,
   ipv6ExtensionType,
   isIpv6ExtensionHeader,
+  MAX_IPV6_EXTENSION_HEADERS,
   routingFinalDestinationOffset,
   writeIpv6Extension,
 } from './ipv6-extensions.js';
-import { fail, failTruncated } from './fail.js';
 
 const EMPTY = new Uint8Array(0);
 const LAYER = 'ipv6';

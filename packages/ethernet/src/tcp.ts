@@ -10,17 +10,17 @@ import {
   writeU16,
   writeU32,
 } from '@cnikit/wire';
+import { fail, failTruncated } from './fail.js';
 import {
   decodeTcpOptions,
+  TCP_MAX_OPTIONS_LENGTH,
   type TcpOption,
+  type TcpOptionOffsets,
   tcpOptionNodes,
   tcpOptionsLength,
-  TCP_MAX_OPTIONS_LENGTH,
-  type TcpOptionOffsets,
   walkTcpOptions,
   writeTcpOptions,
 } from './tcp-options.js';
-import { fail, failTruncated } from './fail.js';
 import { type TransportWriteOptions, transportPseudoHeaderSum } from './udp.js';
 
 const EMPTY = new Uint8Array(0);

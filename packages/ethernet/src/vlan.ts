@@ -1,8 +1,8 @@
 import {
   type DissectionNode,
-  type LayerDissector,
-  type LayerDissection,
   hex,
+  type LayerDissection,
+  type LayerDissector,
   readU16,
   writeU16,
 } from '@cnikit/wire';

@@ -1,4 +1,4 @@
-import { ArpPacket, type ArpHeader, dissectArp, encodeArp, writeArp } from '@cnikit/ethernet';
+import { type ArpHeader, ArpPacket, dissectArp, encodeArp, writeArp } from '@cnikit/ethernet';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {

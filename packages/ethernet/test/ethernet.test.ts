@@ -1,7 +1,7 @@
 import {
+  dissectEthernet,
   EthernetFrame,
   type EthernetHeader,
-  dissectEthernet,
   encodeEthernet,
   formatEthernet,
   writeEthernet,

@@ -1,8 +1,8 @@
 import {
+  encodeIcmpv6,
   type Icmpv6Header,
   Icmpv6Message,
   Ipv6Packet,
-  encodeIcmpv6,
   ndpOptionSize,
   writeIcmpv6,
 } from '@cnikit/ethernet';

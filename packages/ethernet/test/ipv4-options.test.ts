@@ -1,7 +1,7 @@
 import {
-  type Ipv4Option,
   checkIpv4Option,
   dissectIpv4Options,
+  type Ipv4Option,
   ipv4OptionsLength,
   parseIpv4Options,
   writeIpv4Options,

@@ -1,9 +1,9 @@
 import {
-  Ipv4Packet,
-  type Ipv4Header,
   dissectIpv4,
   dissectRawIp,
   encodeIpv4,
+  type Ipv4Header,
+  Ipv4Packet,
   ipv4Length,
   writeIpv4,
 } from '@cnikit/ethernet';

@@ -1,11 +1,11 @@
 import {
-  Ipv6Packet,
   checkIpv6Options,
   encodeIpv6,
+  type Ipv6ExtensionHeader,
+  Ipv6Packet,
   ipv6ExtensionSize,
   readIpv6Options,
   writeIpv6Extension,
-  type Ipv6ExtensionHeader,
 } from '@cnikit/ethernet';
 import { DecodeError, formatBytes } from '@cnikit/wire';
 import fc from 'fast-check';

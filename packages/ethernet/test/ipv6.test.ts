@@ -1,8 +1,8 @@
 import {
+  encodeIpv6,
   Icmpv6Message,
   Ipv6Packet,
   MAX_IPV6_EXTENSION_HEADERS,
-  encodeIpv6,
   writeIpv6,
 } from '@cnikit/ethernet';
 import { DecodeError, formatIpv6, parseIpv6 } from '@cnikit/wire';

@@ -1,9 +1,9 @@
 import {
-  type NdpOption,
   checkNdpOptions,
   encodeIcmpv6,
   Icmpv6Message,
   Ipv6Packet,
+  type NdpOption,
   ndpOptionsSize,
   readNdpOptions,
   writeNdpOptions,

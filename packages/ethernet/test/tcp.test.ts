@@ -1,9 +1,9 @@
 import {
   dissectTcp,
   encodeTcp,
+  TcpFlags,
   type TcpHeader,
   type TcpOption,
-  TcpFlags,
   TcpSegment,
   tcpFlagsString,
   tcpHeaderLength,
@@ -12,6 +12,7 @@ import {
 import { DecodeError, type IpContext, parseIpv4, parseIpv6 } from '@cnikit/wire';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { arbOptions } from './fixtures/l4-arbitraries.js';
 import {
   compareWithTshark,
   fixtureBytes,
@@ -19,7 +20,6 @@ import {
   l4Fixtures,
   ourFields,
 } from './fixtures/l4-helpers.js';
-import { arbOptions } from './fixtures/l4-arbitraries.js';
 import { DERIVED, NOT_COMPARED } from './fixtures/l4-tshark.js';
 
 const tcpFixtures = l4Fixtures.filter((f) => f.proto === 'tcp');

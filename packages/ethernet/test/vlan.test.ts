@@ -1,9 +1,9 @@
 import {
-  VlanTag,
-  type VlanTagHeader,
   dissectQinQ,
   dissectVlan,
   encodeVlanTag,
+  VlanTag,
+  type VlanTagHeader,
   writeVlanTag,
 } from '@cnikit/ethernet';
 import fc from 'fast-check';

@@ -1,6 +1,6 @@
 import { DecodeError } from '@cnikit/wire';
 import type { CaptureBlock, CaptureFormat, PcapFileHeader } from './capture-types.js';
-import { PCAP_FILE_HEADER_LENGTH, PcapDecoder, decodePcapFileHeader } from './pcap-decoder.js';
+import { decodePcapFileHeader, PCAP_FILE_HEADER_LENGTH, PcapDecoder } from './pcap-decoder.js';
 import { BlockType, PcapngDecoder } from './pcapng-decoder.js';
 import type { UnitDecoder } from './unit-decoder.js';
 

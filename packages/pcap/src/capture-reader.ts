@@ -1,3 +1,4 @@
+import { CaptureParser, type CaptureReadOptions, detectCaptureFormat } from './capture-parser.js';
 import type {
   CaptureBlock,
   CaptureFormat,
@@ -5,7 +6,6 @@ import type {
   CapturePacket,
   PcapFileHeader,
 } from './capture-types.js';
-import { type CaptureReadOptions, CaptureParser, detectCaptureFormat } from './capture-parser.js';
 
 /**
  * A pcap or pcapng file held in memory. Iterating yields its packets, whose `data` are

@@ -1,4 +1,4 @@
-import { type LayerDissector, hex, readU32, requireBytes, writeU32 } from '@cnikit/wire';
+import { hex, type LayerDissector, readU32, requireBytes, writeU32 } from '@cnikit/wire';
 import { readU32LE, writeU32LE } from './byte-order.js';
 import { LinkType } from './link-types.js';
 import { leaf } from './sll.js';

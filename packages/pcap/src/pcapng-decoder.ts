@@ -2,11 +2,11 @@ import { DecodeError, readU32 } from '@cnikit/wire';
 import { BIG_ENDIAN, type ByteOrder, byteOrder, u64 } from './byte-order.js';
 import { type CaptureBlock, type CaptureInterface, MAX_BLOCK_LENGTH } from './capture-types.js';
 import {
+  decodePcapngOptions,
   IF_FCSLEN,
   IF_NAME,
   IF_TSOFFSET,
   IF_TSRESOL,
-  decodePcapngOptions,
   readI64,
 } from './pcapng-options.js';
 import { ticksPerSecond, ticksToNanoseconds } from './timestamp.js';

@@ -1,7 +1,7 @@
 import { type ByteOrder, byteOrder } from './byte-order.js';
 import { BatchedOutput, type CaptureSink, type WritableLike } from './capture-sink.js';
 import type { CaptureBlock, CaptureInterface, PacketInput } from './capture-types.js';
-import { BYTE_ORDER_MAGIC, BlockType } from './pcapng-decoder.js';
+import { BlockType, BYTE_ORDER_MAGIC } from './pcapng-decoder.js';
 import {
   IF_FCSLEN,
   IF_NAME,

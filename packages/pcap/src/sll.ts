@@ -1,10 +1,10 @@
 import {
   type DissectionNode,
-  type LayerDissector,
   formatBytes,
   formatIpv4,
   formatMac,
   hex,
+  type LayerDissector,
   readU16,
   readU32,
   requireBytes,

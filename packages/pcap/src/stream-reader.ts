@@ -1,5 +1,5 @@
 import { ByteWindow } from './byte-window.js';
-import { type CaptureReadOptions, CaptureParser } from './capture-parser.js';
+import { CaptureParser, type CaptureReadOptions } from './capture-parser.js';
 import type {
   CaptureBlock,
   CaptureFormat,

@@ -1,11 +1,11 @@
 import {
   BlockType,
   type CaptureBlock,
-  PcapngWriter,
   encodePcap,
   encodePcapng,
   formatEpochTime,
   nanosecondsToTicks,
+  PcapngWriter,
   readCapture,
   ticksPerSecond,
   ticksToNanoseconds,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compileFilter, FilterSyntaxError, parseFilter } from '../src/cli/filter.js';
 import type { JsonFieldValue } from '../src/cli/fields.js';
+import { compileFilter, FilterSyntaxError, parseFilter } from '../src/cli/filter.js';
 
 function packet(fields: Record<string, JsonFieldValue[]>, protocols: string[]) {
   return { fields: new Map(Object.entries(fields)), protocols: new Set(protocols) };

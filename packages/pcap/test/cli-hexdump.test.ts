@@ -55,7 +55,7 @@ describe('cnikit hexdump', () => {
         expect(offset, line).toBe(covered);
         covered = offset + (m?.[3] ? Number(/\((\d+) bytes\)/.exec(line)?.[1]) : bytes.length / 2);
         // data.* is the bytes past our last layer, where tshark may still decode fields (ICMP's timestamp).
-      if (!field || field.startsWith('data.')) continue;
+        if (!field || field.startsWith('data.')) continue;
         const occurrences = raw.get(field) ?? [];
         const here = occurrences.find((o) => o.offset === offset);
         expect(

@@ -1,16 +1,16 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type CapturePacket, readCapture, formatEpochTime } from '@cnikit/pcap';
+import { type CapturePacket, formatEpochTime, readCapture } from '@cnikit/pcap';
 import { describe, expect, it } from 'vitest';
 import {
-  PCAP_DIR,
   corpusBytes,
   corpusFiles,
   expectedFrames,
+  type FrameFacts,
+  PCAP_DIR,
   requireTool,
   tsharkFrames,
-  type FrameFacts,
 } from './support/corpus.js';
 
 /** Rewrites a pcap header's link type to Ethernet so tshark frames records of link types it refuses. */

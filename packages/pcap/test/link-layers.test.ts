@@ -1,23 +1,23 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  LinkType,
-  NullPacket,
-  Sll2Packet,
-  SllPacket,
   encodeNull,
   encodePcap,
   encodeSll,
   encodeSll2,
+  LinkType,
+  NullPacket,
   pcapLinkDissectors,
+  readCapture,
+  Sll2Packet,
+  SllPacket,
 } from '@cnikit/pcap';
-import { DecodeError, type DissectionNode, composeDissectors, dissect, formatBytes } from '@cnikit/wire';
+import { composeDissectors, DecodeError, type DissectionNode, dissect, formatBytes } from '@cnikit/wire';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { corpusBytes, corpusFiles, requireTool } from './support/corpus.js';
-import { readCapture } from '@cnikit/pcap';
-import { execFileSync } from 'node:child_process';
 
 const registry = composeDissectors(pcapLinkDissectors);
 const ipv4 = Uint8Array.from(Buffer.from('450000140001000040000000c0000201c0000202', 'hex'));

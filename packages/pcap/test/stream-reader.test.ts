@@ -1,8 +1,8 @@
-import { Readable } from 'node:stream';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { type CaptureBlock, openCapture, readCapture, readCaptureStream } from '@cnikit/pcap';
 import { describe, expect, it } from 'vitest';
-import { PCAP_DIR, corpusBytes, corpusFiles, prng, randomChunks, toHex } from './support/corpus.js';
+import { corpusBytes, corpusFiles, PCAP_DIR, prng, randomChunks, toHex } from './support/corpus.js';
 
 function summary(b: CaptureBlock): string {
   switch (b.kind) {

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   type CapturePacket,
-  PcapWriter,
-  PcapngWriter,
   encodePcap,
   formatEpochTime,
+  PcapngWriter,
+  PcapWriter,
   pcapWriteOptionsOf,
   readCapture,
 } from '@cnikit/pcap';

@@ -1,4 +1,4 @@
-import { parseIpv4, parsePrefix, prefixContains, formatIpv6, parseIpv6 } from '@cnikit/wire';
+import { formatIpv6, parseIpv4, parseIpv6, parsePrefix, prefixContains } from '@cnikit/wire';
 import type { FieldMap, JsonFieldValue } from './fields.js';
 
 /**
