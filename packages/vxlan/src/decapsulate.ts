@@ -7,8 +7,8 @@ import {
   UdpDatagram,
   VlanTag,
 } from '@cnikit/ethernet';
-import { DecodeError, type IpContext } from '@cnikit/wire';
-import { DEFAULT_VXLAN_PORTS } from './constants.js';
+import { DecodeError, type IpContext, readU16, readU24 } from '@cnikit/wire';
+import { DEFAULT_VXLAN_PORTS, VXLAN_HEADER_LENGTH } from './constants.js';
 import { VxlanPacket } from './vxlan-header.js';
 
 export interface DecapsulateOptions {
@@ -29,14 +29,23 @@ export interface Decapsulated {
 }
 
 const MAX_OUTER_TAGS = 2;
+const ETHERNET_HEADER_LENGTH = 14;
+const UDP_HEADER_LENGTH = 8;
 
-function isTag(etherType: number): boolean {
-  return etherType === EtherType.VLAN || etherType === EtherType.QinQ;
+/** One bit per UDP port: the port test on the hot path is a load and a shift, whatever `ports` holds. */
+function portBitmap(ports: readonly number[]): Uint8Array {
+  const bits = new Uint8Array(0x10000 >>> 3);
+  for (const port of ports) {
+    if (Number.isInteger(port) && port >= 0 && port <= 0xffff) bits[port >>> 3] |= 1 << (port & 7);
+  }
+  return bits;
 }
 
 /**
  * Rebindable, allocation-free decapsulator for the hot path: `bind` checks a frame once and
- * points its views at it. The views are reused by the next `bind`.
+ * points its views at it. The views are reused by the next `bind`. Every field is readable as a
+ * number through the views (`ethernet.dstMac`, `ipv4View.src`, `udp.payloadOffset`, `inner.srcMac`,
+ * …); the subarray getters (`inner.payload`, …) are the zero-copy convenience.
  */
 export class VxlanDecapsulator {
   readonly ethernet = new EthernetFrame();
@@ -50,10 +59,10 @@ export class VxlanDecapsulator {
   readonly udp = new UdpDatagram();
   readonly vxlan = new VxlanPacket();
   readonly inner = new EthernetFrame();
-  private readonly ports: readonly number[];
+  private readonly portBits: Uint8Array;
 
   constructor(options: DecapsulateOptions = {}) {
-    this.ports = options.ports ?? DEFAULT_VXLAN_PORTS;
+    this.portBits = portBitmap(options.ports ?? DEFAULT_VXLAN_PORTS);
   }
 
   get ip(): Ipv4Packet | Ipv6Packet {
@@ -65,103 +74,79 @@ export class VxlanDecapsulator {
   get ipv6(): Ipv6Packet | undefined {
     return this.family === 6 ? this.ipv6View : undefined;
   }
+  /** The VNI of the current frame (`vxlan.vni`). */
+  get vni(): number {
+    return readU24(this.vxlan.buf, this.vxlan.start + 4);
+  }
 
   /**
    * Checks every layer of frame[start, end) and points the views at it. Throws DecodeError: a
    * layer too short (`truncated`), an outer frame that is not IPv4/IPv6 or not UDP, a fragment, a
    * destination port that is not VXLAN (`unsupported`), bad IP/UDP lengths (`bad-length`), the
    * VXLAN I flag clear (`bad-value`), or an inner frame shorter than an Ethernet header.
+   *
+   * One function on purpose: it is larger than TurboFan inlines (460 bytecode bytes), so a caller
+   * keeps its inlining budget for field reads while the views' `bind`s inline in here
+   * (benchmarks/FINDINGS.md, VXLAN).
    */
   bind(frame: Uint8Array, start = 0, end = frame.length): this {
-    const eth = this.ethernet.bind(frame, start, end);
-    let etherType = eth.etherType;
-    let at = eth.payloadOffset;
+    this.ethernet.bind(frame, start, end);
     let typeAt = start + 12;
+    let etherType = readU16(frame, typeAt);
+    let at = start + ETHERNET_HEADER_LENGTH;
     let tags = 0;
-    while (isTag(etherType)) {
-      if (tags === MAX_OUTER_TAGS) {
-        throw new DecodeError('unsupported', 'vxlan', typeAt, 'more than two VLAN tags on the outer frame');
-      }
+    while (etherType === EtherType.VLAN || etherType === EtherType.QinQ) {
+      if (tags === MAX_OUTER_TAGS) failTooManyTags(typeAt);
       const tag = this.vlanTags[tags++].bind(frame, at, end);
       typeAt = at + 2;
       etherType = tag.etherType;
       at = tag.payloadOffset;
     }
     this.vlanCount = tags;
-    let protocol: number;
-    let protocolAt: number;
-    let ipEnd: number;
     let udpAt: number;
+    let ipEnd: number;
     if (etherType === EtherType.IPv4) {
       const ip = this.ipv4View.bind(frame, at, end);
-      if (ip.isFragment) {
-        throw new DecodeError(
-          'unsupported',
-          'vxlan',
-          at + 6,
-          'the outer IPv4 packet is a fragment; reassemble first',
-        );
+      if ((readU16(frame, at + 6) & 0x3fff) !== 0 || frame[at + 9] !== IpProtocol.UDP) {
+        failOuterIpv4(frame, at);
       }
       this.family = 4;
-      protocol = ip.protocol;
-      protocolAt = at + 9;
-      ipEnd = ip.end;
       udpAt = ip.payloadOffset;
+      ipEnd = ip.end;
     } else if (etherType === EtherType.IPv6) {
-      const ip = this.ipv6View.bind(frame, at, end);
-      if (ip.isFragment) {
-        throw new DecodeError(
-          'unsupported',
-          'vxlan',
-          ip.fragmentHeaderOffset,
-          'the outer IPv6 packet is a fragment; reassemble first',
-        );
-      }
-      this.family = 6;
-      protocol = ip.protocol;
-      protocolAt = ip.extensionCount === 0 ? at + 6 : ip.payloadOffset;
-      ipEnd = ip.end;
-      udpAt = ip.payloadOffset;
+      udpAt = this.bindIpv6(frame, at, end);
+      ipEnd = this.ipv6View.end;
     } else {
-      throw new DecodeError(
-        'unsupported',
-        'vxlan',
-        typeAt,
-        `outer EtherType 0x${etherType.toString(16)} is not IPv4 or IPv6`,
-      );
-    }
-    if (protocol !== IpProtocol.UDP) {
-      throw new DecodeError('unsupported', 'vxlan', protocolAt, `outer IP protocol ${protocol} is not UDP`);
+      failEtherType(etherType, typeAt);
     }
     const udp = this.udp.bind(frame, udpAt, ipEnd);
-    if (udp.end !== ipEnd) {
-      throw new DecodeError(
-        'bad-length',
-        'vxlan',
-        udpAt + 4,
-        `UDP length ${udp.end - udpAt} disagrees with the ${ipEnd - udpAt} bytes the IP header gives it`,
-      );
+    const port = readU16(frame, udpAt + 2);
+    if (udp.end !== ipEnd || ((this.portBits[port >>> 3] >>> (port & 7)) & 1) === 0) {
+      failUdp(udpAt, udp.end, ipEnd, port);
     }
-    const port = udp.dstPort;
-    if (!this.ports.includes(port)) {
+    const vxlanAt = udpAt + UDP_HEADER_LENGTH;
+    this.vxlan.bind(frame, vxlanAt, ipEnd);
+    if ((frame[vxlanAt] & 0x08) === 0) failNoVni(vxlanAt);
+    this.inner.bind(frame, vxlanAt + VXLAN_HEADER_LENGTH, ipEnd);
+    return this;
+  }
+
+  /** The outer IPv6 header at `at`: sets `family`, returns where UDP starts. */
+  private bindIpv6(frame: Uint8Array, at: number, end: number): number {
+    const ip = this.ipv6View.bind(frame, at, end);
+    if (ip.isFragment) {
       throw new DecodeError(
         'unsupported',
         'vxlan',
-        udpAt + 2,
-        `UDP destination port ${port} is not a VXLAN port`,
+        ip.fragmentHeaderOffset,
+        'the outer IPv6 packet is a fragment; reassemble first',
       );
     }
-    const vxlan = this.vxlan.bind(frame, udp.payloadOffset, udp.end);
-    if (!vxlan.hasVni) {
-      throw new DecodeError(
-        'bad-value',
-        'vxlan',
-        vxlan.start,
-        'I flag clear: the VNI is not valid (RFC 7348 §5)',
-      );
+    if (ip.protocol !== IpProtocol.UDP) {
+      failNotUdp(ip.protocol, ip.extensionCount === 0 ? at + 6 : ip.payloadOffset);
     }
-    this.inner.bind(frame, vxlan.start + 8, vxlan.end);
-    return this;
+    this.family = 6;
+    return ip.payloadOffset;
   }
 
   /** The outer addresses as the IpContext a checksum over the pseudo-header needs. */
@@ -170,6 +155,62 @@ export class VxlanDecapsulator {
       ? { family: 4, src: this.ipv4View.src, dst: this.ipv4View.dst }
       : { family: 6, src: this.ipv6View.src, dst: this.ipv6View.pseudoHeaderDst };
   }
+}
+
+/*
+ * The throws, out of line: message building on the hot path would count against what V8 inlines.
+ */
+
+function failTooManyTags(typeAt: number): never {
+  throw new DecodeError('unsupported', 'vxlan', typeAt, 'more than two VLAN tags on the outer frame');
+}
+
+function failEtherType(etherType: number, typeAt: number): never {
+  throw new DecodeError(
+    'unsupported',
+    'vxlan',
+    typeAt,
+    `outer EtherType 0x${etherType.toString(16)} is not IPv4 or IPv6`,
+  );
+}
+
+/** An outer IPv4 packet at `at` that is a fragment or not UDP. */
+function failOuterIpv4(frame: Uint8Array, at: number): never {
+  if ((readU16(frame, at + 6) & 0x3fff) !== 0) {
+    throw new DecodeError(
+      'unsupported',
+      'vxlan',
+      at + 6,
+      'the outer IPv4 packet is a fragment; reassemble first',
+    );
+  }
+  failNotUdp(frame[at + 9], at + 9);
+}
+
+function failNotUdp(protocol: number, protocolAt: number): never {
+  throw new DecodeError('unsupported', 'vxlan', protocolAt, `outer IP protocol ${protocol} is not UDP`);
+}
+
+/** UDP whose length disagrees with the IP header's, or to a port that is not VXLAN. */
+function failUdp(udpAt: number, udpEnd: number, ipEnd: number, port: number): never {
+  if (udpEnd !== ipEnd) {
+    throw new DecodeError(
+      'bad-length',
+      'vxlan',
+      udpAt + 4,
+      `UDP length ${udpEnd - udpAt} disagrees with the ${ipEnd - udpAt} bytes the IP header gives it`,
+    );
+  }
+  throw new DecodeError(
+    'unsupported',
+    'vxlan',
+    udpAt + 2,
+    `UDP destination port ${port} is not a VXLAN port`,
+  );
+}
+
+function failNoVni(vxlanAt: number): never {
+  throw new DecodeError('bad-value', 'vxlan', vxlanAt, 'I flag clear: the VNI is not valid (RFC 7348 §5)');
 }
 
 /**

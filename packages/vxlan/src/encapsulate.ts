@@ -1,24 +1,21 @@
+import { ETHERNET_HEADER_LENGTH, EtherType, IpProtocol, UDP_HEADER_LENGTH } from '@cnikit/ethernet';
 import {
-  ETHERNET_HEADER_LENGTH,
-  type EthernetHeader,
-  EtherType,
-  type Ipv4Header,
-  type Ipv6Header,
-  IpProtocol,
-  UDP_HEADER_LENGTH,
-  type UdpHeader,
-  writeEthernet,
-  writeIpv4,
-  writeIpv6,
-  writeUdp,
-} from '@cnikit/ethernet';
-import { type IpContext, parseIpv4, parseIpv6, parseMac } from '@cnikit/wire';
+  foldSum,
+  ipv4PseudoHeaderSum,
+  ipv6PseudoHeaderSum,
+  parseIpv4,
+  parseIpv6,
+  parseMac,
+  sumWords,
+  writeU16,
+  writeU32,
+} from '@cnikit/wire';
 import { MAX_VNI, VXLAN_HEADER_LENGTH, VxlanPort } from './constants.js';
 import { innerFlowSourcePort, type PortRange, SourcePortRange } from './flow-hash.js';
 import { gbpToVxlanHeader, type VxlanGbpHeader } from './gbp.js';
 import { encapsulateEcn, innerDontFragment, innerDsfield } from './inner-ip.js';
 import { checkUint } from './range.js';
-import { type VxlanHeader, writeVxlan } from './vxlan-header.js';
+import { writeVxlan } from './vxlan-header.js';
 
 /** An IPv4 address as text or uint32, or an IPv6 address as text or 16 bytes. */
 export type IpAddressInput = string | number | Uint8Array;
@@ -61,7 +58,6 @@ export interface EncapsulateOptions {
 
 const IPV4_HEADER_LENGTH = 20;
 const IPV6_HEADER_LENGTH = 40;
-const EMPTY = new Uint8Array(0);
 
 /** Outer headers VXLAN adds in front of an inner frame: Ethernet + IPv4 (50) or IPv6 (70) + UDP + VXLAN. */
 export function encapsulationOverhead(family: 4 | 6): number {
@@ -92,30 +88,38 @@ function toAddress(field: string, a: IpAddressInput): number | Uint8Array {
 
 /**
  * Encapsulates inner Ethernet frames with one set of options checked once: the hot-path form of
- * `encapsulate`. Reuses its header objects, so `encapsulate` allocates nothing over IPv4.
+ * `encapsulate`. The outer headers are built once as a template; per frame it copies them and
+ * patches what depends on the frame (lengths, TOS/ECN, inherited DF, source port, checksums).
+ * Allocates nothing.
  */
 export class VxlanEncapsulator {
   readonly family: 4 | 6;
-  /** The outer Ethernet header, constant per encapsulator: written once by writeEthernet. */
-  private readonly ethHeader = new Uint8Array(ETHERNET_HEADER_LENGTH);
-  private readonly ip4: Ipv4Header;
-  private readonly ip6: Ipv6Header;
-  private readonly udp: UdpHeader;
-  private readonly vxlan: VxlanHeader;
-  private readonly udpOptions: { ip: IpContext; payloadLength: number };
-  private readonly range: PortRange;
+  /** Outer Ethernet + IP + UDP + VXLAN, per-frame fields zero. */
+  private readonly template: Uint8Array;
+  private readonly overhead: number;
+  private readonly ipLength: number;
+  /**
+   * Unfolded sum of the template's IPv4 header words (checksum zero): per frame only TOS, total
+   * length and an inherited DF are added (RFC 1071 §2(4) incremental update).
+   */
+  private readonly ipv4Sum: number;
+  /** Unfolded sum of the pseudo-header without its length, the UDP destination port and VXLAN header. */
+  private readonly udpSum: number;
+  private readonly flowLabelHigh: number;
+  private readonly portRange: PortRange;
   private readonly fixedSrcPort: number;
   private readonly hashSeed: number;
   private readonly tos: number;
   private readonly inheritTos: boolean;
-  private readonly df: boolean | 'inherit';
+  private readonly inheritDf: boolean;
   private readonly udpChecksum: boolean;
 
   constructor(options: EncapsulateOptions) {
     const src = toAddress('src', options.src);
     const dst = toAddress('dst', options.dst);
     if (typeof src !== typeof dst) throw new RangeError('vxlan: src and dst must both be IPv4 or both IPv6');
-    this.family = typeof src === 'number' ? 4 : 6;
+    const family = typeof src === 'number' ? 4 : 6;
+    this.family = family;
     checkUint('vxlan', 'vni', options.vni, MAX_VNI);
     const port = checkUint('vxlan', 'port', options.port ?? VxlanPort.IANA, 0xffff);
     this.fixedSrcPort =
@@ -124,53 +128,54 @@ export class VxlanEncapsulator {
     checkUint('vxlan', 'srcPortRange.min', range.min, 0xffff);
     checkUint('vxlan', 'srcPortRange.max', range.max, 0xffff);
     if (range.min > range.max) throw new RangeError('vxlan: srcPortRange.min is above srcPortRange.max');
-    this.range = { min: range.min, max: range.max };
+    this.portRange = { min: range.min, max: range.max };
     this.hashSeed = options.hashSeed ?? 0;
     const ttl = checkUint('vxlan', 'ttl', options.ttl ?? 64, 255);
     this.inheritTos = options.tos === 'inherit';
     this.tos = options.tos === 'inherit' ? 0 : checkUint('vxlan', 'tos', options.tos ?? 0, 255);
-    this.df = options.df ?? false;
-    this.udpChecksum = options.udpChecksum ?? this.family === 6;
-    this.vxlan = options.gbp ? gbpToVxlanHeader({ ...options.gbp, vni: options.vni }) : { vni: options.vni };
-    const eth: EthernetHeader = {
-      dst: toMac('dstMac', options.dstMac),
-      src: toMac('srcMac', options.srcMac),
-      etherType: this.family === 4 ? EtherType.IPv4 : EtherType.IPv6,
-      payload: EMPTY,
-    };
-    writeEthernet(eth, this.ethHeader, 0);
-    this.udp = { srcPort: 0, dstPort: port, checksum: this.udpChecksum ? undefined : 0 };
-    this.ip4 = {
-      dscp: 0,
-      ecn: 0,
-      totalLength: 0,
-      identification: checkUint('vxlan', 'identification', options.identification ?? 0, 0xffff),
-      dontFragment: false,
-      moreFragments: false,
-      fragmentOffset: 0,
-      ttl,
-      protocol: IpProtocol.UDP,
-      src: typeof src === 'number' ? src : 0,
-      dst: typeof dst === 'number' ? dst : 0,
-      options: [],
-      payload: EMPTY,
-    };
-    this.ip6 = {
-      trafficClass: 0,
-      flowLabel: checkUint('vxlan', 'flowLabel', options.flowLabel ?? 0, 0xfffff),
-      payloadLength: 0,
-      hopLimit: ttl,
-      src: typeof src === 'number' ? EMPTY : src,
-      dst: typeof dst === 'number' ? EMPTY : dst,
-      extensions: [],
-      protocol: IpProtocol.UDP,
-      payload: EMPTY,
-    };
-    const ip: IpContext =
-      this.family === 4
-        ? { family: 4, src: src as number, dst: dst as number }
-        : { family: 6, src: src as Uint8Array, dst: dst as Uint8Array };
-    this.udpOptions = { ip, payloadLength: 0 };
+    const df = options.df ?? false;
+    this.inheritDf = df === 'inherit';
+    this.udpChecksum = options.udpChecksum ?? family === 6;
+    const identification = checkUint('vxlan', 'identification', options.identification ?? 0, 0xffff);
+    const flowLabel = checkUint('vxlan', 'flowLabel', options.flowLabel ?? 0, 0xfffff);
+    this.flowLabelHigh = flowLabel >>> 16;
+    const vxlan = options.gbp ? gbpToVxlanHeader({ ...options.gbp, vni: options.vni }) : { vni: options.vni };
+
+    this.ipLength = family === 4 ? IPV4_HEADER_LENGTH : IPV6_HEADER_LENGTH;
+    this.overhead = encapsulationOverhead(family);
+    const t = new Uint8Array(this.overhead);
+    t.set(toMac('dstMac', options.dstMac), 0);
+    t.set(toMac('srcMac', options.srcMac), 6);
+    writeU16(t, 12, family === 4 ? EtherType.IPv4 : EtherType.IPv6);
+    const ip = ETHERNET_HEADER_LENGTH;
+    if (typeof src === 'number' && typeof dst === 'number') {
+      t[ip] = 0x45;
+      writeU16(t, ip + 4, identification);
+      if (df === true) t[ip + 6] = 0x40;
+      t[ip + 8] = ttl;
+      t[ip + 9] = IpProtocol.UDP;
+      writeU32(t, ip + 12, src);
+      writeU32(t, ip + 16, dst);
+      this.ipv4Sum = sumWords(t, ip, ip + IPV4_HEADER_LENGTH);
+    } else if (typeof src !== 'number' && typeof dst !== 'number') {
+      writeU32(t, ip, 0x60000000 | flowLabel);
+      t[ip + 6] = IpProtocol.UDP;
+      t[ip + 7] = ttl;
+      t.set(src, ip + 8);
+      t.set(dst, ip + 24);
+      this.ipv4Sum = 0;
+    } else {
+      throw new RangeError('vxlan: src and dst must both be IPv4 or both IPv6');
+    }
+    const udp = ip + this.ipLength;
+    writeU16(t, udp + 2, port);
+    writeVxlan(vxlan, t, udp + UDP_HEADER_LENGTH);
+    const pseudo =
+      typeof src === 'number'
+        ? ipv4PseudoHeaderSum(src, dst as number, IpProtocol.UDP, 0)
+        : ipv6PseudoHeaderSum(src, dst as Uint8Array, IpProtocol.UDP, 0);
+    this.udpSum = sumWords(t, udp, this.overhead, pseudo);
+    this.template = t;
   }
 
   /**
@@ -190,10 +195,16 @@ export class VxlanEncapsulator {
     }
     const innerLength = innerEnd - innerStart;
     this.checkRoom(out, offset, innerLength);
-    out.set(
-      innerStart === 0 && innerEnd === inner.length ? inner : inner.subarray(innerStart, innerEnd),
-      offset + encapsulationOverhead(this.family),
-    );
+    const at = offset + this.overhead;
+    if (innerStart === 0 && innerEnd === inner.length) {
+      out.set(inner, at);
+    } else if (inner === out) {
+      out.copyWithin(at, innerStart, innerEnd);
+    } else if (inner.buffer === out.buffer) {
+      out.set(inner.subarray(innerStart, innerEnd), at);
+    } else {
+      for (let i = 0; i < innerLength; i++) out[at + i] = inner[innerStart + i];
+    }
     return this.writeHeaders(out, offset, innerLength);
   }
 
@@ -211,52 +222,53 @@ export class VxlanEncapsulator {
   }
 
   private checkRoom(out: Uint8Array, offset: number, innerLength: number): void {
-    const ipLength = this.family === 4 ? IPV4_HEADER_LENGTH : IPV6_HEADER_LENGTH;
-    const udpLength = UDP_HEADER_LENGTH + VXLAN_HEADER_LENGTH + innerLength;
-    const total = ETHERNET_HEADER_LENGTH + ipLength + udpLength;
+    const total = this.overhead + innerLength;
     if (!Number.isInteger(offset) || offset < 0 || offset + total > out.length) {
       throw new RangeError(`vxlan: needs ${total} bytes at offset ${offset}, buffer has ${out.length}`);
     }
-    if (udpLength > 0xffff || (this.family === 4 && ipLength + udpLength > 0xffff)) {
+    const udpLength = UDP_HEADER_LENGTH + VXLAN_HEADER_LENGTH + innerLength;
+    if (udpLength > 0xffff || (this.family === 4 && IPV4_HEADER_LENGTH + udpLength > 0xffff)) {
       throw new RangeError(`vxlan: a ${innerLength}-byte inner frame does not fit the outer IP length field`);
     }
   }
 
   private writeHeaders(out: Uint8Array, offset: number, innerLength: number): number {
-    const ipLength = this.family === 4 ? IPV4_HEADER_LENGTH : IPV6_HEADER_LENGTH;
-    const udpLength = UDP_HEADER_LENGTH + VXLAN_HEADER_LENGTH + innerLength;
+    const overhead = this.overhead;
+    out.set(this.template, offset);
     const ipAt = offset + ETHERNET_HEADER_LENGTH;
-    const udpAt = ipAt + ipLength;
-    const vxlanAt = udpAt + UDP_HEADER_LENGTH;
-    const innerAt = vxlanAt + VXLAN_HEADER_LENGTH;
+    const udpAt = ipAt + this.ipLength;
+    const innerAt = offset + overhead;
     const innerEnd = innerAt + innerLength;
-    writeVxlan(this.vxlan, out, vxlanAt);
-    const udp = this.udp;
-    udp.srcPort =
+    const udpLength = UDP_HEADER_LENGTH + VXLAN_HEADER_LENGTH + innerLength;
+    const srcPort =
       this.fixedSrcPort >= 0
         ? this.fixedSrcPort
-        : innerFlowSourcePort(out, innerAt, innerEnd, this.hashSeed, this.range);
-    const udpOptions = this.udpOptions;
-    udpOptions.payloadLength = VXLAN_HEADER_LENGTH + innerLength;
-    writeUdp(udp, out, udpAt, udpOptions);
+        : innerFlowSourcePort(out, innerAt, innerEnd, this.hashSeed, this.portRange);
+    writeU16(out, udpAt, srcPort);
+    writeU16(out, udpAt + 4, udpLength);
+    if (this.udpChecksum) {
+      const sum = sumWords(out, innerAt, innerEnd, this.udpSum + srcPort + udpLength + udpLength);
+      writeU16(out, udpAt + 6, ~foldSum(sum) & 0xffff || 0xffff);
+    }
     const innerTos = innerDsfield(out, innerAt, innerEnd);
     const tos = encapsulateEcn(this.inheritTos ? Math.max(innerTos, 0) : this.tos, innerTos);
     if (this.family === 4) {
-      const ip = this.ip4;
-      ip.dscp = tos >> 2;
-      ip.ecn = tos & 3;
-      ip.totalLength = ipLength + udpLength;
-      ip.dontFragment = this.df === 'inherit' ? innerDontFragment(out, innerAt, innerEnd) : this.df;
-      writeIpv4(ip, out, ipAt);
+      const totalLength = IPV4_HEADER_LENGTH + udpLength;
+      let sum = this.ipv4Sum + tos + totalLength;
+      out[ipAt + 1] = tos;
+      writeU16(out, ipAt + 2, totalLength);
+      if (this.inheritDf && innerDontFragment(out, innerAt, innerEnd)) {
+        out[ipAt + 6] = 0x40;
+        sum += 0x4000;
+      }
+      sum = (sum & 0xffff) + (sum >>> 16);
+      writeU16(out, ipAt + 10, ~(sum + (sum >>> 16)) & 0xffff);
     } else {
-      const ip = this.ip6;
-      ip.trafficClass = tos;
-      ip.payloadLength = udpLength;
-      writeIpv6(ip, out, ipAt);
+      out[ipAt] = 0x60 | (tos >>> 4);
+      out[ipAt + 1] = ((tos & 0x0f) << 4) | this.flowLabelHigh;
+      writeU16(out, ipAt + 4, udpLength);
     }
-    const eth = this.ethHeader;
-    for (let i = 0; i < ETHERNET_HEADER_LENGTH; i++) out[offset + i] = eth[i];
-    return ETHERNET_HEADER_LENGTH + ipLength + udpLength;
+    return overhead + innerLength;
   }
 }
 

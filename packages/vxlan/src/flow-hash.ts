@@ -125,5 +125,6 @@ export function sourcePortFromHash(hash: number, range: PortRange): number {
 }
 
 function portFromFold16(folded16: number, range: PortRange): number {
-  return range.min + Math.floor((folded16 * (range.max - range.min + 1)) / 0x10000);
+  // folded16 * span < 2^32, so the shift is an exact floor division by 2^16.
+  return range.min + ((folded16 * (range.max - range.min + 1)) >>> 16);
 }

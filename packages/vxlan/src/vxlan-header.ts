@@ -1,4 +1,4 @@
-import { readU16, readU24, requireBytes, writeU16, writeU24 } from '@cnikit/wire';
+import { DecodeError, readU16, readU24, writeU16, writeU24 } from '@cnikit/wire';
 import { MAX_VNI, VXLAN_HEADER_LENGTH } from './constants.js';
 import { checkUint } from './range.js';
 
@@ -56,7 +56,7 @@ export class VxlanPacket {
    * set is the caller's decision (`hasVni`), as `decapsulate` makes it.
    */
   bind(buf: Uint8Array, start = 0, end = buf.length): this {
-    requireBytes('vxlan', start, VXLAN_HEADER_LENGTH, end);
+    if (end - start < VXLAN_HEADER_LENGTH) failTruncated(start, end);
     this.buf = buf;
     this.start = start;
     this.end = end;
@@ -105,6 +105,16 @@ export class VxlanPacket {
   toJSON(): Required<VxlanHeader> {
     return { flags: this.flags, groupPolicyId: this.groupPolicyId, vni: this.vni, reserved8: this.reserved8 };
   }
+}
+
+/** Out of line, so that `bind` stays small enough for V8 to inline. */
+function failTruncated(start: number, end: number): never {
+  throw new DecodeError(
+    'truncated',
+    'vxlan',
+    start,
+    `needs ${VXLAN_HEADER_LENGTH} bytes, only ${Math.max(0, end - start)} left`,
+  );
 }
 
 /** Writes the 8-byte header; RangeError (nothing written) for out-of-range fields or space. */
