@@ -169,6 +169,33 @@ beforeAll(() => {
     const [info] = JSON.parse(r.stdout) as { filename: string; files: { path: string }[] }[];
     tarballs.set(pkg.name, { file: join(packs, info.filename), files: info.files.map((f) => f.path).sort() });
   }
+  // Third-party dependencies of the packages (@types/node for pcap's stream API) come from the
+  // repo's own node_modules, packed: `npm ci` caches their tarballs but not their registry
+  // metadata, so an offline install could not resolve them by range.
+  const thirdParty = new Set<string>();
+  const addDependencies = (manifest: { dependencies?: unknown }) => {
+    for (const name of Object.keys((manifest.dependencies ?? {}) as Record<string, string>)) {
+      if (name.startsWith('@cnikit/') || thirdParty.has(name)) continue;
+      thirdParty.add(name);
+      addDependencies(
+        JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules', name, 'package.json'), 'utf8')),
+      );
+    }
+  };
+  for (const pkg of included) addDependencies(pkg.manifest);
+  const dependencyTarballs: string[] = [];
+  for (const name of thirdParty) {
+    const r = run(
+      'npm',
+      ['pack', '--json', '--pack-destination', packs, join(REPO_ROOT, 'node_modules', name)],
+      work,
+      {
+        npm_config_update_notifier: 'false',
+      },
+    );
+    if (r.status !== 0) throw new Error(`npm pack ${name} failed:\n${r.output}`);
+    dependencyTarballs.push(join(packs, (JSON.parse(r.stdout) as { filename: string }[])[0].filename));
+  }
   consumer = join(work, 'consumer');
   mkdirSync(consumer);
   writeFileSync(
@@ -184,6 +211,7 @@ beforeAll(() => {
       '--no-fund',
       '--no-package-lock',
       ...[...tarballs.values()].map((t) => t.file),
+      ...dependencyTarballs,
     ],
     consumer,
     offline(),
