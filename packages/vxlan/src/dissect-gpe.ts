@@ -1,9 +1,9 @@
 import {
   type DissectionNode,
   hex,
+  type LayerDissector,
   LINK_TABLE,
   LINKTYPE_ETHERNET,
-  type LayerDissector,
   type NextLayer,
 } from '@cnikit/wire';
 import { VXLAN_HEADER_LENGTH } from './constants.js';

@@ -1,4 +1,4 @@
-import { type DissectionNode, hex, LINK_TABLE, LINKTYPE_ETHERNET, type LayerDissector } from '@cnikit/wire';
+import { type DissectionNode, hex, type LayerDissector, LINK_TABLE, LINKTYPE_ETHERNET } from '@cnikit/wire';
 import { VXLAN_HEADER_LENGTH } from './constants.js';
 import { VXLAN_RESERVED_FLAGS, VxlanFlag, VxlanPacket } from './vxlan-header.js';
 

@@ -3,8 +3,8 @@ import { VxlanPort } from './constants.js';
 import { dissectVxlanGpe } from './dissect-gpe.js';
 import { dissectVxlan } from './dissect-vxlan.js';
 
-export { dissectVxlan } from './dissect-vxlan.js';
 export { dissectVxlanGpe } from './dissect-gpe.js';
+export { dissectVxlan } from './dissect-vxlan.js';
 
 /**
  * Dissectors with VXLAN bound to each of `ports` and VXLAN-GPE to each of `gpePorts` in the

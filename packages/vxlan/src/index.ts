@@ -1,11 +1,11 @@
 export * from './constants.js';
-export * from './vxlan-header.js';
+export * from './decapsulate.js';
+export * from './dissectors.js';
+export * from './encapsulate.js';
+export * from './fdb.js';
+export * from './flow-hash.js';
 export * from './gbp.js';
 export * from './gpe.js';
-export * from './dissectors.js';
-export * from './flow-hash.js';
-export * from './fdb.js';
-export * from './encapsulate.js';
-export * from './decapsulate.js';
+export { encapsulateEcn, innerDontFragment, innerDsfield } from './inner-ip.js';
 export * from './vtep.js';
-export { innerDsfield, innerDontFragment, encapsulateEcn } from './inner-ip.js';
+export * from './vxlan-header.js';

@@ -1,7 +1,4 @@
 import type { Ipv4Packet, Ipv6Packet } from '@cnikit/ethernet';
-import { DecodeError, formatIpv4, formatIpv6, formatMac, verifyChecksum } from '@cnikit/wire';
-import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
 import {
   decapsulate,
   type EncapsulateOptions,
@@ -14,6 +11,9 @@ import {
   VxlanDecapsulator,
   VxlanEncapsulator,
 } from '@cnikit/vxlan';
+import { DecodeError, formatIpv4, formatIpv6, formatMac, verifyChecksum } from '@cnikit/wire';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
 import { mutatePacket, seededRandom } from '../../../test/support/mutate.js';
 import { benchmarkFrame } from './frames.js';
 

@@ -1,6 +1,6 @@
+import { ALL_ZEROS_MAC, Fdb } from '@cnikit/vxlan';
 import { parseMac } from '@cnikit/wire';
 import { describe, expect, it } from 'vitest';
-import { ALL_ZEROS_MAC, Fdb } from '@cnikit/vxlan';
 
 function clock(start = 1_000_000) {
   const c = { t: start, now: () => c.t };

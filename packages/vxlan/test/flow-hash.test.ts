@@ -1,7 +1,7 @@
+import { innerFlowHash, SourcePortRange, sourcePortFromHash } from '@cnikit/vxlan';
 import { parseBytes } from '@cnikit/wire';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { innerFlowHash, SourcePortRange, sourcePortFromHash } from '@cnikit/vxlan';
 
 /** Inner Ethernet/IPv4/UDP frame 10.244.1.2:40000 → 10.244.2.3:53, TTL 64. */
 function ipv4Udp(srcPort = 40000, dstPort = 53, ttl = 64, id = 1): Uint8Array {

@@ -1,7 +1,7 @@
+import { encodeVxlanGpe, GpeNextProtocol, VxlanGpePacket, writeVxlanGpe } from '@cnikit/vxlan';
 import { DecodeError, parseBytes } from '@cnikit/wire';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { encodeVxlanGpe, GpeNextProtocol, VxlanGpePacket, writeVxlanGpe } from '@cnikit/vxlan';
 
 describe('VXLAN-GPE', () => {
   it('reads nsh-over-vxlan-gpe.pcap as tshark does (flags 0x0c, next protocol NSH, VNI 16777215)', () => {

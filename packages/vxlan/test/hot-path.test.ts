@@ -1,7 +1,4 @@
-import { encodeEthernet, encodeIpv4, encodeIpv6, encodeUdp, EtherType } from '@cnikit/ethernet';
-import { DecodeError, type IpContext, readMac48, verifyChecksum } from '@cnikit/wire';
-import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { EtherType, encodeEthernet, encodeIpv4, encodeIpv6, encodeUdp } from '@cnikit/ethernet';
 import {
   decapsulate,
   type EncapsulateOptions,
@@ -15,6 +12,9 @@ import {
   VxlanDecapsulator,
   VxlanEncapsulator,
 } from '@cnikit/vxlan';
+import { DecodeError, type IpContext, readMac48, verifyChecksum } from '@cnikit/wire';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
 import { benchmarkFrame } from './frames.js';
 
 const INNER = benchmarkFrame('vxlan-inner');

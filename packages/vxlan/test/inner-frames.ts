@@ -1,12 +1,12 @@
 import {
   ArpHardwareType,
   ArpOpcode,
+  EtherType,
   encodeArp,
   encodeEthernet,
   encodeIcmpv4,
   encodeIpv4,
   encodeUdp,
-  EtherType,
   IpProtocol,
 } from '@cnikit/ethernet';
 import { parseIpv4, parseMac } from '@cnikit/wire';

@@ -3,16 +3,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ethernetDissectors } from '@cnikit/ethernet';
-import { composeDissectors, type DissectorRegistry, dissect, findField, LINK_TABLE } from '@cnikit/wire';
-import { describe, expect, it } from 'vitest';
 import {
-  encodeEncapsulated,
   type EncapsulateOptions,
+  encodeEncapsulated,
   GpeNextProtocol,
   vxlanDissectors,
   vxlanDissectorsForPorts,
   writeVxlanGpe,
 } from '@cnikit/vxlan';
+import { composeDissectors, type DissectorRegistry, dissect, findField, LINK_TABLE } from '@cnikit/wire';
+import { describe, expect, it } from 'vitest';
 import {
   compareFields,
   corpusPackets,

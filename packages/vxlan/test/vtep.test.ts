@@ -1,6 +1,6 @@
+import { ALL_ZEROS_MAC, Vtep, type VtepOptions, VxlanDecapsulator } from '@cnikit/vxlan';
 import { formatIpv4, formatMac } from '@cnikit/wire';
 import { describe, expect, it } from 'vitest';
-import { ALL_ZEROS_MAC, VxlanDecapsulator, Vtep, type VtepOptions } from '@cnikit/vxlan';
 import { arpRequest, icmpEchoRequest, type PodEndpoints } from './inner-frames.js';
 
 const NODE = { a: '192.168.100.1', b: '192.168.100.2', c: '192.168.100.3' };

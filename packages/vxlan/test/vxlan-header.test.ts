@@ -1,6 +1,3 @@
-import { DecodeError, parseBytes } from '@cnikit/wire';
-import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
 import {
   encodeVxlan,
   gbpToVxlanHeader,
@@ -11,6 +8,9 @@ import {
   writeVxlan,
   writeVxlanGbp,
 } from '@cnikit/vxlan';
+import { DecodeError, parseBytes } from '@cnikit/wire';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
 
 const RUNS = 100_000;
 

@@ -1,13 +1,13 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Icmpv4Message } from '@cnikit/ethernet';
+import { encodeEncapsulated, SourcePortRange, Vtep, VxlanDecapsulator } from '@cnikit/vxlan';
 import { formatIpv4, formatMac, verifyChecksum } from '@cnikit/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeEncapsulated, SourcePortRange, VxlanDecapsulator, Vtep } from '@cnikit/vxlan';
 import type { CapturedPacket } from '../../../../test/support/capture-reader.js';
 import { icmpEchoRequest, udpDatagram } from '../inner-frames.js';
 import { pcapFile } from '../pcap-file.js';
-import { Lab, kernelTestBlocker, sleep } from './netns.js';
+import { kernelTestBlocker, Lab, sleep } from './netns.js';
 import { buildOverlay, type Overlay, type OverlayMode } from './overlay.js';
 
 const blocker = kernelTestBlocker();
