@@ -1,4 +1,5 @@
 import { DecodeError } from './decode-error.js';
+import { dataNode } from './field-node.js';
 
 /** A field value as decoded: numbers stay numbers, addresses are text as Wireshark writes them. */
 export type FieldValue = number | bigint | string | boolean | Uint8Array;
@@ -179,26 +180,6 @@ function lookup(registry: DissectorRegistry, next: NextLayer): string | undefine
     if (name) return name;
   }
   return undefined;
-}
-
-function dataNode(buf: Uint8Array, start: number, end: number): DissectionNode {
-  return {
-    field: 'data',
-    name: 'Data',
-    offset: start,
-    length: end - start,
-    display: `Data (${end - start} bytes)`,
-    children: [
-      {
-        field: 'data.data',
-        name: 'Data',
-        offset: start,
-        length: end - start,
-        value: buf.subarray(start, end),
-      },
-      { field: 'data.len', name: 'Length', offset: start, length: 0, value: end - start },
-    ],
-  };
 }
 
 /** Depth-first walk over a tree (or forest), parents before children. */
