@@ -25,7 +25,8 @@ export function hexdump(b: Uint8Array, start = 0, end = b.length): string {
  * Hex dump annotated with the field under each byte range: one line per field (cut to
  * `maxBytesPerField` bytes), in offset order, with the Wireshark field name and the value as the
  * tree shows it. A field with a value is shown whole rather than through its sub-fields (`ip.flags`,
- * not `ip.flags.df`); fields sharing the same bytes (`ip.version`, `ip.hdr_len`) share a line.
+ * not `ip.flags.df`); fields starting at the same byte (`ip.version` and `ip.hdr_len`, `ip.flags`
+ * and `ip.frag_offset`) share the line of the longest.
  * Hidden fields are left out; bytes no field covers are shown unannotated.
  */
 export function annotatedHexdump(
@@ -62,7 +63,7 @@ export function annotatedHexdump(
     if (f.offset > covered) line(covered, f.offset - covered, '');
     const start = Math.max(f.offset, covered);
     let text = label(f);
-    while (i + 1 < fields.length && fields[i + 1].offset === f.offset && fields[i + 1].length === f.length) {
+    while (i + 1 < fields.length && fields[i + 1].offset === f.offset) {
       text += `, ${label(fields[++i])}`;
     }
     line(start, f.offset + f.length - start, text);

@@ -154,6 +154,7 @@ describe('annotatedHexdump and formatTree with hidden and shared-byte fields', (
         },
         { field: 'ip.addr', name: 'Address', offset: 1, length: 1, value: 0, hidden: true },
         { field: 'eth.type', name: 'Type', offset: 2, length: 2, value: 0x0800, display: 'Type: 0x0800' },
+        { field: 'x.high', name: 'High byte', offset: 2, length: 1, value: 8 },
       ],
     },
   ];
@@ -163,7 +164,7 @@ describe('annotatedHexdump and formatTree with hidden and shared-byte fields', (
       [
         '0000  45      ip.version = 4, ip.hdr_len = 20 bytes (5)',
         '0001  00      ',
-        '0002  08 00   eth.type = 0x0800',
+        '0002  08 00   eth.type = 0x0800, x.high = 8',
         '',
       ].join('\n'),
     );
@@ -171,7 +172,7 @@ describe('annotatedHexdump and formatTree with hidden and shared-byte fields', (
 
   it('formatTree leaves hidden fields out', () => {
     expect(formatTree(layers)).toBe(
-      'Internet Protocol\n    Version: 4\n    Header Length: 20 bytes (5)\n    Type: 0x0800\n',
+      'Internet Protocol\n    Version: 4\n    Header Length: 20 bytes (5)\n    Type: 0x0800\n    High byte: 8\n',
     );
   });
 });
