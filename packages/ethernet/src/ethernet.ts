@@ -1,13 +1,4 @@
-import {
-  type DissectionNode,
-  formatMac,
-  hex,
-  type LayerDissector,
-  readMac48,
-  readU16,
-  readU24,
-  writeU16,
-} from '@cnikit/wire';
+import { type DissectionNode, formatMac, hex, type LayerDissector, readU24, writeU16 } from '@cnikit/wire';
 import { MAX_8023_LENGTH } from './constants.js';
 import { copyBytes, copyMac } from './copy.js';
 import { failTruncated } from './fail.js';
@@ -28,6 +19,8 @@ export interface EthernetHeader {
 
 /** Zero-copy, rebindable view of an Ethernet frame (without FCS): 14-byte header, then payload. */
 export class EthernetFrame {
+  // Getters read bytes inline, not through readU16/readU32: with the helper's bytecode counted, a
+  // getter misses TurboFan's inlining budget more often (case (a): 81 → 68 ns/op measured).
   buf: Uint8Array = EMPTY;
   start = 0;
   end = 0;
@@ -53,15 +46,27 @@ export class EthernetFrame {
   }
   /** `dst` as a 48-bit number (see `readMac48`); no allocation. */
   get dstMac(): number {
-    return readMac48(this.buf, this.start);
+    const b = this.buf;
+    const o = this.start;
+    return (
+      ((b[o] << 8) | b[o + 1]) * 0x100000000 +
+      (((b[o + 2] << 24) | (b[o + 3] << 16) | (b[o + 4] << 8) | b[o + 5]) >>> 0)
+    );
   }
   /** `src` as a 48-bit number; no allocation. */
   get srcMac(): number {
-    return readMac48(this.buf, this.start + 6);
+    const b = this.buf;
+    const o = this.start + 6;
+    return (
+      ((b[o] << 8) | b[o + 1]) * 0x100000000 +
+      (((b[o + 2] << 24) | (b[o + 3] << 16) | (b[o + 4] << 8) | b[o + 5]) >>> 0)
+    );
   }
   /** The type/length field as it is on the wire. */
   get etherType(): number {
-    return readU16(this.buf, this.start + 12);
+    const b = this.buf;
+    const o = this.start + 12;
+    return (b[o] << 8) | b[o + 1];
   }
   /** True for an IEEE 802.3 frame: the type field is a length (≤ 1500) and LLC follows. */
   get isLengthField(): boolean {

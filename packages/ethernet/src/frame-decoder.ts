@@ -1,14 +1,14 @@
 import { DecodeError, LINKTYPE_ETHERNET, LINKTYPE_IPV4, LINKTYPE_IPV6, LINKTYPE_RAW } from '@cnikit/wire';
 import { ArpPacket } from './arp.js';
 import { EtherType, IpProtocol } from './constants.js';
-import { EthernetFrame } from './ethernet.js';
+import { ETHERNET_HEADER_LENGTH, EthernetFrame } from './ethernet.js';
 import { fail } from './fail.js';
 import { Icmpv4Message } from './icmpv4.js';
 import { Icmpv6Message } from './icmpv6.js';
-import { Ipv4Packet } from './ipv4.js';
+import { IPV4_MIN_HEADER_LENGTH, Ipv4Packet } from './ipv4.js';
 import { Ipv6Packet } from './ipv6.js';
 import { TcpSegment } from './tcp.js';
-import { UdpDatagram } from './udp.js';
+import { UDP_HEADER_LENGTH, UdpDatagram } from './udp.js';
 import { VlanTag } from './vlan.js';
 
 /** ICMP and ICMPv6 messages start with 8 bytes of type, code, checksum and one 32-bit word. */
@@ -42,6 +42,9 @@ export type FrameStop = 'end' | 'payload' | 'unknown' | 'fragment' | 'error';
 
 /** FrameDecoder's compact stop state: Rest is `payload`, or `end` when the payload bounds are empty. */
 const State = { Rest: 0, Unknown: 1, Fragment: 2, Error: 3 } as const;
+
+/** What FrameDecoder's layer list holds: `Listed` = written as decoded; others = still to write. */
+const Shape = { Listed: 0, EthIpUdp: 1 } as const;
 
 /** Tables a FrameDecoder looks the next layer up in, as the dissectors name them. */
 export type FrameTable = 'link' | 'ethertype' | 'ip.proto';
@@ -83,8 +86,9 @@ export class FrameDecoder {
   readonly icmpv4 = new Icmpv4Message();
   readonly icmpv6 = new Icmpv6Message();
 
-  /** Layers decoded, outermost first; only `layers[0, layerCount)` belong to the last frame. */
-  readonly layers: FrameLayer[];
+  private readonly layerList: FrameLayer[];
+  /** Which layers `layerList` should hold; the fast path leaves it to the getter to write them. */
+  private layersOf: number = Shape.Listed;
   layerCount = 0;
   vlanCount = 0;
   /** The bytes after the last decoded layer (its payload; an unknown layer's bytes). */
@@ -101,7 +105,7 @@ export class FrameDecoder {
     const maxVlanTags = options.maxVlanTags ?? 4;
     this.vlans = Array.from({ length: maxVlanTags }, () => new VlanTag());
     // eth, the tags, one network layer, one transport layer.
-    this.layers = new Array<FrameLayer>(maxVlanTags + 3).fill('eth');
+    this.layerList = new Array<FrameLayer>(maxVlanTags + 3).fill('eth');
   }
 
   /**
@@ -109,6 +113,56 @@ export class FrameDecoder {
    * 228 IPv4, 229 IPv6). Returns true unless a layer was malformed (then `stop` is `error`).
    */
   decode(buf: Uint8Array, start = 0, end = buf.length, linkType: number = LINKTYPE_ETHERNET): boolean {
+    return (
+      (linkType === LINKTYPE_ETHERNET && this.decodeEthernetIpv4Udp(buf, start, end)) ||
+      this.decodeAny(buf, start, end, linkType)
+    );
+  }
+
+  /**
+   * The common frame checked inline, without `bind` calls or a try block: Ethernet II, IPv4 (not
+   * a fragment past the first; total length within the frame), UDP (length within the packet).
+   * Anything else returns false and is decoded by `decodeAny` from scratch. Every condition here
+   * is one under which the binds take their plain path, so the views end up bound alike.
+   */
+  private decodeEthernetIpv4Udp(buf: Uint8Array, start: number, end: number): boolean {
+    const ip = start + ETHERNET_HEADER_LENGTH;
+    if (end - ip < IPV4_MIN_HEADER_LENGTH || buf[start + 12] !== 0x08 || buf[start + 13] !== 0x00)
+      return false;
+    const b0 = buf[ip];
+    const headerLength = (b0 & 0x0f) << 2;
+    const ipEnd = ip + ((buf[ip + 2] << 8) | buf[ip + 3]);
+    const udp = ip + headerLength;
+    if (b0 >>> 4 !== 4 || headerLength < IPV4_MIN_HEADER_LENGTH || ipEnd < udp || ipEnd > end) return false;
+    if (buf[ip + 9] !== IpProtocol.UDP || ((buf[ip + 6] & 0x1f) | buf[ip + 7]) !== 0) return false;
+    if (ipEnd - udp < UDP_HEADER_LENGTH) return false;
+    const udpEnd = udp + ((buf[udp + 4] << 8) | buf[udp + 5]);
+    if (udpEnd - udp < UDP_HEADER_LENGTH || udpEnd > ipEnd) return false;
+    const eth = this.ethernet;
+    eth.buf = buf;
+    eth.start = start;
+    eth.end = end;
+    const ip4 = this.ipv4;
+    ip4.buf = buf;
+    ip4.start = ip;
+    ip4.end = ipEnd;
+    ip4.truncated = false;
+    const u = this.udp;
+    u.buf = buf;
+    u.start = udp;
+    u.end = udpEnd;
+    u.truncated = false;
+    this.layersOf = Shape.EthIpUdp;
+    this.layerCount = 3;
+    this.vlanCount = 0;
+    this.state = State.Rest;
+    this.payloadStart = udp + UDP_HEADER_LENGTH;
+    this.payloadEnd = udpEnd;
+    return true;
+  }
+
+  private decodeAny(buf: Uint8Array, start: number, end: number, linkType: number): boolean {
+    this.layersOf = Shape.Listed;
     this.layerCount = 0;
     this.vlanCount = 0;
     this.state = State.Rest;
@@ -168,6 +222,18 @@ export class FrameDecoder {
     return this.state === State.Error ? this.lastError : undefined;
   }
 
+  /** Layers decoded, outermost first; only `layers[0, layerCount)` belong to the last frame. */
+  get layers(): FrameLayer[] {
+    const list = this.layerList;
+    if (this.layersOf === Shape.EthIpUdp) {
+      list[0] = 'eth';
+      list[1] = 'ip';
+      list[2] = 'udp';
+      this.layersOf = Shape.Listed;
+    }
+    return list;
+  }
+
   /** Whether the last frame had this layer. */
   has(layer: FrameLayer): boolean {
     for (let i = 0; i < this.layerCount; i++) if (this.layers[i] === layer) return true;
@@ -175,7 +241,7 @@ export class FrameDecoder {
   }
 
   private push(layer: FrameLayer): void {
-    this.layers[this.layerCount++] = layer;
+    this.layerList[this.layerCount++] = layer;
   }
 
   private unknown(table: FrameTable, key: number, start: number, end: number): void {

@@ -64,6 +64,8 @@ const NO_WRITE_OPTIONS: Ipv4WriteOptions = {};
 
 /** Zero-copy, rebindable view of an IPv4 packet; `end` = start + total length. */
 export class Ipv4Packet {
+  // Getters read bytes inline, not through readU16/readU32: with the helper's bytecode counted, a
+  // getter misses TurboFan's inlining budget more often (case (a): 81 → 68 ns/op measured).
   buf: Uint8Array = EMPTY;
   start = 0;
   end = 0;
@@ -147,10 +149,14 @@ export class Ipv4Packet {
     return this.buf[this.start + 1] & 3;
   }
   get totalLength(): number {
-    return readU16(this.buf, this.start + 2);
+    const b = this.buf;
+    const o = this.start + 2;
+    return (b[o] << 8) | b[o + 1];
   }
   get identification(): number {
-    return readU16(this.buf, this.start + 4);
+    const b = this.buf;
+    const o = this.start + 4;
+    return (b[o] << 8) | b[o + 1];
   }
   /** The 3 flag bits: reserved (4), don't fragment (2), more fragments (1). */
   get flags(): number {
@@ -167,10 +173,14 @@ export class Ipv4Packet {
   }
   /** Fragment offset in 8-octet units. */
   get fragmentOffset(): number {
-    return readU16(this.buf, this.start + 6) & 0x1fff;
+    const b = this.buf;
+    const o = this.start + 6;
+    return ((b[o] << 8) | b[o + 1]) & 0x1fff;
   }
   get isFragment(): boolean {
-    return (readU16(this.buf, this.start + 6) & 0x3fff) !== 0;
+    const b = this.buf;
+    const o = this.start + 6;
+    return (((b[o] << 8) | b[o + 1]) & 0x3fff) !== 0;
   }
   /** False for a non-first fragment: its payload continues an upper-layer header seen elsewhere. */
   get hasUpperLayer(): boolean {
@@ -183,13 +193,19 @@ export class Ipv4Packet {
     return this.buf[this.start + 9];
   }
   get checksum(): number {
-    return readU16(this.buf, this.start + 10);
+    const b = this.buf;
+    const o = this.start + 10;
+    return (b[o] << 8) | b[o + 1];
   }
   get src(): number {
-    return readU32(this.buf, this.start + 12);
+    const b = this.buf;
+    const o = this.start + 12;
+    return ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
   }
   get dst(): number {
-    return readU32(this.buf, this.start + 16);
+    const b = this.buf;
+    const o = this.start + 16;
+    return ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
   }
   /** Where the options area starts (absolute); with `optionsLength`, `optionBytes` without allocating. */
   get optionsOffset(): number {
