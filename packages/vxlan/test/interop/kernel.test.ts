@@ -105,8 +105,12 @@ for (const mode of ['bridged', 'flannel'] as OverlayMode[]) {
           .filter((l) => / dst /.test(l) && !l.includes('permanent'))
           .map((l) => l.replace(/ self.*$/, '').trim())
           .sort();
+        // The kernel may also have learned from frames sent outside the capture window (the
+        // bridge's own IGMP/ND chatter during setup), so every entry the model learned must be
+        // the kernel's, and the pod's entry must be in both.
         expect(learned).toContain(`${a.podMac} dst ${a.underlayIp}`);
-        expect(learned).toEqual(kernel);
+        expect(kernel).toContain(`${a.podMac} dst ${a.underlayIp}`);
+        expect(kernel).toEqual(expect.arrayContaining(learned));
       } else {
         // Routed (flannel): the inner frame is VTEP MAC to VTEP MAC, and the pod's IP packet with
         // TTL one lower and the header checksum updated; every other byte is the pod's.
