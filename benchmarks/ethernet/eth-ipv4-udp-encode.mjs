@@ -1,5 +1,13 @@
 /** Case (d): Ethernet / IPv4 / UDP + 32-byte payload written into a caller's buffer, both checksums computed. */
-import { EthernetFrame, Ipv4Packet, UdpDatagram, writeEthernet, writeIpv4, writeUdp } from '@cnikit/ethernet';
+import {
+  EthernetFrame,
+  Ipv4Packet,
+  UdpDatagram,
+  writeEthernet,
+  writeEthernetIpv4Udp,
+  writeIpv4,
+  writeUdp,
+} from '@cnikit/ethernet';
 import { readFrame } from '../harness/frames.mjs';
 import { writeEthIpv4UdpLoop } from '../references/loop-encode-eth-ipv4-udp.mjs';
 
@@ -27,8 +35,13 @@ function makeInputs() {
   });
 }
 
-/** Ours: three writers, outermost first, the UDP checksum over an IpContext. */
+/** Ours: the one-call writer for this stack (checks every field once, then writes). */
 function oursWrite(out, x) {
+  return writeEthernetIpv4Udp(x, out, 0);
+}
+
+/** Ours layer by layer: three writers, outermost first, the UDP checksum over an IpContext. */
+function oursLayersWrite(out, x) {
   let o = writeEthernet(x.eth, out, 0);
   o += writeIpv4(x.ip, out, o);
   o += writeUdp(x.udp, out, o, x.udpOptions);
@@ -51,12 +64,15 @@ export const ethIpv4UdpEncode = {
     const inputs = makeInputs();
     const mask = INPUTS - 1;
     const oursOut = new Uint8Array(128);
+    const layersOut = new Uint8Array(128);
     const loopOut = new Uint8Array(128);
     const loopView = new DataView(loopOut.buffer);
     let a = 0;
     let b = 0;
+    let c = 0;
     return {
       ours: () => written(oursOut, oursWrite(oursOut, inputs[(a = (a + 1) & mask)])),
+      'ours-layers': () => written(layersOut, oursLayersWrite(layersOut, inputs[(c = (c + 1) & mask)])),
       loop: () => {
         const x = inputs[(b = (b + 1) & mask)];
         return written(loopOut, writeEthIpv4UdpLoop(loopView, loopOut, 0, x.eth, x.ip, x.udp));
@@ -67,6 +83,7 @@ export const ethIpv4UdpEncode = {
     const [first] = makeInputs();
     for (const [name, write] of [
       ['ours', (out) => oursWrite(out, first)],
+      ['ours-layers', (out) => oursLayersWrite(out, first)],
       [
         'loop',
         (out) => writeEthIpv4UdpLoop(new DataView(out.buffer), out, 0, first.eth, first.ip, first.udp),

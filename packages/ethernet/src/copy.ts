@@ -1,12 +1,13 @@
-import { sumWords } from '@cnikit/wire';
-
 /*
- * Copies for writers. `Uint8Array#set` is a builtin call that costs more than a byte loop for the
- * short values headers carry; so does reading `.buffer` (to rule out an overlapping source), so
- * these avoid it where they can.
+ * Copies for writers. Measured on Node 20 (min of 15 × 200k copies, a 64-entry ring of
+ * subarrays): `Uint8Array#set` costs ~20 ns whatever the length up to 1,400 bytes; a byte loop
+ * is cheaper only below ~6 bytes, and reading `.buffer` (to rule out an overlapping source before
+ * a byte loop) costs ~25 ns by itself. So: `set` (a memmove, safe when the source overlaps `out`),
+ * except for ≤ 4 bytes, which are read whole into a local before any is written (also overlap-safe).
+ * The old rule (byte loop up to 64 bytes after a `.buffer` check) was 2–7× slower than `set` here.
  */
 
-const SHORT_COPY = 64;
+const SHORT_COPY = 4;
 
 /** Copies the 6 bytes of `mac` to `out[offset]`; read whole first, so an overlapping source is safe. */
 export function copyMac(mac: Uint8Array, out: Uint8Array, offset: number): void {
@@ -24,47 +25,15 @@ export function copyMac(mac: Uint8Array, out: Uint8Array, offset: number): void 
   out[offset + 5] = b5;
 }
 
-/** Copies all of `src` to `out[offset]` (room checked by the caller); `set` (memmove) if they may overlap. */
+/** Copies all of `src` to `out[offset]` (room checked by the caller); `src` may overlap `out`. */
 export function copyBytes(src: Uint8Array, out: Uint8Array, offset: number): void {
   const n = src.length;
   if (n === 0) return;
-  if (n > SHORT_COPY || src.buffer === out.buffer) {
+  if (n > SHORT_COPY) {
     out.set(src, offset);
     return;
   }
-  for (let i = 0; i < n; i++) out[offset + i] = src[i];
-}
-
-/**
- * Copies all of `src` to `out[offset]` and returns `initial` plus its unfolded 16-bit big-endian
- * word sum (an odd last byte padded with zero), as `sumWords` over the copy would. `sameBuffer`:
- * whether `src` lives in `out`'s buffer (the caller has looked), so that it may overlap.
- */
-export function copyAndSumWords(
-  src: Uint8Array,
-  out: Uint8Array,
-  offset: number,
-  initial: number,
-  sameBuffer: boolean,
-): number {
-  const n = src.length;
-  if (sameBuffer) {
-    out.set(src, offset);
-    return sumWords(out, offset, offset + n, initial);
-  }
-  const even = n & ~1;
-  let sum = initial;
-  for (let i = 0; i < even; i += 2) {
-    const hi = src[i];
-    const lo = src[i + 1];
-    out[offset + i] = hi;
-    out[offset + i + 1] = lo;
-    sum += (hi << 8) | lo;
-  }
-  if (n & 1) {
-    const last = src[even];
-    out[offset + even] = last;
-    sum += last << 8;
-  }
-  return sum;
+  let word = 0;
+  for (let i = 0; i < n; i++) word |= src[i] << (i << 3);
+  for (let i = 0; i < n; i++) out[offset + i] = word >>> (i << 3);
 }

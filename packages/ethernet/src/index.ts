@@ -2,6 +2,7 @@ export * from './arp.js';
 export * from './constants.js';
 export * from './dissectors.js';
 export * from './ethernet.js';
+export * from './ethernet-ipv4-udp.js';
 export * from './frame-decoder.js';
 export * from './icmpv4.js';
 export * from './icmpv6.js';

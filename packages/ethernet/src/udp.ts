@@ -10,7 +10,7 @@ import {
   sumWords,
   writeU16,
 } from '@cnikit/wire';
-import { copyAndSumWords, copyBytes } from './copy.js';
+import { copyBytes } from './copy.js';
 import { fail, failTruncated } from './fail.js';
 
 const EMPTY = new Uint8Array(0);
@@ -178,6 +178,13 @@ function checkU16(name: string, v: number | undefined): void {
   }
 }
 
+/** Like checkU16, but required: an undefined port would otherwise be written as 0. */
+function checkPort(name: string, v: number): void {
+  if (!(Number.isInteger(v) && v >= 0 && v <= 0xffff)) {
+    throw new RangeError(`udp ${name} must be an integer 0..65535, got ${v}`);
+  }
+}
+
 /**
  * Writes a UDP datagram at `out[offset]` and returns the bytes written (8 + payload length).
  *
@@ -193,8 +200,8 @@ export function writeUdp(
   offset = 0,
   options: TransportWriteOptions = NO_OPTIONS,
 ): number {
-  checkU16('srcPort', h.srcPort);
-  checkU16('dstPort', h.dstPort);
+  checkPort('srcPort', h.srcPort);
+  checkPort('dstPort', h.dstPort);
   checkU16('length', h.length);
   checkU16('checksum', h.checksum);
   const payloadLength = h.payload ? h.payload.length : (options.payloadLength ?? 0);
@@ -214,20 +221,15 @@ export function writeUdp(
   const length = h.length ?? total;
   const p = h.payload;
   const payloadStart = offset + UDP_HEADER_LENGTH;
-  const sameBuffer = p !== undefined && p.length > 0 && p.buffer === out.buffer;
-  const inPlace = !p || p.length === 0 || (sameBuffer && p.byteOffset === out.byteOffset + payloadStart);
-  // The payload goes first: it may sit in `out` where the header is about to be written.
+  // The payload goes first: it may sit in `out` where the header is about to be written
+  // (copyBytes is overlap-safe; a payload already in place is copied onto itself).
+  if (p !== undefined) copyBytes(p, out, payloadStart);
   let checksum = h.checksum;
   if (checksum === undefined) {
     const ip = options.ip as IpContext; // checked above
     const initial = transportPseudoHeaderSum(ip, UDP_PROTOCOL, total) + h.srcPort + h.dstPort + length;
-    // One pass: the payload is summed while it is copied (or where it already is).
-    const sum = inPlace
-      ? sumWords(out, payloadStart, payloadStart + payloadLength, initial)
-      : copyAndSumWords(p as Uint8Array, out, payloadStart, initial, sameBuffer);
+    const sum = sumWords(out, payloadStart, payloadStart + payloadLength, initial);
     checksum = ~foldSum(sum) & 0xffff || 0xffff;
-  } else if (!inPlace) {
-    copyBytes(p as Uint8Array, out, payloadStart);
   }
   writeU16(out, offset, h.srcPort);
   writeU16(out, offset + 2, h.dstPort);
