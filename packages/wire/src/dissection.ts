@@ -74,10 +74,24 @@ export type LayerDissector = (
   context: DissectContext,
 ) => LayerDissection;
 
+/** What a layer walker finds: the layer's protocol field name (`ip`) and where it hands over. */
+export interface LayerStep {
+  readonly field: string;
+  readonly next?: NextLayer;
+}
+
+/**
+ * Optional fast twin of a LayerDissector for `dissectLayerPath`: the same checks, the same
+ * `node.field` and `next`, the same DecodeErrors, but no field nodes (no strings, no trees).
+ */
+export type LayerWalker = (buf: Uint8Array, start: number, end: number, context: DissectContext) => LayerStep;
+
 /** What a protocol package exports: its layer dissectors and which table keys lead to them. */
 export interface DissectorSet {
   readonly layers: Readonly<Record<string, LayerDissector>>;
   readonly bindings: readonly { readonly table: string; readonly key: number; readonly layer: string }[];
+  /** Walkers for some of `layers` (by the same name); a layer without one is walked by its dissector. */
+  readonly walkers?: Readonly<Record<string, LayerWalker>>;
 }
 
 /** Link-layer table keys are pcap LINKTYPE values. */
@@ -90,21 +104,30 @@ export const LINKTYPE_IPV6 = 229;
 export interface DissectorRegistry {
   readonly layers: ReadonlyMap<string, LayerDissector>;
   readonly tables: ReadonlyMap<string, ReadonlyMap<number, string>>;
+  /** Layer walkers, each belonging to the dissector of the same name in `layers`. */
+  readonly walkers?: ReadonlyMap<string, LayerWalker>;
 }
 
 /** Merges dissector sets into one registry; a later set's binding of the same key wins. */
 export function composeDissectors(...sets: DissectorSet[]): DissectorRegistry {
   const layers = new Map<string, LayerDissector>();
   const tables = new Map<string, Map<number, string>>();
+  const walkers = new Map<string, LayerWalker>();
   for (const set of sets) {
-    for (const [name, fn] of Object.entries(set.layers)) layers.set(name, fn);
+    for (const [name, fn] of Object.entries(set.layers)) {
+      layers.set(name, fn);
+      // A walker belongs to its own set's dissector: a replaced dissector loses the old walker.
+      const walker = set.walkers?.[name];
+      if (walker) walkers.set(name, walker);
+      else walkers.delete(name);
+    }
     for (const b of set.bindings) {
       let t = tables.get(b.table);
       if (!t) tables.set(b.table, (t = new Map()));
       t.set(b.key, b.layer);
     }
   }
-  return { layers, tables };
+  return { layers, tables, walkers };
 }
 
 export interface Dissection {
@@ -115,6 +138,11 @@ export interface Dissection {
 }
 
 const MAX_LAYERS = 64;
+
+/** An empty context shared by every frame that needs none (frozen: dissectors only read it). */
+const NO_CONTEXT: DissectContext = Object.freeze({});
+/** The field of the node `dataNode` builds for bytes no layer claims. */
+const DATA_FIELD = 'data';
 
 /**
  * Dissects a frame starting with the layer that `table`/`key` names (by default, a pcap LINKTYPE).
@@ -130,16 +158,65 @@ export function dissect(
   originalLength = end - start,
 ): Dissection {
   const layers: DissectionNode[] = [];
+  const malformed = walkLayers(registry, buf, first, start, end, originalLength, layers, undefined);
+  return malformed ? { layers, malformed } : { layers };
+}
+
+/** The protocol path of a frame: what `dissect` gives, reduced to the layers' field names. */
+export interface LayerPath {
+  /** `field` of each layer node `dissect` would return, outermost first (`eth`, `ip`, `udp`, `data`). */
+  readonly layers: string[];
+  /** The same error `dissect` would report. */
+  readonly malformed?: DecodeError;
+}
+
+/**
+ * Like `dissect`, but keeps only each layer's name: for statistics (`tshark -z io,phs`) over many
+ * frames. The layers run as in `dissect` (same path, same errors), through their `LayerWalker`
+ * where the registry has one; no `data` node is built and layer nodes are dropped at once. Pass `into` to reuse one array across frames
+ * (it is cleared first and returned as `layers`).
+ */
+export function dissectLayerPath(
+  registry: DissectorRegistry,
+  buf: Uint8Array,
+  first: { table: string; key: number } = { table: LINK_TABLE, key: LINKTYPE_ETHERNET },
+  start = 0,
+  end = buf.length,
+  originalLength = end - start,
+  into: string[] = [],
+): LayerPath {
+  into.length = 0;
+  const malformed = walkLayers(registry, buf, first, start, end, originalLength, undefined, into);
+  return malformed ? { layers: into, malformed } : { layers: into };
+}
+
+/**
+ * The layer loop behind `dissect` and `dissectLayerPath`: appends each layer's node to `nodes`
+ * and/or its field name to `names`; returns the DecodeError that ended it, if one did.
+ */
+function walkLayers(
+  registry: DissectorRegistry,
+  buf: Uint8Array,
+  first: { table: string; key: number },
+  start: number,
+  end: number,
+  originalLength: number,
+  nodes: DissectionNode[] | undefined,
+  names: string[] | undefined,
+): DecodeError | undefined {
   let next: NextLayer | undefined = { table: first.table, keys: [first.key], start, end };
   const reportedEnd = start + originalLength > end ? start + originalLength : undefined;
-  let context: DissectContext = reportedEnd === undefined ? {} : { reportedEnd };
+  let context: DissectContext = reportedEnd === undefined ? NO_CONTEXT : { reportedEnd };
   try {
     for (let depth = 0; next && depth < MAX_LAYERS; depth++) {
       const layerName = lookup(registry, next);
       const dissector = layerName ? registry.layers.get(layerName) : undefined;
       if (!dissector) {
-        if (next.end > next.start) layers.push(dataNode(buf, next.start, next.end));
-        return { layers };
+        if (next.end > next.start) {
+          nodes?.push(dataNode(buf, next.start, next.end));
+          names?.push(DATA_FIELD);
+        }
+        return undefined;
       }
       if (next.ip || next.quoted || next.claimedEnd !== undefined || context.claimedEnd !== undefined) {
         context = {
@@ -150,26 +227,31 @@ export function dissect(
           reportedEnd,
         };
       }
-      const result = dissector(buf, next.start, next.end, context);
-      layers.push(result.node);
-      next = result.next;
+      let field: string;
+      const walker = nodes || !layerName ? undefined : registry.walkers?.get(layerName);
+      if (walker) {
+        const step = walker(buf, next.start, next.end, context);
+        field = step.field;
+        next = step.next;
+      } else {
+        const result = dissector(buf, next.start, next.end, context);
+        nodes?.push(result.node);
+        field = result.node.field;
+        next = result.next;
+      }
+      names?.push(field);
       if (next && (next.start < start || next.end > end || next.start > next.end)) {
-        throw new DecodeError(
-          'bad-length',
-          result.node.field,
-          next.start,
-          'layer hands over an out-of-range payload',
-        );
+        throw new DecodeError('bad-length', field, next.start, 'layer hands over an out-of-range payload');
       }
     }
     if (next) {
       throw new DecodeError('too-deep', 'frame', next.start, `more than ${MAX_LAYERS} layers`);
     }
   } catch (e) {
-    if (e instanceof DecodeError) return { layers, malformed: e };
+    if (e instanceof DecodeError) return e;
     throw e;
   }
-  return { layers };
+  return undefined;
 }
 
 function lookup(registry: DissectorRegistry, next: NextLayer): string | undefined {

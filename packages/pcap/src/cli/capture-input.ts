@@ -60,15 +60,17 @@ export async function readPackets(
     }
   }
   const reader = openCapture(chunks(), { zeroCopy: true, onError: 'throw' });
-  const warned = new Set<number>();
+  const seenLinkTypes = new Set<number>();
   let number = 0;
   try {
-    for await (const packet of reader) {
+    await reader.forEachPacket((packet) => {
       number++;
-      warnUndecodedLinkType(io, path, packet, warned);
-      const more = onPacket({ number, packet, pcapng: reader.format === 'pcapng' });
-      if (!(typeof more === 'boolean' ? more : await more)) break;
-    }
+      if (!seenLinkTypes.has(packet.linkType)) {
+        seenLinkTypes.add(packet.linkType);
+        warnUndecodedLinkType(io, path, packet);
+      }
+      return onPacket({ number, packet, pcapng: reader.format === 'pcapng' });
+    });
     return { packets: number };
   } catch (e) {
     if (e instanceof DecodeError) return { packets: number, error: e };
@@ -95,9 +97,9 @@ async function openFile(path: string) {
   }
 }
 
-function warnUndecodedLinkType(io: CliIo, path: string, packet: CapturePacket, warned: Set<number>): void {
-  if (warned.has(packet.linkType) || decodesLinkType(packet.linkType)) return;
-  warned.add(packet.linkType);
+/** Called once per link type seen. */
+function warnUndecodedLinkType(io: CliIo, path: string, packet: CapturePacket): void {
+  if (decodesLinkType(packet.linkType)) return;
   io.stderr.write(
     `cnikit: ${path}: link type ${linkTypeName(packet.linkType)} (${packet.linkType}) has no dissector; ` +
       'its packets are shown as undecoded data\n',

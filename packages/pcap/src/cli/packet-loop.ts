@@ -1,4 +1,4 @@
-import { type Dissection, dissect, LINK_TABLE } from '@cnikit/wire';
+import { type Dissection, dissect, dissectLayerPath, type LayerPath, LINK_TABLE } from '@cnikit/wire';
 import type { CliArgs } from './args.js';
 import { type ReadOutcome, readPackets } from './capture-input.js';
 import { type CollectedFields, collectFields, type FieldMap } from './fields.js';
@@ -25,6 +25,20 @@ export function dissectPacket({ packet }: NumberedPacket): Dissection {
     0,
     data.length,
     packet.originalLength,
+  );
+}
+
+/** The layer names of one captured packet, as `dissectPacket` would name them; reuses `into`. */
+export function packetLayerPath({ packet }: NumberedPacket, into: string[]): LayerPath {
+  const { data } = packet;
+  return dissectLayerPath(
+    cliDissectors,
+    data,
+    { table: LINK_TABLE, key: packet.linkType },
+    0,
+    data.length,
+    packet.originalLength,
+    into,
   );
 }
 

@@ -11,19 +11,26 @@ export class ProtocolHierarchy {
   private readonly root: HierarchyNode = { frames: 0, bytes: 0, children: new Map() };
 
   add(dissection: Dissection, frameLength: number, linkLayerName?: string): void {
+    const names = dissection.layers.map((l) => l.field);
+    if (linkLayerName && names[0] !== linkLayerName) names.unshift(linkLayerName);
+    this.addPath(names, dissection.malformed !== undefined, frameLength);
+  }
+
+  /** One frame by its layers' field names (see `dissectLayerPath`); a malformed one ends in `_ws.malformed`. */
+  addPath(layers: readonly string[], malformed: boolean, frameLength: number): void {
     this.root.frames++;
     this.root.bytes += frameLength;
     let node = this.root;
-    const names = dissection.layers.map((l) => l.field);
-    if (linkLayerName && names[0] !== linkLayerName) names.unshift(linkLayerName);
-    if (dissection.malformed) names.push('_ws.malformed');
-    for (const name of names) {
-      let child = node.children.get(name);
-      if (!child) node.children.set(name, (child = { frames: 0, bytes: 0, children: new Map() }));
-      child.frames++;
-      child.bytes += frameLength;
-      node = child;
-    }
+    for (const name of layers) node = this.count(node, name, frameLength);
+    if (malformed) this.count(node, '_ws.malformed', frameLength);
+  }
+
+  private count(parent: HierarchyNode, name: string, frameLength: number): HierarchyNode {
+    let child = parent.children.get(name);
+    if (!child) parent.children.set(name, (child = { frames: 0, bytes: 0, children: new Map() }));
+    child.frames++;
+    child.bytes += frameLength;
+    return child;
   }
 
   get frames(): number {

@@ -1,8 +1,8 @@
 import type { CliArgs } from './args.js';
-import type { ReadOutcome } from './capture-input.js';
+import { type ReadOutcome, readPackets } from './capture-input.js';
 import type { PacketFilter } from './filter.js';
 import type { CliIo } from './io.js';
-import { forEachSelectedPacket } from './packet-loop.js';
+import { forEachSelectedPacket, packetLayerPath } from './packet-loop.js';
 import { ProtocolHierarchy } from './protocol-hierarchy.js';
 
 /**
@@ -16,9 +16,24 @@ export async function statsCommand(
   io: CliIo,
 ): Promise<ReadOutcome> {
   const hierarchy = new ProtocolHierarchy();
-  const outcome = await forEachSelectedPacket(args, filter, io, true, (p, dissection) => {
-    hierarchy.add(dissection, p.packet.originalLength);
-  });
+  let outcome: ReadOutcome;
+  if (filter) {
+    outcome = await forEachSelectedPacket(args, filter, io, true, (p, dissection) => {
+      hierarchy.add(dissection, p.packet.originalLength);
+    });
+  } else {
+    // Without a filter only the protocol path matters: no field trees are kept.
+    const limit = args.count ?? Number.POSITIVE_INFINITY;
+    const path: string[] = [];
+    outcome =
+      limit === 0
+        ? { packets: 0 }
+        : await readPackets(args.file, io, { progress: true }, (p) => {
+            const { layers, malformed } = packetLayerPath(p, path);
+            hierarchy.addPath(layers, malformed !== undefined, p.packet.originalLength);
+            return p.number < limit;
+          });
+  }
   io.stdout.write(`\n${hierarchy.format(args.filter ?? '')}`);
   return outcome;
 }
