@@ -1,9 +1,11 @@
 import {
+  checkUint,
   type DissectionNode,
   formatIpv4,
   formatMac,
   hex,
   type LayerDissector,
+  fieldNode as leaf,
   readU16,
   readU32,
   requireBytes,
@@ -127,12 +129,6 @@ export class ArpPacket {
   }
 }
 
-function checkUint(name: string, value: number, max: number): void {
-  if (!Number.isInteger(value) || value < 0 || value > max) {
-    throw new RangeError(`${name} must be an integer in 0..${max}, got ${value}`);
-  }
-}
-
 export function arpLength(h: ArpHeader): number {
   return FIXED_LENGTH + 2 * h.senderHardware.length + 2 * h.senderProtocol.length;
 }
@@ -188,19 +184,6 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
-}
-
-function leaf(
-  field: string,
-  name: string,
-  offset: number,
-  length: number,
-  value: number | string | boolean | Uint8Array,
-  display?: string,
-): DissectionNode {
-  return display === undefined
-    ? { field, name, offset, length, value }
-    : { field, name, offset, length, value, display };
 }
 
 /**

@@ -7,6 +7,7 @@ import {
   type LayerDissector,
   LINK_TABLE,
   LINKTYPE_IPV4,
+  fieldNode as leaf,
   readU16,
   readU32,
   requireBytes,
@@ -207,16 +208,6 @@ export function encodeIcmpv4(h: Icmpv4Header): Uint8Array {
   const out = new Uint8Array(ICMPV4_HEADER_LENGTH + (h.payload?.length ?? 0));
   writeIcmpv4(h, out, 0);
   return out;
-}
-
-function leaf(
-  field: string,
-  name: string,
-  offset: number,
-  length: number,
-  value: number | Uint8Array | string,
-): DissectionNode {
-  return { field, name, offset, length, value };
 }
 
 function swap16(v: number): number {

@@ -1,10 +1,13 @@
 import {
+  checkUint,
   type DissectionNode,
+  dataNode,
   formatIpv6,
   hex,
   internetChecksum,
   ipv6PseudoHeaderSum,
   type LayerDissector,
+  fieldNode as leaf,
   type NextLayer,
   readU16,
   readU32,
@@ -361,12 +364,6 @@ export class Icmpv6Message {
   }
 }
 
-function checkUint(name: string, value: number, max: number): void {
-  if (!Number.isInteger(value) || value < 0 || value > max) {
-    throw new RangeError(`${name} must be an integer in 0..${max}, got ${value}`);
-  }
-}
-
 function checkAddress(name: string, a: Uint8Array): void {
   if (a.length !== 16) throw new RangeError(`${name} must be 16 bytes, got ${a.length}`);
 }
@@ -545,22 +542,6 @@ export function encodeIcmpv6(
 
 // ---- dissection -------------------------------------------------------------------------------
 
-type Value = number | string | boolean | Uint8Array;
-
-function leaf(
-  field: string,
-  name: string,
-  offset: number,
-  length: number,
-  value?: Value,
-  display?: string,
-): DissectionNode {
-  const node: { -readonly [K in keyof DissectionNode]: DissectionNode[K] } = { field, name, offset, length };
-  if (value !== undefined) node.value = value;
-  if (display !== undefined) node.display = display;
-  return node;
-}
-
 function flagNode(
   field: string,
   offset: number,
@@ -691,19 +672,5 @@ export const dissectIcmpv6: LayerDissector = (buf, start, end, context) => {
   };
   return next ? { node, next } : { node };
 };
-
-function dataNode(buf: Uint8Array, start: number, end: number): DissectionNode {
-  return {
-    field: 'data',
-    name: 'Data',
-    offset: start,
-    length: end - start,
-    display: `Data (${end - start} bytes)`,
-    children: [
-      leaf('data.data', 'Data', start, end - start, buf.subarray(start, end)),
-      leaf('data.len', 'Length', start, 0, end - start),
-    ],
-  };
-}
 
 export const icmpv6Bindings = [{ table: 'ip.proto', key: 58, layer: 'icmpv6' }] as const;

@@ -1,7 +1,9 @@
 import {
+  checkUint,
   DecodeError,
   type DissectionNode,
   formatIpv4,
+  fieldNode as leaf,
   readU16,
   readU32,
   writeU16,
@@ -136,12 +138,6 @@ function decodeOption(buf: Uint8Array, at: number, len: number): Ipv4Option {
       return { kind: 'router-alert', value: readU16(buf, at + 2) };
     default:
       return { kind: 'unknown', type, data: buf.subarray(at + 2, at + len) };
-  }
-}
-
-function checkUint(name: string, value: number, max: number): void {
-  if (!Number.isInteger(value) || value < 0 || value > max) {
-    throw new RangeError(`${name} must be an integer in 0..${max}, got ${value}`);
   }
 }
 
@@ -332,16 +328,6 @@ const LENGTH_RULES: Record<number, [number, 'fixed' | 'min']> = {
   149: [6, 'min'],
   25: [8, 'fixed'],
 };
-
-function leaf(
-  field: string,
-  name: string,
-  offset: number,
-  length: number,
-  value: number | string | boolean | Uint8Array,
-): DissectionNode {
-  return { field, name, offset, length, value };
-}
 
 function typeNode(buf: Uint8Array, at: number): DissectionNode {
   const t = buf[at];

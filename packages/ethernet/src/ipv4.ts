@@ -1,9 +1,11 @@
 import {
+  checkUint,
   type DissectionNode,
   foldSum,
   formatIpv4,
   hex,
   type LayerDissector,
+  fieldNode as leaf,
   readU16,
   readU32,
   sumWords,
@@ -273,12 +275,6 @@ function failHeader(buf: Uint8Array, start: number, end: number): never {
   failTruncated(LAYER, start, headerLength, end);
 }
 
-function checkUint(name: string, value: number, max: number): void {
-  if (!Number.isInteger(value) || value < 0 || value > max) {
-    throw new RangeError(`${name} must be an integer in 0..${max}, got ${value}`);
-  }
-}
-
 /** Header length `writeIpv4` uses for these options: 20 + options padded to 4 bytes. */
 export function ipv4HeaderLength(options: readonly Ipv4Option[]): number {
   return IPV4_MIN_HEADER_LENGTH + ((ipv4OptionsLength(options) + 3) & ~3);
@@ -352,19 +348,6 @@ export function encodeIpv4(h: Ipv4Header, options: Ipv4WriteOptions = NO_WRITE_O
   const out = new Uint8Array(ipv4Length(h));
   writeIpv4(h, out, 0, options);
   return out;
-}
-
-function leaf(
-  field: string,
-  name: string,
-  offset: number,
-  length: number,
-  value: number | string | boolean,
-  display?: string,
-): DissectionNode {
-  return display === undefined
-    ? { field, name, offset, length, value }
-    : { field, name, offset, length, value, display };
 }
 
 /**

@@ -1,8 +1,10 @@
 import {
+  checkUint,
   DecodeError,
   type DissectionNode,
   formatIpv6,
   hex,
+  fieldNode as leaf,
   readU16,
   readU32,
   writeU16,
@@ -361,12 +363,6 @@ export class Ipv6OptionCursor {
   }
 }
 
-function checkUint(name: string, value: number, max: number): void {
-  if (!Number.isInteger(value) || value < 0 || value > max) {
-    throw new RangeError(`${name} must be an integer in 0..${max}, got ${value}`);
-  }
-}
-
 function optionsContentLength(options: readonly Ipv6Option[]): number {
   let n = 0;
   for (const o of options) n += o.type === 0 ? 1 : 2 + o.data.length;
@@ -484,19 +480,6 @@ function hex2(v: number): string {
 }
 
 // ---- dissection -------------------------------------------------------------------------------
-
-function leaf(
-  field: string,
-  name: string,
-  offset: number,
-  length: number,
-  value?: number | string | boolean | Uint8Array,
-  display?: string,
-): DissectionNode {
-  return display === undefined
-    ? { field, name, offset, length, value }
-    : { field, name, offset, length, value, display };
-}
 
 const OPTION_NAMES: Record<number, string> = {
   0: 'Pad1',

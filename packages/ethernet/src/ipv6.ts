@@ -1,8 +1,10 @@
 import {
+  checkUint,
   type DissectionNode,
   formatIpv6,
   hex,
   type LayerDissector,
+  fieldNode as leaf,
   readU16,
   readU32,
   writeU16,
@@ -239,12 +241,6 @@ function failTooDeep(offset: number): never {
   fail('too-deep', LAYER, offset, `more than ${MAX_IPV6_EXTENSION_HEADERS} extension headers`);
 }
 
-function checkUint(name: string, value: number, max: number): void {
-  if (!Number.isInteger(value) || value < 0 || value > max) {
-    throw new RangeError(`${name} must be an integer in 0..${max}, got ${value}`);
-  }
-}
-
 /** Bytes `writeIpv6` emits for `h`. */
 export function ipv6Length(h: Ipv6Header): number {
   let n = HEADER_LENGTH + h.payload.length;
@@ -292,19 +288,6 @@ export function encodeIpv6(h: Ipv6Header): Uint8Array {
   const out = new Uint8Array(ipv6Length(h));
   writeIpv6(h, out, 0);
   return out;
-}
-
-function leaf(
-  field: string,
-  name: string,
-  offset: number,
-  length: number,
-  value: number | string,
-  display?: string,
-): DissectionNode {
-  return display === undefined
-    ? { field, name, offset, length, value }
-    : { field, name, offset, length, value, display };
 }
 
 /** Dissects an IPv6 header and its extension headers into one `ipv6` node, as Wireshark nests them. */

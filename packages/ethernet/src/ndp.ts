@@ -1,8 +1,10 @@
 import {
+  checkUint,
   DecodeError,
   type DissectionNode,
   formatIpv6,
   hex,
+  fieldNode as leaf,
   readU16,
   readU32,
   requireBytes,
@@ -183,12 +185,6 @@ export function ndpOptionsSize(options: readonly NdpOption[]): number {
   return n;
 }
 
-function checkUint(name: string, value: number, max: number): void {
-  if (!Number.isInteger(value) || value < 0 || value > max) {
-    throw new RangeError(`${name} must be an integer in 0..${max}, got ${value}`);
-  }
-}
-
 /** Throws RangeError naming the field if an option cannot be written. */
 export function checkNdpOption(o: NdpOption): void {
   const size = ndpOptionSize(o);
@@ -278,22 +274,6 @@ export function writeNdpOptions(options: readonly NdpOption[], out: Uint8Array, 
 }
 
 // ---- dissection -------------------------------------------------------------------------------
-
-type Value = number | string | boolean | Uint8Array;
-
-function leaf(
-  field: string,
-  name: string,
-  offset: number,
-  length: number,
-  value?: Value,
-  display?: string,
-): DissectionNode {
-  const node: { -readonly [K in keyof DissectionNode]: DissectionNode[K] } = { field, name, offset, length };
-  if (value !== undefined) node.value = value;
-  if (display !== undefined) node.display = display;
-  return node;
-}
 
 const OPTION_NAMES: Record<number, string> = {
   1: 'Source link-layer address',

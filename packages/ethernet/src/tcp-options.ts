@@ -1,4 +1,13 @@
-import { DecodeError, type DissectionNode, hex, readU16, readU32, writeU16, writeU32 } from '@cnikit/wire';
+import {
+  DecodeError,
+  type DissectionNode,
+  hex,
+  fieldNode as leaf,
+  readU16,
+  readU32,
+  writeU16,
+  writeU32,
+} from '@cnikit/wire';
 
 /** TCP option kinds (IANA "TCP Option Kind Numbers") this module decodes. */
 export const TcpOptionKind = {
@@ -309,16 +318,6 @@ const OPTION_FIELDS: Readonly<Record<number, readonly [string, string]>> = {
   253: ['tcp.options.experimental', 'Experimental'],
   254: ['tcp.options.experimental', 'Experimental'],
 };
-
-function leaf(
-  field: string,
-  name: string,
-  offset: number,
-  length: number,
-  value: number | Uint8Array,
-): DissectionNode {
-  return { field, name, offset, length, value };
-}
 
 /**
  * Dissection nodes for options buf[start, end), as tshark names them (raw SACK edges: Wireshark

@@ -4,6 +4,7 @@ import {
   hex,
   type IpContext,
   type LayerDissector,
+  fieldNode as leaf,
   readU16,
   readU32,
   sumWords,
@@ -346,10 +347,6 @@ export function tcpFlagsString(flags: number): string {
   let s = '';
   for (let bit = 11; bit >= 0; bit--) s += flags & (1 << bit) ? FLAG_LETTERS[11 - bit] : '\u00b7';
   return s;
-}
-
-function leaf(field: string, name: string, offset: number, length: number, value: number): DissectionNode {
-  return { field, name, offset, length, value };
 }
 
 function flagNode(field: string, name: string, offset: number, flags: number, bit: number): DissectionNode {

@@ -1,5 +1,6 @@
 import {
   type DissectionNode,
+  fieldNode as field,
   foldSum,
   hex,
   type IpContext,
@@ -249,10 +250,6 @@ export function encodeUdp(h: UdpHeader, options: TransportWriteOptions = NO_OPTI
 const UNVERIFIED = 2;
 const NOT_PRESENT = 3;
 const ILLEGAL = 4;
-
-function field(f: string, name: string, offset: number, length: number, value: number): DissectionNode {
-  return { field: f, name, offset, length, value };
-}
 
 /** Port fields, including Wireshark's two hidden `udp.port`. */
 function portNodes(proto: 'udp', buf: Uint8Array, start: number): DissectionNode[] {

@@ -1,4 +1,5 @@
 import {
+  checkUint,
   type DissectionNode,
   hex,
   type LayerDissection,
@@ -71,12 +72,6 @@ export class VlanTag {
 
   toJSON(): VlanTagHeader {
     return { pcp: this.pcp, dei: this.dei, vid: this.vid, etherType: this.etherType };
-  }
-}
-
-function checkUint(name: string, value: number, max: number): void {
-  if (!Number.isInteger(value) || value < 0 || value > max) {
-    throw new RangeError(`${name} must be an integer in 0..${max}, got ${value}`);
   }
 }
 
