@@ -8,6 +8,19 @@ import { dissectIpv6, ipv6Bindings } from './ipv6.js';
 import { dissectTcp, tcpBindings } from './tcp.js';
 import { dissectUdp, udpBindings } from './udp.js';
 import { dissectQinQ, dissectVlan, vlanBindings } from './vlan.js';
+import {
+  walkArp,
+  walkEthernet,
+  walkIcmpv4,
+  walkIcmpv6,
+  walkIpv4,
+  walkIpv6,
+  walkQinQ,
+  walkRawIp,
+  walkTcp,
+  walkUdp,
+  walkVlan,
+} from './walkers.js';
 
 /**
  * Every layer of this package and the table keys that lead to it, for `composeDissectors`:
@@ -33,6 +46,20 @@ export const ethernetDissectors: DissectorSet = {
     udp: dissectUdp,
     tcp: dissectTcp,
     icmp: dissectIcmpv4,
+  },
+  // Each layer's cheap twin for `dissectLayerPath` (`cnikit stats`): same path, same errors, no nodes.
+  walkers: {
+    eth: walkEthernet,
+    vlan: walkVlan,
+    ieee8021ad: walkQinQ,
+    arp: walkArp,
+    ip: walkIpv4,
+    raw: walkRawIp,
+    ipv6: walkIpv6,
+    icmpv6: walkIcmpv6,
+    udp: walkUdp,
+    tcp: walkTcp,
+    icmp: walkIcmpv4,
   },
   // A pure-annotated call, not an array spread: esbuild keeps a spread (it may run an iterator)
   // and with it every dissector, even in bundles that only import one view.
