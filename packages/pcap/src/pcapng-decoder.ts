@@ -264,27 +264,24 @@ export class PcapngDecoder implements UnitDecoder {
 
   private enhancedPacket(buf: Uint8Array, at: number, length: number, offset: number, order: ByteOrder) {
     this.need(at, length, 32, 'enhanced packet block');
-    const index = order.u32(buf, at + 8);
-    const state = this.interfaceAt(at, index);
-    const timestamp = this.timestamp(state, order.u32(buf, at + 12), order.u32(buf, at + 16));
-    const captureLength = order.u32(buf, at + 20);
-    const originalLength = order.u32(buf, at + 24);
-    return this.packet(
-      buf,
-      at,
-      at + 28,
-      at + length - 4,
-      captureLength,
-      offset,
-      index,
-      originalLength,
-      timestamp,
-    );
+    return this.timedPacket(buf, at, length, offset, order, order.u32(buf, at + 8));
   }
 
+  /** Obsolete Packet Block: the Enhanced Packet Block's layout with a 16-bit interface ID (then drops). */
   private obsoletePacket(buf: Uint8Array, at: number, length: number, offset: number, order: ByteOrder) {
     this.need(at, length, 32, 'packet block');
-    const index = order.u16(buf, at + 8);
+    return this.timedPacket(buf, at, length, offset, order, order.u16(buf, at + 8));
+  }
+
+  /** The fields after the interface ID, shared by the enhanced and the obsolete packet blocks. */
+  private timedPacket(
+    buf: Uint8Array,
+    at: number,
+    length: number,
+    offset: number,
+    order: ByteOrder,
+    index: number,
+  ) {
     const state = this.interfaceAt(at, index);
     const timestamp = this.timestamp(state, order.u32(buf, at + 12), order.u32(buf, at + 16));
     const captureLength = order.u32(buf, at + 20);
