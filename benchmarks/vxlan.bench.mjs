@@ -11,80 +11,38 @@ import { Ipv4Packet, UdpDatagram } from '@cnikit/ethernet';
 import { decapsulate, VxlanDecapsulator, VxlanEncapsulator } from '@cnikit/vxlan';
 import { Parser } from 'binary-parser';
 import { FrameRing, readFrame } from './harness/frames.mjs';
-import { ethIpv4UdpParsedSum, ethIpv4UdpParser } from './references/binary-parser-eth-ipv4-udp.mjs';
-import { bytesAt, bytesView, mac48At, mac48View } from './references/field-values.mjs';
+import {
+  ethernetHeader,
+  ethIpv4UdpParsedSum,
+  ethIpv4UdpParser,
+  ipv4Header,
+  udpHeader,
+} from './references/binary-parser-eth-ipv4-udp.mjs';
+import { bytesAt, mac48At } from './references/field-values.mjs';
 import { checkEthIpv4Udp, ethIpv4UdpScalars } from './references/loop-eth-ipv4-udp.mjs';
+import {
+  ethSum,
+  ethViewsSum,
+  ipv4Sum,
+  ipv4ViewsSum,
+  udpSum,
+  udpViewsSum,
+} from './references/ours-field-sums.mjs';
 
 const FRAME = readFrame('vxlan-eth-ipv4-udp');
 const INNER = readFrame('vxlan-inner');
 const VXLAN_PORTS = [4789, 8472];
-const TWO_32 = 2 ** 32;
 
 // ---------------------------------------------------------------- field sums (ours)
 //
 // "Every field" is read in the numeric forms on every side (the tech lead's decision, see
 // FINDINGS.md): a MAC as its 48-bit number (`dstMac`, `readMac48`: hi16 * 2^32 + lo32), a byte range
 // (IPv4 options, payloads) as offset + length. The subarray getters are timed too, as `ours+views`
-// (informational): same sums, MACs folded to the same 48-bit numbers.
-
-function ethSum(eth) {
-  return eth.dstMac + eth.srcMac + eth.etherType;
-}
-
-/** Every wire field of an IPv4 header, as the ethernet cases read them. */
-function ipv4Sum(ip) {
-  return (
-    ip.version +
-    ip.ihl +
-    ip.dscp +
-    ip.ecn +
-    ip.totalLength +
-    ip.identification +
-    ip.flags +
-    ip.fragmentOffset +
-    ip.ttl +
-    ip.protocol +
-    ip.checksum +
-    ip.src +
-    ip.dst +
-    ip.optionsOffset +
-    ip.optionsLength
-  );
-}
-
-function udpSum(udp) {
-  return udp.srcPort + udp.dstPort + udp.length + udp.checksum + udp.payloadOffset + udp.payloadLength;
-}
+// (informational): same sums, MACs folded to the same 48-bit numbers. The Ethernet, IPv4 and UDP
+// sums are the ethernet case's (references/ours-field-sums.mjs).
 
 function vxlanSum(vx) {
   return vx.flags + vx.groupPolicyId + vx.vni + vx.reserved8;
-}
-
-function ethViewsSum(eth) {
-  return mac48View(eth.dst) + mac48View(eth.src) + eth.etherType;
-}
-
-function ipv4ViewsSum(ip) {
-  return (
-    ip.version +
-    ip.ihl +
-    ip.dscp +
-    ip.ecn +
-    ip.totalLength +
-    ip.identification +
-    ip.flags +
-    ip.fragmentOffset +
-    ip.ttl +
-    ip.protocol +
-    ip.checksum +
-    ip.src +
-    ip.dst +
-    bytesView(ip.optionBytes)
-  );
-}
-
-function udpViewsSum(udp) {
-  return udp.srcPort + udp.dstPort + udp.length + udp.checksum + bytesView(udp.payload);
 }
 
 /**
@@ -98,40 +56,40 @@ function makeOursAll(views) {
   const innerUdp = new UdpDatagram();
   if (views) {
     return (buf, s, e) => {
-      d.bind(buf, s, e);
-      const inner = d.inner;
-      if (inner.etherType !== 0x0800) throw new Error('inner frame is not IPv4');
-      const ip = innerIp.bind(buf, inner.payloadOffset, inner.end);
-      if (ip.protocol !== 17) throw new Error('inner packet is not UDP');
-      const udp = innerUdp.bind(buf, ip.payloadOffset, ip.end);
+      bindAll(d, innerIp, innerUdp, buf, s, e);
       return (
         ethViewsSum(d.ethernet) +
         ipv4ViewsSum(d.ipv4View) +
         udpViewsSum(d.udp) +
         vxlanSum(d.vxlan) +
-        ethViewsSum(inner) +
-        ipv4ViewsSum(ip) +
-        udpViewsSum(udp)
+        ethViewsSum(d.inner) +
+        ipv4ViewsSum(innerIp) +
+        udpViewsSum(innerUdp)
       );
     };
   }
   return (buf, s, e) => {
-    d.bind(buf, s, e);
-    const inner = d.inner;
-    if (inner.etherType !== 0x0800) throw new Error('inner frame is not IPv4');
-    const ip = innerIp.bind(buf, inner.payloadOffset, inner.end);
-    if (ip.protocol !== 17) throw new Error('inner packet is not UDP');
-    const udp = innerUdp.bind(buf, ip.payloadOffset, ip.end);
+    bindAll(d, innerIp, innerUdp, buf, s, e);
     return (
       ethSum(d.ethernet) +
       ipv4Sum(d.ipv4View) +
       udpSum(d.udp) +
       vxlanSum(d.vxlan) +
-      ethSum(inner) +
-      ipv4Sum(ip) +
-      udpSum(udp)
+      ethSum(d.inner) +
+      ipv4Sum(innerIp) +
+      udpSum(innerUdp)
     );
   };
+}
+
+/** Decapsulates buf[s, e) into `d`, then binds the inner IPv4 and UDP views. */
+function bindAll(d, innerIp, innerUdp, buf, s, e) {
+  d.bind(buf, s, e);
+  const inner = d.inner;
+  if (inner.etherType !== 0x0800) throw new Error('inner frame is not IPv4');
+  const ip = innerIp.bind(buf, inner.payloadOffset, inner.end);
+  if (ip.protocol !== 17) throw new Error('inner packet is not UDP');
+  innerUdp.bind(buf, ip.payloadOffset, ip.end);
 }
 
 // ---------------------------------------------------------------- hand-written loop references
@@ -200,74 +158,17 @@ const vxlanParser = new Parser()
   .bit24('vni')
   .uint8('reserved8')
   .nest('inner', { type: ethIpv4UdpParser });
-const outerUdpParser = new Parser()
-  .uint16be('srcPort')
-  .uint16be('dstPort')
-  .uint16be('length')
-  .uint16be('checksum')
-  .saveOffset('payloadOffset')
-  .choice('vxlan', { tag: 'dstPort', choices: { 4789: vxlanParser, 8472: vxlanParser } });
-const outerIpv4Parser = new Parser()
-  .bit4('version')
-  .bit4('ihl')
-  .bit6('dscp')
-  .bit2('ecn')
-  .uint16be('totalLength')
-  .uint16be('identification')
-  .bit3('flags')
-  .bit13('fragmentOffset')
-  .uint8('ttl')
-  .uint8('protocol')
-  .uint16be('checksum')
-  .uint32be('src')
-  .uint32be('dst')
-  .saveOffset('optionsOffset')
-  .seek(function () {
-    return this.ihl * 4 - 20;
-  })
-  .choice('udp', { tag: 'protocol', choices: { 17: outerUdpParser } });
-const vxlanFrameParser = new Parser()
-  .uint16be('dstHi')
-  .uint32be('dstLo')
-  .uint16be('srcHi')
-  .uint32be('srcLo')
-  .uint16be('etherType')
-  .choice('ip', { tag: 'etherType', choices: { 2048: outerIpv4Parser } });
+const outerUdpParser = udpHeader().choice('vxlan', {
+  tag: 'dstPort',
+  choices: { 4789: vxlanParser, 8472: vxlanParser },
+});
+const vxlanFrameParser = ethernetHeader(ipv4Header(outerUdpParser));
 
 /** `s`: where the parsed copy starts in the ring (saved offsets are relative to it). */
 function parsedSum(f, s) {
-  const ip = f.ip;
-  const udp = ip.udp;
-  const vx = udp.vxlan;
+  const vx = f.ip.udp.vxlan;
   return (
-    f.dstHi * TWO_32 +
-    f.dstLo +
-    (f.srcHi * TWO_32 + f.srcLo) +
-    f.etherType +
-    ip.version +
-    ip.ihl +
-    ip.dscp +
-    ip.ecn +
-    ip.totalLength +
-    ip.identification +
-    ip.flags +
-    ip.fragmentOffset +
-    ip.ttl +
-    ip.protocol +
-    ip.checksum +
-    ip.src +
-    ip.dst +
-    (s + ip.optionsOffset + (ip.ihl * 4 - 20)) +
-    udp.srcPort +
-    udp.dstPort +
-    udp.length +
-    udp.checksum +
-    (s + udp.payloadOffset + (udp.length - 8)) +
-    vx.flags +
-    vx.gbp +
-    vx.vni +
-    vx.reserved8 +
-    ethIpv4UdpParsedSum(vx.inner, s)
+    ethIpv4UdpParsedSum(f, s) + vx.flags + vx.gbp + vx.vni + vx.reserved8 + ethIpv4UdpParsedSum(vx.inner, s)
   );
 }
 

@@ -3,6 +3,7 @@ import { FrameDecoder } from '@cnikit/ethernet';
 import { FrameRing, readFrame } from '../harness/frames.mjs';
 import { ethIpv4UdpParsedSum, ethIpv4UdpParser } from '../references/binary-parser-eth-ipv4-udp.mjs';
 import { ethIpv4UdpLoop, ethIpv4UdpLoopViews } from '../references/loop-eth-ipv4-udp.mjs';
+import { ethSum, ipv4Sum, udpSum } from '../references/ours-field-sums.mjs';
 
 /**
  * Decodes with a reused FrameDecoder (as gopacket's DecodingLayerParser is used) and reads every
@@ -14,31 +15,7 @@ import { ethIpv4UdpLoop, ethIpv4UdpLoopViews } from '../references/loop-eth-ipv4
  */
 function oursSum(decoder, buf, s, e) {
   if (!decoder.decode(buf, s, e)) throw decoder.error;
-  const { ethernet: eth, ipv4: ip, udp } = decoder;
-  return (
-    eth.dstMac +
-    eth.srcMac +
-    eth.etherType +
-    ip.version +
-    ip.ihl +
-    ip.dscp +
-    ip.ecn +
-    ip.totalLength +
-    ip.identification +
-    ip.flags +
-    ip.fragmentOffset +
-    ip.ttl +
-    ip.protocol +
-    ip.checksum +
-    ip.src +
-    ip.dst +
-    (ip.optionsOffset + ip.optionsLength) +
-    udp.srcPort +
-    udp.dstPort +
-    udp.length +
-    udp.checksum +
-    (udp.payloadOffset + udp.payloadLength)
-  );
+  return ethSum(decoder.ethernet) + ipv4Sum(decoder.ipv4) + udpSum(decoder.udp);
 }
 
 /** @type {import('../harness/case-file.mjs').BenchCase} */

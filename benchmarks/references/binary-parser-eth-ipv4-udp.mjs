@@ -8,43 +8,57 @@ import { Parser } from 'binary-parser';
 
 const TWO_32 = 2 ** 32;
 
-export const udpParser = new Parser()
-  .uint16be('srcPort')
-  .uint16be('dstPort')
-  .uint16be('length')
-  .uint16be('checksum')
-  .saveOffset('payloadOffset')
-  .seek(function () {
-    return this.length - 8;
-  });
+/** The UDP header, then where its payload starts; the caller says what follows. */
+export function udpHeader() {
+  return new Parser()
+    .uint16be('srcPort')
+    .uint16be('dstPort')
+    .uint16be('length')
+    .uint16be('checksum')
+    .saveOffset('payloadOffset');
+}
 
-export const ipv4Parser = new Parser()
-  .bit4('version')
-  .bit4('ihl')
-  .bit6('dscp')
-  .bit2('ecn')
-  .uint16be('totalLength')
-  .uint16be('identification')
-  .bit3('flags')
-  .bit13('fragmentOffset')
-  .uint8('ttl')
-  .uint8('protocol')
-  .uint16be('checksum')
-  .uint32be('src')
-  .uint32be('dst')
-  .saveOffset('optionsOffset')
-  .seek(function () {
-    return this.ihl * 4 - 20;
-  })
-  .choice('udp', { tag: 'protocol', choices: { 17: udpParser } });
+/** The IPv4 header with the options area skipped, then `udp` when the protocol is 17. */
+export function ipv4Header(udp) {
+  return new Parser()
+    .bit4('version')
+    .bit4('ihl')
+    .bit6('dscp')
+    .bit2('ecn')
+    .uint16be('totalLength')
+    .uint16be('identification')
+    .bit3('flags')
+    .bit13('fragmentOffset')
+    .uint8('ttl')
+    .uint8('protocol')
+    .uint16be('checksum')
+    .uint32be('src')
+    .uint32be('dst')
+    .saveOffset('optionsOffset')
+    .seek(function () {
+      return this.ihl * 4 - 20;
+    })
+    .choice('udp', { tag: 'protocol', choices: { 17: udp } });
+}
 
-export const ethIpv4UdpParser = new Parser()
-  .uint16be('dstHi')
-  .uint32be('dstLo')
-  .uint16be('srcHi')
-  .uint32be('srcLo')
-  .uint16be('etherType')
-  .choice('ip', { tag: 'etherType', choices: { 2048: ipv4Parser } });
+/** The Ethernet header (MACs as 16 + 32 bits), then `ipv4` when the EtherType is 0x0800. */
+export function ethernetHeader(ipv4) {
+  return new Parser()
+    .uint16be('dstHi')
+    .uint32be('dstLo')
+    .uint16be('srcHi')
+    .uint32be('srcLo')
+    .uint16be('etherType')
+    .choice('ip', { tag: 'etherType', choices: { 2048: ipv4 } });
+}
+
+export const udpParser = udpHeader().seek(function () {
+  return this.length - 8;
+});
+
+export const ipv4Parser = ipv4Header(udpParser);
+
+export const ethIpv4UdpParser = ethernetHeader(ipv4Parser);
 
 /**
  * The field sum of one parsed frame (same fields, same folding as the other implementations);
