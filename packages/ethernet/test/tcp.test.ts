@@ -21,6 +21,7 @@ import {
   ourFields,
 } from './fixtures/l4-helpers.js';
 import { DERIVED, NOT_COMPARED } from './fixtures/l4-tshark.js';
+import { assertParsesBack } from './fixtures/round-trip.js';
 
 const tcpFixtures = l4Fixtures.filter((f) => f.proto === 'tcp');
 const ip4: IpContext = { family: 4, src: parseIpv4('10.0.0.1'), dst: parseIpv4('10.0.0.2') };
@@ -186,11 +187,7 @@ describe('TCP view and writer', () => {
   });
 
   it('parse(write(x)) deep-equals x', () => {
-    fc.assert(
-      fc.property(arbHeader, (h) => {
-        expect(TcpSegment.parse(encodeTcp(h)).toJSON()).toEqual(h);
-      }),
-    );
+    assertParsesBack(arbHeader, (h) => TcpSegment.parse(encodeTcp(h)).toJSON());
   });
 
   it('write(parse(b)) equals b for written segments, and computed checksums verify', () => {

@@ -10,6 +10,7 @@ import {
   ourFields,
 } from './fixtures/l4-helpers.js';
 import { DERIVED, NOT_COMPARED } from './fixtures/l4-tshark.js';
+import { assertParsesBack } from './fixtures/round-trip.js';
 
 const udpFixtures = l4Fixtures.filter((f) => f.proto === 'udp');
 const ip4: IpContext = { family: 4, src: parseIpv4('192.0.2.1'), dst: parseIpv4('198.51.100.7') };
@@ -128,11 +129,7 @@ describe('UDP view and writer', () => {
   });
 
   it('parse(write(x)) deep-equals x', () => {
-    fc.assert(
-      fc.property(arbHeader, (h) => {
-        expect(UdpDatagram.parse(encodeUdp(h)).toJSON()).toEqual(h);
-      }),
-    );
+    assertParsesBack(arbHeader, (h) => UdpDatagram.parse(encodeUdp(h)).toJSON());
   });
 
   it('write(parse(b)) equals b, and computed checksums verify over both pseudo-headers', () => {
