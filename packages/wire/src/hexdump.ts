@@ -44,6 +44,7 @@ export function annotatedHexdump(
     }
   };
   collect(layers);
+  const order = new Map(fields.map((f, i) => [f, i]));
   fields.sort((x, y) => x.offset - y.offset || y.length - x.length);
   let out = '';
   let covered = 0;
@@ -62,10 +63,13 @@ export function annotatedHexdump(
     if (f.offset + f.length <= covered) continue;
     if (f.offset > covered) line(covered, f.offset - covered, '');
     const start = Math.max(f.offset, covered);
-    let text = label(f);
-    while (i + 1 < fields.length && fields[i + 1].offset === f.offset) {
-      text += `, ${label(fields[++i])}`;
-    }
+    const group = [f];
+    while (i + 1 < fields.length && fields[i + 1].offset === f.offset) group.push(fields[++i]);
+    // Labels in tree order (ip.flags before ip.frag_offset), whatever their lengths.
+    const text = group
+      .sort((x, y) => order.get(x)! - order.get(y)!)
+      .map(label)
+      .join(', ');
     line(start, f.offset + f.length - start, text);
     covered = f.offset + f.length;
   }

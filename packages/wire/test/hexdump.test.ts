@@ -176,3 +176,14 @@ describe('annotatedHexdump and formatTree with hidden and shared-byte fields', (
     );
   });
 });
+
+describe('annotatedHexdump labels fields starting at the same byte in tree order', () => {
+  it('ip.flags (1 byte) before ip.frag_offset (2 bytes), as the tree lists them', () => {
+    const b = parseBytes('40 00');
+    const nodes: DissectionNode[] = [
+      { field: 'ip.flags', name: 'Flags', offset: 0, length: 1, value: 2, display: 'Flags: 0x02' },
+      { field: 'ip.frag_offset', name: 'Fragment Offset', offset: 0, length: 2, value: 0 },
+    ];
+    expect(annotatedHexdump(b, nodes, 2)).toBe('0000  40 00   ip.flags = 0x02, ip.frag_offset = 0\n');
+  });
+});
