@@ -1,4 +1,5 @@
 import {
+  checkOptionalUint,
   type DissectionNode,
   foldSum,
   formatIpv4,
@@ -159,12 +160,6 @@ function icmpChecksum(buf: Uint8Array, start: number, end: number): number {
   return ~foldSum(sumWords(buf, start, end) - readU16(buf, start + 2)) & 0xffff;
 }
 
-function checkInt(name: string, v: number | undefined, max: number): void {
-  if (v !== undefined && !(Number.isInteger(v) && v >= 0 && v <= max)) {
-    throw new RangeError(`icmp ${name} must be an integer 0..${max}, got ${v}`);
-  }
-}
-
 /**
  * Writes an ICMPv4 message at `out[offset]` and returns the bytes written (8 + payload length).
  * The checksum is computed over the whole message unless `h.checksum` is given.
@@ -173,15 +168,15 @@ function checkInt(name: string, v: number | undefined, max: number): void {
  * Throws RangeError naming the field before writing anything.
  */
 export function writeIcmpv4(h: Icmpv4Header, out: Uint8Array, offset = 0, payloadLength?: number): number {
-  checkInt('type', h.type, 0xff);
-  checkInt('code', h.code, 0xff);
-  checkInt('checksum', h.checksum, 0xffff);
-  checkInt('identifier', h.identifier, 0xffff);
-  checkInt('sequence', h.sequence, 0xffff);
-  checkInt('nextHopMtu', h.nextHopMtu, 0xffff);
-  checkInt('restOfHeader', h.restOfHeader, 0xffffffff);
+  checkOptionalUint('type', h.type, 0xff, 'icmp');
+  checkOptionalUint('code', h.code, 0xff, 'icmp');
+  checkOptionalUint('checksum', h.checksum, 0xffff, 'icmp');
+  checkOptionalUint('identifier', h.identifier, 0xffff, 'icmp');
+  checkOptionalUint('sequence', h.sequence, 0xffff, 'icmp');
+  checkOptionalUint('nextHopMtu', h.nextHopMtu, 0xffff, 'icmp');
+  checkOptionalUint('restOfHeader', h.restOfHeader, 0xffffffff, 'icmp');
   const length = h.payload ? h.payload.length : (payloadLength ?? 0);
-  checkInt('payloadLength', length, Number.MAX_SAFE_INTEGER);
+  checkOptionalUint('payloadLength', length, Number.MAX_SAFE_INTEGER, 'icmp');
   const total = ICMPV4_HEADER_LENGTH + length;
   if (!Number.isInteger(offset) || offset < 0 || offset + total > out.length) {
     throw new RangeError(`icmp out: needs ${total} bytes at offset ${offset}, buffer has ${out.length}`);

@@ -1,4 +1,5 @@
 import {
+  checkUint,
   DecodeError,
   type DissectionNode,
   hex,
@@ -188,12 +189,6 @@ export function decodeTcpOptions(buf: Uint8Array, start: number, end: number, pa
   return out;
 }
 
-function checkInt(name: string, v: number, max: number): void {
-  if (!(Number.isInteger(v) && v >= 0 && v <= max)) {
-    throw new RangeError(`tcp option ${name} must be an integer 0..${max}, got ${v}`);
-  }
-}
-
 /** Encoded size of one option; throws RangeError for out-of-range values. */
 export function tcpOptionLength(o: TcpOption): number {
   switch (o.kind) {
@@ -201,10 +196,10 @@ export function tcpOptionLength(o: TcpOption): number {
     case 'nop':
       return 1;
     case 'mss':
-      checkInt('mss', o.mss, 0xffff);
+      checkUint('mss', o.mss, 0xffff, 'tcp option');
       return 4;
     case 'window-scale':
-      checkInt('window-scale shift', o.shift, 0xff);
+      checkUint('window-scale shift', o.shift, 0xff, 'tcp option');
       return 3;
     case 'sack-permitted':
       return 2;
@@ -213,16 +208,16 @@ export function tcpOptionLength(o: TcpOption): number {
         throw new RangeError(`tcp option sack needs 1..4 blocks, got ${o.blocks.length}`);
       }
       for (const b of o.blocks) {
-        checkInt('sack left edge', b.left, 0xffffffff);
-        checkInt('sack right edge', b.right, 0xffffffff);
+        checkUint('sack left edge', b.left, 0xffffffff, 'tcp option');
+        checkUint('sack right edge', b.right, 0xffffffff, 'tcp option');
       }
       return 2 + 8 * o.blocks.length;
     case 'timestamps':
-      checkInt('timestamps tsval', o.tsval, 0xffffffff);
-      checkInt('timestamps tsecr', o.tsecr, 0xffffffff);
+      checkUint('timestamps tsval', o.tsval, 0xffffffff, 'tcp option');
+      checkUint('timestamps tsecr', o.tsecr, 0xffffffff, 'tcp option');
       return 10;
     case 'unknown':
-      checkInt('unknown code', o.code, 0xff);
+      checkUint('unknown code', o.code, 0xff, 'tcp option');
       if (o.code === TcpOptionKind.EOL || o.code === TcpOptionKind.NOP) {
         throw new RangeError(`tcp option unknown code ${o.code} is a one-byte option (use eol/nop)`);
       }

@@ -1,4 +1,5 @@
 import {
+  checkOptionalUint,
   type DissectionNode,
   foldSum,
   hex,
@@ -256,12 +257,6 @@ function tcpChecksum(buf: Uint8Array, start: number, end: number, ip: IpContext)
   return ~foldSum(sumWords(buf, start, end, initial) - readU16(buf, start + 16)) & 0xffff;
 }
 
-function checkInt(name: string, v: number | undefined, max: number): void {
-  if (v !== undefined && !(Number.isInteger(v) && v >= 0 && v <= max)) {
-    throw new RangeError(`tcp ${name} must be an integer 0..${max}, got ${v}`);
-  }
-}
-
 /**
  * Writes a TCP segment at `out[offset]` and returns the bytes written (header + payload).
  *
@@ -278,15 +273,15 @@ export function writeTcp(
   offset = 0,
   options: TransportWriteOptions = NO_OPTIONS,
 ): number {
-  checkInt('srcPort', h.srcPort, 0xffff);
-  checkInt('dstPort', h.dstPort, 0xffff);
-  checkInt('seq', h.seq, 0xffffffff);
-  checkInt('ack', h.ack, 0xffffffff);
-  checkInt('flags', h.flags, 0xfff);
-  checkInt('window', h.window, 0xffff);
-  checkInt('checksum', h.checksum, 0xffff);
-  checkInt('urgentPointer', h.urgentPointer, 0xffff);
-  checkInt('dataOffset', h.dataOffset, 15);
+  checkOptionalUint('srcPort', h.srcPort, 0xffff, 'tcp');
+  checkOptionalUint('dstPort', h.dstPort, 0xffff, 'tcp');
+  checkOptionalUint('seq', h.seq, 0xffffffff, 'tcp');
+  checkOptionalUint('ack', h.ack, 0xffffffff, 'tcp');
+  checkOptionalUint('flags', h.flags, 0xfff, 'tcp');
+  checkOptionalUint('window', h.window, 0xffff, 'tcp');
+  checkOptionalUint('checksum', h.checksum, 0xffff, 'tcp');
+  checkOptionalUint('urgentPointer', h.urgentPointer, 0xffff, 'tcp');
+  checkOptionalUint('dataOffset', h.dataOffset, 15, 'tcp');
   const optionsLength = tcpOptionsLength(h.options);
   if (optionsLength > TCP_MAX_OPTIONS_LENGTH) {
     throw new RangeError(`tcp options: ${optionsLength} bytes, at most ${TCP_MAX_OPTIONS_LENGTH}`);

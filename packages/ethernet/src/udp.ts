@@ -1,4 +1,6 @@
 import {
+  checkOptionalUint,
+  checkUint,
   type DissectionNode,
   fieldNode as field,
   foldSum,
@@ -173,19 +175,6 @@ function udpChecksum(buf: Uint8Array, start: number, end: number, ip: IpContext)
   return c === 0 ? 0xffff : c;
 }
 
-function checkU16(name: string, v: number | undefined): void {
-  if (v !== undefined && !(Number.isInteger(v) && v >= 0 && v <= 0xffff)) {
-    throw new RangeError(`udp ${name} must be an integer 0..65535, got ${v}`);
-  }
-}
-
-/** Like checkU16, but required: an undefined port would otherwise be written as 0. */
-function checkPort(name: string, v: number): void {
-  if (!(Number.isInteger(v) && v >= 0 && v <= 0xffff)) {
-    throw new RangeError(`udp ${name} must be an integer 0..65535, got ${v}`);
-  }
-}
-
 /**
  * Writes a UDP datagram at `out[offset]` and returns the bytes written (8 + payload length).
  *
@@ -201,10 +190,10 @@ export function writeUdp(
   offset = 0,
   options: TransportWriteOptions = NO_OPTIONS,
 ): number {
-  checkPort('srcPort', h.srcPort);
-  checkPort('dstPort', h.dstPort);
-  checkU16('length', h.length);
-  checkU16('checksum', h.checksum);
+  checkUint('srcPort', h.srcPort, 0xffff, 'udp');
+  checkUint('dstPort', h.dstPort, 0xffff, 'udp');
+  checkOptionalUint('length', h.length, 0xffff, 'udp');
+  checkOptionalUint('checksum', h.checksum, 0xffff, 'udp');
   const payloadLength = h.payload ? h.payload.length : (options.payloadLength ?? 0);
   if (!Number.isInteger(payloadLength) || payloadLength < 0) {
     throw new RangeError(`udp payloadLength must be a non-negative integer, got ${payloadLength}`);

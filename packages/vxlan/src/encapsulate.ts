@@ -1,5 +1,6 @@
 import { ETHERNET_HEADER_LENGTH, EtherType, IpProtocol, UDP_HEADER_LENGTH } from '@cnikit/ethernet';
 import {
+  checkUint,
   foldSum,
   ipv4PseudoHeaderSum,
   ipv6PseudoHeaderSum,
@@ -14,7 +15,6 @@ import { MAX_VNI, VXLAN_HEADER_LENGTH, VxlanPort } from './constants.js';
 import { innerFlowSourcePort, type PortRange, SourcePortRange } from './flow-hash.js';
 import { gbpToVxlanHeader, type VxlanGbpHeader } from './gbp.js';
 import { encapsulateEcn, innerDontFragment, innerDsfield } from './inner-ip.js';
-import { checkUint } from './range.js';
 import { writeVxlan } from './vxlan-header.js';
 
 /** An IPv4 address as text or uint32, or an IPv6 address as text or 16 bytes. */
@@ -80,7 +80,7 @@ function toMac(field: string, mac: string | Uint8Array): Uint8Array {
 }
 
 function toAddress(field: string, a: IpAddressInput): number | Uint8Array {
-  if (typeof a === 'number') return checkUint('vxlan', field, a, 0xffffffff);
+  if (typeof a === 'number') return checkUint(field, a, 0xffffffff, 'vxlan');
   if (typeof a === 'string') return a.includes(':') ? parseIpv6(a) : parseIpv4(a);
   if (a.length !== 16) throw new RangeError(`vxlan: ${field} must be an IPv4 number or 16 IPv6 bytes`);
   return a;
@@ -120,24 +120,24 @@ export class VxlanEncapsulator {
     if (typeof src !== typeof dst) throw new RangeError('vxlan: src and dst must both be IPv4 or both IPv6');
     const family = typeof src === 'number' ? 4 : 6;
     this.family = family;
-    checkUint('vxlan', 'vni', options.vni, MAX_VNI);
-    const port = checkUint('vxlan', 'port', options.port ?? VxlanPort.IANA, 0xffff);
+    checkUint('vni', options.vni, MAX_VNI, 'vxlan');
+    const port = checkUint('port', options.port ?? VxlanPort.IANA, 0xffff, 'vxlan');
     this.fixedSrcPort =
-      options.srcPort === undefined ? -1 : checkUint('vxlan', 'srcPort', options.srcPort, 0xffff);
+      options.srcPort === undefined ? -1 : checkUint('srcPort', options.srcPort, 0xffff, 'vxlan');
     const range = options.srcPortRange ?? SourcePortRange.rfc7348;
-    checkUint('vxlan', 'srcPortRange.min', range.min, 0xffff);
-    checkUint('vxlan', 'srcPortRange.max', range.max, 0xffff);
+    checkUint('srcPortRange.min', range.min, 0xffff, 'vxlan');
+    checkUint('srcPortRange.max', range.max, 0xffff, 'vxlan');
     if (range.min > range.max) throw new RangeError('vxlan: srcPortRange.min is above srcPortRange.max');
     this.portRange = { min: range.min, max: range.max };
     this.hashSeed = options.hashSeed ?? 0;
-    const ttl = checkUint('vxlan', 'ttl', options.ttl ?? 64, 255);
+    const ttl = checkUint('ttl', options.ttl ?? 64, 255, 'vxlan');
     this.inheritTos = options.tos === 'inherit';
-    this.tos = options.tos === 'inherit' ? 0 : checkUint('vxlan', 'tos', options.tos ?? 0, 255);
+    this.tos = options.tos === 'inherit' ? 0 : checkUint('tos', options.tos ?? 0, 255, 'vxlan');
     const df = options.df ?? false;
     this.inheritDf = df === 'inherit';
     this.udpChecksum = options.udpChecksum ?? family === 6;
-    const identification = checkUint('vxlan', 'identification', options.identification ?? 0, 0xffff);
-    const flowLabel = checkUint('vxlan', 'flowLabel', options.flowLabel ?? 0, 0xfffff);
+    const identification = checkUint('identification', options.identification ?? 0, 0xffff, 'vxlan');
+    const flowLabel = checkUint('flowLabel', options.flowLabel ?? 0, 0xfffff, 'vxlan');
     this.flowLabelHigh = flowLabel >>> 16;
     const vxlan = options.gbp ? gbpToVxlanHeader({ ...options.gbp, vni: options.vni }) : { vni: options.vni };
 

@@ -1,5 +1,5 @@
+import { checkUint } from '@cnikit/wire';
 import { MAX_VNI } from './constants.js';
-import { checkUint } from './range.js';
 import { VxlanFlag, type VxlanHeader, type VxlanPacket, writeVxlan } from './vxlan-header.js';
 
 /**
@@ -32,8 +32,8 @@ export function readGbp(v: VxlanPacket): Required<VxlanGbpHeader> | undefined {
 
 /** The plain VXLAN header a GBP header is written as (G and I set). */
 export function gbpToVxlanHeader(h: VxlanGbpHeader): VxlanHeader {
-  checkUint('vxlan', 'vni', h.vni, MAX_VNI);
-  checkUint('vxlan', 'groupPolicyId', h.groupPolicyId, 0xffff);
+  checkUint('vni', h.vni, MAX_VNI, 'vxlan');
+  checkUint('groupPolicyId', h.groupPolicyId, 0xffff, 'vxlan');
   let flags = VxlanFlag.Instance | VxlanFlag.GroupPolicy;
   if (h.dontLearn) flags |= VxlanFlag.DontLearn;
   if (h.policyApplied) flags |= VxlanFlag.PolicyApplied;

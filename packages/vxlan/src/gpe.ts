@@ -1,6 +1,5 @@
-import { readU16, readU24, requireBytes, writeU16, writeU24 } from '@cnikit/wire';
+import { checkUint, readU16, readU24, requireBytes, writeU16, writeU24 } from '@cnikit/wire';
 import { MAX_VNI, VXLAN_HEADER_LENGTH } from './constants.js';
-import { checkUint } from './range.js';
 import { checkSpace } from './vxlan-header.js';
 
 /**
@@ -114,14 +113,14 @@ export class VxlanGpePacket {
 }
 
 export function writeVxlanGpe(h: VxlanGpeHeader, out: Uint8Array, offset = 0): number {
-  const vni = checkUint('vxlan-gpe', 'vni', h.vni, MAX_VNI);
-  const nextProtocol = checkUint('vxlan-gpe', 'nextProtocol', h.nextProtocol, 0xff);
-  const version = checkUint('vxlan-gpe', 'version', h.version ?? 0, 3);
-  const flags = checkUint('vxlan-gpe', 'flags', h.flags ?? GpeFlag.Instance | GpeFlag.NextProtocol, 0xff);
+  const vni = checkUint('vni', h.vni, MAX_VNI, 'vxlan-gpe');
+  const nextProtocol = checkUint('nextProtocol', h.nextProtocol, 0xff, 'vxlan-gpe');
+  const version = checkUint('version', h.version ?? 0, 3, 'vxlan-gpe');
+  const flags = checkUint('flags', h.flags ?? GpeFlag.Instance | GpeFlag.NextProtocol, 0xff, 'vxlan-gpe');
   if (flags & 0x30)
     throw new RangeError('vxlan-gpe: flags must not carry the version bits (0x30); use version');
-  const reserved16 = checkUint('vxlan-gpe', 'reserved16', h.reserved16 ?? 0, 0xffff);
-  const reserved8 = checkUint('vxlan-gpe', 'reserved8', h.reserved8 ?? 0, 0xff);
+  const reserved16 = checkUint('reserved16', h.reserved16 ?? 0, 0xffff, 'vxlan-gpe');
+  const reserved8 = checkUint('reserved8', h.reserved8 ?? 0, 0xff, 'vxlan-gpe');
   checkSpace(out, offset, VXLAN_HEADER_LENGTH);
   out[offset] = flags | (version << 4);
   writeU16(out, offset + 1, reserved16);

@@ -1,6 +1,5 @@
-import { DecodeError, readU16, readU24, writeU16, writeU24 } from '@cnikit/wire';
+import { checkUint, DecodeError, readU16, readU24, writeU16, writeU24 } from '@cnikit/wire';
 import { MAX_VNI, VXLAN_HEADER_LENGTH } from './constants.js';
-import { checkUint } from './range.js';
 
 /**
  * Bits of the first 16-bit word of the header, numbered as Wireshark's `vxlan.flags` shows them.
@@ -119,16 +118,16 @@ function failTruncated(start: number, end: number): never {
 
 /** Writes the 8-byte header; RangeError (nothing written) for out-of-range fields or space. */
 export function writeVxlan(h: VxlanHeader, out: Uint8Array, offset = 0): number {
-  const vni = checkUint('vxlan', 'vni', h.vni, MAX_VNI);
-  const groupPolicyId = checkUint('vxlan', 'groupPolicyId', h.groupPolicyId ?? 0, 0xffff);
+  const vni = checkUint('vni', h.vni, MAX_VNI, 'vxlan');
+  const groupPolicyId = checkUint('groupPolicyId', h.groupPolicyId ?? 0, 0xffff, 'vxlan');
   const flags = checkUint(
-    'vxlan',
     'flags',
     h.flags ??
       (h.groupPolicyId === undefined ? VxlanFlag.Instance : VxlanFlag.Instance | VxlanFlag.GroupPolicy),
     0xffff,
+    'vxlan',
   );
-  const reserved8 = checkUint('vxlan', 'reserved8', h.reserved8 ?? 0, 0xff);
+  const reserved8 = checkUint('reserved8', h.reserved8 ?? 0, 0xff, 'vxlan');
   checkSpace(out, offset, VXLAN_HEADER_LENGTH);
   writeU16(out, offset, flags);
   writeU16(out, offset + 2, groupPolicyId);

@@ -1,4 +1,4 @@
-import { checkUint, dataNode, fieldNode } from '@cnikit/wire';
+import { checkOptionalUint, checkUint, dataNode, fieldNode } from '@cnikit/wire';
 import { describe, expect, it } from 'vitest';
 
 describe('fieldNode, dataNode, checkUint', () => {
@@ -32,5 +32,18 @@ describe('fieldNode, dataNode, checkUint', () => {
         new RangeError(`ttl must be an integer in 0..255, got ${bad}`),
       );
     }
+  });
+
+  it('checkUint names the layer when given; checkOptionalUint lets undefined through', () => {
+    expect(() => checkUint('srcPort', 65536, 0xffff, 'udp')).toThrow(
+      new RangeError('udp srcPort must be an integer in 0..65535, got 65536'),
+    );
+    expect(() => checkOptionalUint('checksum', undefined, 0xffff, 'tcp')).not.toThrow();
+    expect(() => checkOptionalUint('checksum', 0x10000, 0xffff, 'tcp')).toThrow(
+      new RangeError('tcp checksum must be an integer in 0..65535, got 65536'),
+    );
+    expect(() => checkOptionalUint('checksum', -1, 0xffff)).toThrow(
+      new RangeError('checksum must be an integer in 0..65535, got -1'),
+    );
   });
 });
