@@ -8,6 +8,7 @@ packages=(
   tcpreplay       # injecting our frames into a namespace's veth
   iproute2        # ip netns / veth / vxlan for kernel tests
   iputils-ping    # pod-to-pod traffic in the VXLAN kernel test
+  ethtool         # VXLAN kernel test: veth checksum offload off, so captures hold real checksums
   golang-go       # gopacket peer benchmark
   golang-github-google-gopacket-dev
 )

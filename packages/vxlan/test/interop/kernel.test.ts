@@ -1,74 +1,64 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Icmpv4Message } from '@cnikit/ethernet';
-import { encodeEncapsulated, SourcePortRange, Vtep, VxlanDecapsulator } from '@cnikit/vxlan';
-import { formatIpv4, formatMac, verifyChecksum } from '@cnikit/wire';
+import { encodeEncapsulated, Vtep } from '@cnikit/vxlan';
+import { formatMac, verifyChecksum } from '@cnikit/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CapturedPacket } from '../../../../test/support/capture-reader.js';
 import { icmpEchoRequest, udpDatagram } from '../inner-frames.js';
-import { pcapFile } from '../pcap-file.js';
-import { kernelTestBlocker, Lab, sleep } from './netns.js';
-import { buildOverlay, type Overlay, type OverlayMode } from './overlay.js';
+import {
+  decodeUnderlay,
+  hex,
+  inject,
+  innerFramesFrom,
+  ipv4At,
+  outerHeaders,
+  startListener,
+  udpListen,
+  udpSend,
+  writeScripts,
+} from './harness.js';
+import { announceKernelTestBlocker, kernelTestBlocker, Lab, sleep } from './netns.js';
+import { buildOverlay, type Overlay, type OverlayMode, replaceVxlanDevice } from './overlay.js';
 
 const blocker = kernelTestBlocker();
-if (blocker) {
-  const line = '!'.repeat(72);
-  console.warn(`\n${line}\n!!! SKIPPED vxlan kernel interop tests: ${blocker}\n${line}\n`);
-  if (process.env.CI === 'true') throw new Error(`vxlan kernel interop tests cannot run in CI: ${blocker}`);
+announceKernelTestBlocker(blocker, 'vxlan kernel interop tests');
+
+const runs: { mode: OverlayMode; underlay: 4 | 6 }[] = [
+  { mode: 'bridged', underlay: 4 },
+  { mode: 'flannel', underlay: 4 },
+  { mode: 'bridged', underlay: 6 },
+  { mode: 'flannel', underlay: 6 },
+];
+
+/** Inner endpoints of a frame from pod B to pod A as node B's kernel would tunnel it. */
+function podBToPodA(overlay: Overlay) {
+  const [a, b] = overlay.nodes;
+  const eth =
+    overlay.mode === 'bridged'
+      ? { srcMac: b.podMac, dstMac: a.podMac }
+      : { srcMac: b.vtepMac, dstMac: a.vtepMac };
+  return { ...eth, srcIp: b.podIp, dstIp: a.podIp };
 }
 
-const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+const text = (s: string) => new TextEncoder().encode(s);
 
-const UDP_SEND = `const s = require('dgram').createSocket('udp4');
-const [host, port, count] = process.argv.slice(2);
-let n = 0;
-const next = () => n < Number(count)
-  ? s.send(Buffer.from('cnikit-' + n++), Number(port), host, next)
-  : s.close();
-next();`;
-
-const UDP_LISTEN = `const s = require('dgram').createSocket('udp4');
-s.on('message', (m, r) => { console.log(JSON.stringify({ data: m.toString('hex'), from: r.address, port: r.port })); process.exit(0); });
-s.bind(Number(process.argv[2]), () => console.log('ready'));
-setTimeout(() => process.exit(2), 20000);`;
-
-/** Inner frames of the VXLAN frames in a capture that node `fromIp` sent, decapsulated by us. */
-function innerFramesFrom(packets: readonly CapturedPacket[], fromIp: string, overlay: Overlay): Uint8Array[] {
-  const d = new VxlanDecapsulator({ ports: [overlay.port] });
-  const out: Uint8Array[] = [];
-  for (const p of packets) {
-    d.bind(p.data);
-    expect(d.vxlan.vni).toBe(overlay.vni);
-    expect(d.vxlan.flags).toBe(0x0800);
-    expect(d.udp.dstPort).toBe(overlay.port);
-    if (formatIpv4(d.ipv4!.src) !== fromIp) continue;
-    // The kernel's source port: a flow hash inside net.ipv4.ip_local_port_range (Linux's default).
-    expect(d.udp.srcPort).toBeGreaterThanOrEqual(SourcePortRange.linux.min);
-    expect(d.udp.srcPort).toBeLessThanOrEqual(SourcePortRange.linux.max);
-    out.push(p.data.slice(d.inner.start, d.inner.end));
-  }
-  return out;
-}
-
-for (const mode of ['bridged', 'flannel'] as OverlayMode[]) {
-  describe.skipIf(blocker !== undefined)(`kernel vxlan interop, ${mode}`, () => {
+for (const { mode, underlay } of runs) {
+  const port = mode === 'bridged' ? 4789 : 8472;
+  describe.skipIf(blocker !== undefined)(`kernel vxlan interop, ${mode}, IPv${underlay} underlay`, () => {
     let lab: Lab;
     let overlay: Overlay;
 
     beforeAll(() => {
       lab = new Lab();
-      overlay = buildOverlay(lab, mode);
-      writeFileSync(join(lab.dir, 'udp-send.cjs'), UDP_SEND);
-      writeFileSync(join(lab.dir, 'udp-listen.cjs'), UDP_LISTEN);
+      overlay = buildOverlay(lab, mode, { underlay });
+      writeScripts(lab);
     });
     afterAll(() => lab?.cleanup());
 
-    it(`(a) decapsulate yields exactly the frames pod A sent (dstport ${mode === 'bridged' ? 4789 : 8472})`, async () => {
+    it(`(a) decapsulate yields exactly the frames pod A sent (dstport ${port}); the kernel's outer UDP checksums check out`, async () => {
       const [a, b] = overlay.nodes;
       const underlay = await lab.capture(a.ns, a.underlayDev, `udp dst port ${overlay.port}`);
       const pod = await lab.capture(a.pod, 'eth0', '');
       lab.run(a.pod, `ping -c 3 -i 0.2 -W 2 ${b.podIp}`);
-      lab.run(a.pod, `${process.execPath} ${join(lab.dir, 'udp-send.cjs')} ${b.podIp} 9999 3`);
+      lab.run(a.pod, udpSend(lab, b.podIp, 9999, 3));
       await sleep(300);
       const underlayPackets = await underlay.stop();
       const podFrames = (await pod.stop()).map((p) => p.data).filter((f) => formatMac(f, 6) === a.podMac);
@@ -90,9 +80,8 @@ for (const mode of ['bridged', 'flannel'] as OverlayMode[]) {
           port: overlay.port,
           underlayMac: () => a.underlayMac,
         });
-        for (const p of underlayPackets) {
-          if (formatIpv4(readU32(p.data, 26)) !== a.underlayIp) continue;
-          expect(model.receive(p.data).delivered).toBe(true);
+        for (const f of decodeUnderlay(underlayPackets, overlay)) {
+          if (f.src === a.underlayIp) expect(model.receive(f.frame).delivered).toBe(true);
         }
         const learned = model.fdb
           .entries()
@@ -114,9 +103,7 @@ for (const mode of ['bridged', 'flannel'] as OverlayMode[]) {
       } else {
         // Routed (flannel): the inner frame is VTEP MAC to VTEP MAC, and the pod's IP packet with
         // TTL one lower and the header checksum updated; every other byte is the pod's.
-        const podIp = podFrames.filter(
-          (f) => f[12] === 0x08 && f[13] === 0x00 && formatIpv4(readU32(f, 30)) === b.podIp,
-        );
+        const podIp = podFrames.filter((f) => f[12] === 0x08 && f[13] === 0x00 && ipv4At(f, 30) === b.podIp);
         expect(inner.length).toBe(podIp.length);
         inner.forEach((f, i) => {
           const sent = podIp[i];
@@ -139,64 +126,117 @@ for (const mode of ['bridged', 'flannel'] as OverlayMode[]) {
       expect(kinds.filter((k) => k === 17).length).toBe(3);
     });
 
-    it('(b) the kernel delivers frames built by encapsulate: a UDP datagram and an ICMP echo', async () => {
+    it(`(b) the kernel delivers frames built by encapsulate: a UDP datagram (outer UDP checksum: encapsulate's IPv${underlay} default, ${underlay === 4 ? 'zero' : 'computed'}) and an ICMP echo`, async () => {
       const [a, b] = overlay.nodes;
-      const innerEth =
-        mode === 'bridged'
-          ? { srcMac: b.podMac, dstMac: a.podMac }
-          : { srcMac: b.vtepMac, dstMac: a.vtepMac };
-      const endpoints = { ...innerEth, srcIp: b.podIp, dstIp: a.podIp };
+      const endpoints = podBToPodA(overlay);
       if (mode === 'bridged')
         lab.run(a.pod, `ip neigh replace ${b.podIp} lladdr ${b.podMac} dev eth0 nud permanent`);
-      const outer = {
-        srcMac: b.underlayMac,
-        dstMac: a.underlayMac,
-        src: b.underlayIp,
-        dst: a.underlayIp,
-        vni: overlay.vni,
-        port: overlay.port,
-      };
-      const payload = new TextEncoder().encode('built by cnikit encapsulate');
+      const outer = outerHeaders(overlay, b, a);
+      const payload = text('built by cnikit encapsulate');
       const echoData = Uint8Array.from({ length: 40 }, (_, i) => i);
       const frames = [
         encodeEncapsulated(udpDatagram(endpoints, 45678, 7777, payload), outer),
         encodeEncapsulated(icmpEchoRequest(endpoints, 0x4242, 7, echoData), { ...outer, udpChecksum: true }),
       ];
-      const listener = lab.spawn(a.pod, `${process.execPath} ${join(lab.dir, 'udp-listen.cjs')} 7777`);
-      let listenerOut = '';
-      listener.stdout?.on('data', (d: Buffer) => {
-        listenerOut += d.toString();
-      });
-      const exited = new Promise<number | null>((resolve) => listener.on('exit', (code) => resolve(code)));
-      for (let i = 0; i < 100 && !listenerOut.includes('ready'); i++) await sleep(50);
-      expect(listenerOut).toContain('ready');
-
-      const underlay = await lab.capture(a.ns, a.underlayDev, `udp dst port ${overlay.port}`);
-      const file = join(lab.dir, `inject-${mode}.pcap`);
-      writeFileSync(file, pcapFile(frames));
-      lab.run(b.ns, `tcpreplay -q -i ${b.underlayDev} ${file}`);
-      expect(await Promise.race([exited, sleep(10_000).then(() => 'timeout')])).toBe(0);
+      expect(decodeUnderlay(toPackets(frames), overlay).map((f) => f.checksum)).toEqual([
+        underlay === 4 ? 'none' : 'good',
+        'good',
+      ]);
+      const listener = await startListener(lab, a.pod, udpListen(lab, 7777));
+      const underlayCapture = await lab.capture(a.ns, a.underlayDev, `udp dst port ${overlay.port}`);
+      inject(lab, b, frames, `${mode}-${underlay}`);
+      const message = await listener.received();
       await sleep(300);
-      const captured = await underlay.stop();
+      const captured = await underlayCapture.stop();
 
-      const message = JSON.parse(listenerOut.split('\n').find((l) => l.startsWith('{')) ?? '{}');
       expect(message).toEqual({ data: hex(payload), from: b.podIp, port: 45678 });
 
       // The echo reply came back through the tunnel; our decapsulate finds it.
       const replies = innerFramesFrom(captured, a.underlayIp, overlay).filter((f) => f[23] === 1);
       expect(replies.length).toBe(1);
       const reply = replies[0];
-      expect(formatIpv4(readU32(reply, 26))).toBe(a.podIp);
-      expect(formatIpv4(readU32(reply, 30))).toBe(b.podIp);
+      expect(ipv4At(reply, 26)).toBe(a.podIp);
+      expect(ipv4At(reply, 30)).toBe(b.podIp);
       const icmp = Icmpv4Message.parse(reply, 34, reply.length);
       expect(icmp.type).toBe(0);
       expect(icmp.identifier).toBe(0x4242);
       expect(icmp.sequence).toBe(7);
       expect(hex(icmp.payload)).toBe(hex(echoData));
     });
+
+    if (underlay === 6) {
+      it('(c) IPv6, noudp6zerocsumrx (the default): the kernel drops our zero-checksum frame (RFC 6935/6936) and one with a wrong checksum, counting both in Udp6InCsumErrors, and delivers the checksummed one behind them', async () => {
+        const [a, b] = overlay.nodes;
+        expect(lab.run(a.ns, `ip -d link show ${overlay.vxlanDev}`)).toContain(' noudp6zerocsumrx');
+        const outer = outerHeaders(overlay, b, a);
+        const datagram = (s: string) => udpDatagram(podBToPodA(overlay), 45679, 7778, text(s));
+        const zero = encodeEncapsulated(datagram('zero outer checksum'), { ...outer, udpChecksum: false });
+        const wrong = encodeEncapsulated(datagram('wrong outer checksum'), outer);
+        wrong[14 + 40 + 6] ^= 0x5a; // outer UDP checksum, high byte
+        const good = encodeEncapsulated(datagram('good outer checksum'), outer);
+        expect(decodeUnderlay(toPackets([zero, wrong, good]), overlay).map((f) => f.checksum)).toEqual([
+          'zero-ipv6',
+          'bad',
+          'good',
+        ]);
+        const before = lab.snmp6(a.ns, 'Udp6InCsumErrors');
+        const listener = await startListener(lab, a.pod, udpListen(lab, 7778));
+        inject(lab, b, [zero, wrong, good], `${mode}-zero-csum-rx-off`);
+        // The listener takes the first datagram that reaches the pod: the third frame's.
+        expect(await listener.received()).toEqual({
+          data: hex(text('good outer checksum')),
+          from: b.podIp,
+          port: 45679,
+        });
+        expect(lab.snmp6(a.ns, 'Udp6InCsumErrors') - before).toBe(2);
+      });
+
+      it('(d) IPv6, udp6zerocsumrx: the kernel accepts our zero-checksum frame; with udp6zerocsumtx it sends zero outer checksums itself and decapsulate reads those frames (checksum status zero-ipv6)', async () => {
+        const [a, b] = overlay.nodes;
+        // Neither flag can be changed on a live device: create both devices again.
+        replaceVxlanDevice(lab, overlay, 0, 'udp6zerocsumrx');
+        replaceVxlanDevice(lab, overlay, 1, 'udp6zerocsumtx');
+        expect(lab.run(a.ns, `ip -d link show ${overlay.vxlanDev}`)).toContain(' udp6zerocsumrx');
+        expect(lab.run(b.ns, `ip -d link show ${overlay.vxlanDev}`)).toContain(' udp6zerocsumtx');
+
+        const payload = text('zero outer checksum, udp6zerocsumrx');
+        const zero = encodeEncapsulated(udpDatagram(podBToPodA(overlay), 45680, 7779, payload), {
+          ...outerHeaders(overlay, b, a),
+          udpChecksum: false,
+        });
+        const before = lab.snmp6(a.ns, 'Udp6InCsumErrors');
+        const listener = await startListener(lab, a.pod, udpListen(lab, 7779));
+        inject(lab, b, [zero], `${mode}-zero-csum-rx-on`);
+        expect(await listener.received()).toEqual({ data: hex(payload), from: b.podIp, port: 45680 });
+        expect(lab.snmp6(a.ns, 'Udp6InCsumErrors')).toBe(before);
+
+        // Node B's kernel now sends zero outer checksums; node A (udp6zerocsumrx) takes them, so
+        // the pings get answered (ping exits non-zero otherwise), and node A still checksums.
+        const capture = await lab.capture(a.ns, a.underlayDev, `udp dst port ${overlay.port}`);
+        lab.run(b.pod, `ping -c 2 -i 0.2 -W 2 ${a.podIp}`);
+        await sleep(300);
+        const frames = decodeUnderlay(await capture.stop(), overlay);
+        const fromB = frames.filter((f) => f.src === b.underlayIp);
+        const fromA = frames.filter((f) => f.src === a.underlayIp);
+        expect(fromB.map((f) => f.checksum)).toEqual(fromB.map(() => 'zero-ipv6'));
+        expect(fromA.map((f) => f.checksum)).toEqual(fromA.map(() => 'good'));
+        const echo = (frames: typeof fromB, type: number, src: string, dst: string) =>
+          frames.filter(
+            (f) =>
+              f.inner[12] === 0x08 &&
+              f.inner[23] === 1 &&
+              f.inner[34] === type &&
+              ipv4At(f.inner, 26) === src &&
+              ipv4At(f.inner, 30) === dst,
+          ).length;
+        expect(echo(fromB, 8, b.podIp, a.podIp)).toBe(2);
+        expect(echo(fromA, 0, a.podIp, b.podIp)).toBe(2);
+      });
+    }
   });
 }
 
-function readU32(b: Uint8Array, o: number): number {
-  return ((b[o] << 24) | (b[o + 1] << 16) | (b[o + 2] << 8) | b[o + 3]) >>> 0;
+/** Frames as capture records, for decodeUnderlay. */
+function toPackets(frames: readonly Uint8Array[]) {
+  return frames.map((data, index) => ({ data, linkType: 1, originalLength: data.length, index }));
 }

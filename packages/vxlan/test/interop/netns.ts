@@ -5,11 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type CapturedPacket, readCapture } from '../../../../test/support/capture-reader.js';
 
-/** Why kernel tests cannot run here, or undefined when they can. */
-export function kernelTestBlocker(): string | undefined {
+/** Why kernel tests cannot run here (also: one of `extraTools` is missing), or undefined when they can. */
+export function kernelTestBlocker(extraTools: readonly string[] = []): string | undefined {
   if (process.platform !== 'linux') return 'not Linux';
   if (process.getuid?.() !== 0) return 'not root (network namespaces need CAP_NET_ADMIN)';
-  for (const tool of ['ip', 'tcpdump', 'tcpreplay', 'bridge']) {
+  for (const tool of ['ip', 'tcpdump', 'tcpreplay', 'bridge', 'ethtool', ...extraTools]) {
     if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return `${tool} is not installed`;
   }
   const probe = `cnikit-vx-probe-${randomBytes(3).toString('hex')}`;
@@ -28,6 +28,17 @@ export function kernelTestBlocker(): string | undefined {
     spawnSync('ip', ['netns', 'del', probe]);
   }
   return undefined;
+}
+
+/**
+ * Prints a loud banner when `blocker` stops the kernel tests named `what`; under `CI=true` throws
+ * instead, so the test file fails rather than skips.
+ */
+export function announceKernelTestBlocker(blocker: string | undefined, what: string): void {
+  if (!blocker) return;
+  const line = '!'.repeat(72);
+  console.warn(`\n${line}\n!!! SKIPPED ${what}: ${blocker}\n${line}\n`);
+  if (process.env.CI === 'true') throw new Error(`${what} cannot run in CI: ${blocker}`);
 }
 
 /**
@@ -54,6 +65,15 @@ export class Lab {
     const r = spawnSync('ip', ['netns', 'exec', ns, 'sh', '-c', command], { encoding: 'utf8' });
     if (r.status !== 0) throw new Error(`[${ns}] ${command}: exit ${r.status}: ${r.stderr}`);
     return r.stdout;
+  }
+
+  /** A counter of the namespace's own /proc/net/snmp6 (per namespace), e.g. `Udp6InCsumErrors`. */
+  snmp6(ns: string, counter: string): number {
+    const line = this.run(ns, 'cat /proc/net/snmp6')
+      .split('\n')
+      .find((l) => l.split(/\s+/)[0] === counter);
+    if (!line) throw new Error(`[${ns}] no ${counter} in /proc/net/snmp6`);
+    return Number(line.split(/\s+/)[1]);
   }
 
   /** Starts tcpdump on `dev` in `ns`, resolving once it listens; stop() ends it and reads the file. */
