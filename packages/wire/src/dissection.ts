@@ -49,9 +49,38 @@ export interface NextLayer {
   readonly claimedEnd?: number;
 }
 
+/** The frame a dissection walks: where it starts, where its captured bytes end, where it ended on the wire. */
+export interface FrameBounds {
+  readonly start: number;
+  readonly end: number;
+  /** `start` + the frame's length on the wire (pcap's orig_len); equals `end` when nothing was cut. */
+  readonly reportedEnd: number;
+}
+
+/**
+ * The nodes of the bytes a layer owns after its payload (Ethernet padding, trailer and FCS), given
+ * where its payload ends: the `end` of the layer it handed over to, else the `next.end` it handed
+ * that layer. `payloadEnd` may lie past the captured bytes.
+ */
+export type LayerTrailer = (payloadEnd: number, frame: FrameBounds) => readonly DissectionNode[];
+
 export interface LayerDissection {
   readonly node: DissectionNode;
   readonly next?: NextLayer;
+  /**
+   * Where this layer ends by its own length fields (IPv4 total length, IPv6 payload length + 40,
+   * ARP's address sizes), when that can be before the `end` it was handed; past the captured
+   * bytes when the snap length cut the frame. Unset: the layer takes everything it was handed.
+   * Only the `trailer` of the layer that handed over reads it.
+   */
+  readonly end?: number;
+  /**
+   * Set by a layer whose payload may be followed by bytes of its own: once the next layer has
+   * been dissected (and before any later one), `dissect` appends what this returns to `node`'s
+   * children. Not called when the next layer throws or there is none; `dissectLayerPath` never
+   * calls it.
+   */
+  readonly trailer?: LayerTrailer;
 }
 
 export interface DissectContext {
@@ -207,6 +236,8 @@ function walkLayers(
   let next: NextLayer | undefined = { table: first.table, keys: [first.key], start, end };
   const reportedEnd = start + originalLength > end ? start + originalLength : undefined;
   let context: DissectContext = reportedEnd === undefined ? NO_CONTEXT : { reportedEnd };
+  // The previous layer's trailer, waiting for where the layer it handed over to ends.
+  let trailer: PendingTrailer | undefined;
   try {
     for (let depth = 0; next && depth < MAX_LAYERS; depth++) {
       const layerName = lookup(registry, next);
@@ -216,6 +247,7 @@ function walkLayers(
           nodes?.push(dataNode(buf, next.start, next.end));
           names?.push(DATA_FIELD);
         }
+        if (trailer && nodes) addTrailer(nodes, trailer, next.end, start, end, reportedEnd);
         return undefined;
       }
       if (next.ip || next.quoted || next.claimedEnd !== undefined || context.claimedEnd !== undefined) {
@@ -234,10 +266,15 @@ function walkLayers(
         field = step.field;
         next = step.next;
       } else {
-        const result = dissector(buf, next.start, next.end, context);
-        nodes?.push(result.node);
+        const handedEnd = next.end;
+        const result = dissector(buf, next.start, handedEnd, context);
         field = result.node.field;
         next = result.next;
+        if (nodes) {
+          nodes.push(result.node);
+          if (trailer) addTrailer(nodes, trailer, result.end ?? handedEnd, start, end, reportedEnd);
+          trailer = result.trailer && { at: nodes.length - 1, of: result.trailer };
+        }
       }
       names?.push(field);
       if (next && (next.start < start || next.end > end || next.start > next.end)) {
@@ -252,6 +289,27 @@ function walkLayers(
     throw e;
   }
   return undefined;
+}
+
+interface PendingTrailer {
+  /** Index of the layer's node in the node list. */
+  readonly at: number;
+  readonly of: LayerTrailer;
+}
+
+/** Appends a layer's trailer nodes to its node (a new node object, only when there are some). */
+function addTrailer(
+  nodes: DissectionNode[],
+  trailer: PendingTrailer,
+  payloadEnd: number,
+  start: number,
+  end: number,
+  reportedEnd: number | undefined,
+): void {
+  const extra = trailer.of(payloadEnd, { start, end, reportedEnd: reportedEnd ?? end });
+  if (extra.length === 0) return;
+  const node = nodes[trailer.at];
+  nodes[trailer.at] = { ...node, children: [...(node.children ?? []), ...extra] };
 }
 
 function lookup(registry: DissectorRegistry, next: NextLayer): string | undefined {
