@@ -131,6 +131,11 @@ export interface UnderlayFrame {
   readonly frame: Uint8Array;
 }
 
+/** Frames we built, as capture records, for decodeUnderlay. */
+export function asCaptured(frames: readonly Uint8Array[]): CapturedPacket[] {
+  return frames.map((data, index) => ({ data, linkType: 1, originalLength: data.length, index }));
+}
+
 /**
  * Decapsulates every packet of an underlay capture with our `VxlanDecapsulator` (each must be a
  * VXLAN frame of this overlay's VNI and port, over the overlay's underlay family).
@@ -174,6 +179,11 @@ export function innerFramesFrom(
       expect(f.checksum).toBe('good');
       return f.inner;
     });
+}
+
+/** The ICMP type of an inner Ethernet + IPv4 + ICMP frame, or -1 for any other frame. */
+export function icmpTypeOf(inner: Uint8Array): number {
+  return inner[12] === 0x08 && inner[13] === 0x00 && inner[23] === 1 ? inner[34] : -1;
 }
 
 /** The IPv4 address at `b[o..o+4)` as text. */

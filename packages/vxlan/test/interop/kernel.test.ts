@@ -4,8 +4,10 @@ import { formatMac, verifyChecksum } from '@cnikit/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { icmpEchoRequest, udpDatagram } from '../inner-frames.js';
 import {
+  asCaptured,
   decodeUnderlay,
   hex,
+  icmpTypeOf,
   inject,
   innerFramesFrom,
   ipv4At,
@@ -138,7 +140,7 @@ for (const { mode, underlay } of runs) {
         encodeEncapsulated(udpDatagram(endpoints, 45678, 7777, payload), outer),
         encodeEncapsulated(icmpEchoRequest(endpoints, 0x4242, 7, echoData), { ...outer, udpChecksum: true }),
       ];
-      expect(decodeUnderlay(toPackets(frames), overlay).map((f) => f.checksum)).toEqual([
+      expect(decodeUnderlay(asCaptured(frames), overlay).map((f) => f.checksum)).toEqual([
         underlay === 4 ? 'none' : 'good',
         'good',
       ]);
@@ -152,7 +154,7 @@ for (const { mode, underlay } of runs) {
       expect(message).toEqual({ data: hex(payload), from: b.podIp, port: 45678 });
 
       // The echo reply came back through the tunnel; our decapsulate finds it.
-      const replies = innerFramesFrom(captured, a.underlayIp, overlay).filter((f) => f[23] === 1);
+      const replies = innerFramesFrom(captured, a.underlayIp, overlay).filter((f) => icmpTypeOf(f) === 0);
       expect(replies.length).toBe(1);
       const reply = replies[0];
       expect(ipv4At(reply, 26)).toBe(a.podIp);
@@ -174,7 +176,7 @@ for (const { mode, underlay } of runs) {
         const wrong = encodeEncapsulated(datagram('wrong outer checksum'), outer);
         wrong[14 + 40 + 6] ^= 0x5a; // outer UDP checksum, high byte
         const good = encodeEncapsulated(datagram('good outer checksum'), outer);
-        expect(decodeUnderlay(toPackets([zero, wrong, good]), overlay).map((f) => f.checksum)).toEqual([
+        expect(decodeUnderlay(asCaptured([zero, wrong, good]), overlay).map((f) => f.checksum)).toEqual([
           'zero-ipv6',
           'bad',
           'good',
@@ -222,21 +224,11 @@ for (const { mode, underlay } of runs) {
         expect(fromA.map((f) => f.checksum)).toEqual(fromA.map(() => 'good'));
         const echo = (frames: typeof fromB, type: number, src: string, dst: string) =>
           frames.filter(
-            (f) =>
-              f.inner[12] === 0x08 &&
-              f.inner[23] === 1 &&
-              f.inner[34] === type &&
-              ipv4At(f.inner, 26) === src &&
-              ipv4At(f.inner, 30) === dst,
+            (f) => icmpTypeOf(f.inner) === type && ipv4At(f.inner, 26) === src && ipv4At(f.inner, 30) === dst,
           ).length;
         expect(echo(fromB, 8, b.podIp, a.podIp)).toBe(2);
         expect(echo(fromA, 0, a.podIp, b.podIp)).toBe(2);
       });
     }
   });
-}
-
-/** Frames as capture records, for decodeUnderlay. */
-function toPackets(frames: readonly Uint8Array[]) {
-  return frames.map((data, index) => ({ data, linkType: 1, originalLength: data.length, index }));
 }
