@@ -9,6 +9,7 @@ packages=(
   iproute2        # ip netns / veth / vxlan for kernel tests
   iputils-ping    # pod-to-pod traffic in the VXLAN kernel test
   ethtool         # VXLAN kernel test: veth checksum offload off, so captures hold real checksums
+  python3         # VXLAN GBP kernel test: reads a datagram's skb mark (SO_RCVMARK), which Node cannot
   golang-go       # gopacket peer benchmark
   golang-github-google-gopacket-dev
 )
