@@ -5,6 +5,11 @@ import { type EncapsulateOptions, encapsulatedLength, VxlanEncapsulator } from '
 import { Fdb, type FdbEntry, type LearnResult } from './fdb.js';
 import { macKey, toMacKey } from './mac-key.js';
 
+/** The I flag: all an RFC 7348 VTEP parses of the header's first word. */
+const PARSED_BITS = 0x08000000;
+/** With `gbp`, Linux also takes G and the whole low 24 bits (VXLAN_GBP_USED_BITS), even without G. */
+const PARSED_BITS_GBP = PARSED_BITS | 0x80000000 | 0x00ffffff;
+
 export interface VtepOptions {
   vni: number;
   /** This VTEP's underlay MAC and IP (the `local` address of `ip link add … type vxlan`). */
@@ -16,6 +21,17 @@ export interface VtepOptions {
   readonly port?: number;
   /** Learn inner source MAC → outer source IP from received frames. Default true (Linux default). */
   readonly learning?: boolean;
+  /**
+   * Linux's `gbp` flag: take the Group Based Policy bits (G, the second flags octet with D and A,
+   * the Group Policy ID). Default false: to such a VTEP they are reserved bits, and frames carrying
+   * them are dropped (see `reserved-bits`).
+   */
+  readonly gbp?: boolean;
+  /**
+   * Skip learning from a GBP frame with D (don't learn) set, as the GBP draft asks. Default false,
+   * as Linux behaves: it reads D into the skb mark and learns anyway (vxlan_set_mac).
+   */
+  readonly honourDontLearn?: boolean;
   readonly ageingSeconds?: number;
   /** Milliseconds clock for ageing. Default Date.now. */
   readonly now?: () => number;
@@ -32,7 +48,13 @@ export type VtepDropReason =
   /** The inner source MAC is the vxlan device's own: a loop. */
   | 'own-mac'
   /** Learning is on and a static FDB entry puts the source MAC behind another VTEP. */
-  | 'static-conflict';
+  | 'static-conflict'
+  /**
+   * A header bit this VTEP does not parse is set: a flag other than I (and G with `gbp`), the
+   * reserved octets, or the octet after the VNI. Linux drops these (vxlan_rcv), unlike RFC 7348 §5's
+   * "ignored on receipt", so that extensions are only honoured when configured.
+   */
+  | 'reserved-bits';
 
 export type VtepReceive =
   | {
@@ -55,14 +77,18 @@ export interface VtepTransmit {
  * A VXLAN tunnel endpoint modelled on Linux's vxlan device (no kernel involved): an FDB of inner
  * MAC → remote VTEP, learning from received frames (off with `learning: false`, Linux's
  * `nolearning`, as flannel runs it with static entries), ageing, and head-end replication of
- * broadcast, multicast and unknown-unicast frames to the remotes of the all-zeros entry.
+ * broadcast, multicast and unknown-unicast frames to the remotes of the all-zeros entry. Received
+ * headers are checked as the kernel checks them: bits it was not configured to parse drop the frame.
  */
 export class Vtep {
   readonly fdb: Fdb;
   readonly vni: number;
   readonly port: number;
   readonly learning: boolean;
+  readonly gbp: boolean;
   private readonly options: VtepOptions;
+  /** Bits of the header's first 32-bit word this VTEP parses; any other set bit drops the frame. */
+  private readonly parsedBits: number;
   private readonly deviceMacKey: number;
   private readonly decapsulator: VxlanDecapsulator;
   private readonly encapsulators = new Map<string, VxlanEncapsulator>();
@@ -72,6 +98,8 @@ export class Vtep {
     this.vni = options.vni;
     this.port = options.port ?? VxlanPort.IANA;
     this.learning = options.learning ?? true;
+    this.gbp = options.gbp ?? false;
+    this.parsedBits = this.gbp ? PARSED_BITS_GBP : PARSED_BITS;
     this.fdb = new Fdb({ ageingSeconds: options.ageingSeconds, now: options.now });
     this.deviceMacKey = options.deviceMac === undefined ? -1 : toMacKey(options.deviceMac);
     this.decapsulator = new VxlanDecapsulator({ ports: [this.port] });
@@ -109,14 +137,17 @@ export class Vtep {
       if (e instanceof DecodeError) return { delivered: false, reason: 'malformed', error: e };
       throw e;
     }
-    if (d.vxlan.vni !== this.vni) return { delivered: false, reason: 'wrong-vni' };
+    const v = d.vxlan;
+    if (((v.flags * 0x10000 + v.groupPolicyId) & ~this.parsedBits) !== 0 || v.reserved8 !== 0)
+      return { delivered: false, reason: 'reserved-bits' };
+    if (v.vni !== this.vni) return { delivered: false, reason: 'wrong-vni' };
     const inner = d.inner;
     if (macKey(inner.buf, inner.start + 6) === this.deviceMacKey)
       return { delivered: false, reason: 'own-mac' };
     const remote = d.ipv4 ? formatIpv4(d.ipv4.src) : formatIpv6(d.ipv6!.src);
     let learned: LearnResult | undefined;
-    // GBP's D bit asks the receiver not to learn from this frame.
-    if (this.learning && !(d.vxlan.hasGroupPolicy && d.vxlan.dontLearn)) {
+    const dontLearn = this.options.honourDontLearn === true && v.hasGroupPolicy && v.dontLearn;
+    if (this.learning && !dontLearn) {
       learned = this.fdb.learn(inner.buf, inner.start + 6, remote);
       if (learned === 'conflict') return { delivered: false, reason: 'static-conflict' };
     }

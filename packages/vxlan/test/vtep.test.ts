@@ -108,7 +108,7 @@ describe('VTEP model', () => {
     expect(b.transmit(ping(bToA)).action).toBe('drop');
   });
 
-  it('drops frames for another VNI, malformed frames, its own MAC looped back, and skips learning on GBP D', () => {
+  it('drops frames for another VNI, malformed frames and its own MAC looped back', () => {
     const b = vtep(NODE.b, { deviceMac: POD.a });
     const a = vtep(NODE.a);
     const other = vtep(NODE.a, { vni: 43 });
@@ -124,12 +124,49 @@ describe('VTEP model', () => {
       delivered: false,
       reason: 'own-mac',
     });
+  });
 
-    const c = vtep(NODE.b);
-    const gbp = vtep(NODE.a, { encapsulation: { gbp: { groupPolicyId: 7, dontLearn: true } } });
-    gbp.fdb.set(POD.b, NODE.b);
-    const got = c.receive(gbp.transmit(ping(aToB)).frames[0].frame);
+  it('drops headers with bits it does not parse, as Linux does: GBP bits without gbp, the octet after the VNI, other flags', () => {
+    const a = vtep(NODE.a);
+    a.fdb.set(POD.b, NODE.b);
+    const plain = a.transmit(ping(aToB)).frames[0].frame;
+    const vxlanAt = plain.length - ping(aToB).length - 8;
+    const withBits = (at: number, value: number) => {
+      const f = plain.slice();
+      f[vxlanAt + at] |= value;
+      return f;
+    };
+    const gbpSender = vtep(NODE.a, { encapsulation: { gbp: { groupPolicyId: 7 } } });
+    gbpSender.fdb.set(POD.b, NODE.b);
+    const gbpFrame = gbpSender.transmit(ping(aToB)).frames[0].frame;
+    const rfc = vtep(NODE.b);
+    const gbp = vtep(NODE.b, { gbp: true });
+    const dropped = { delivered: false, reason: 'reserved-bits' };
+    expect(rfc.receive(plain).delivered).toBe(true);
+    expect(rfc.receive(gbpFrame)).toEqual(dropped);
+    expect(gbp.receive(gbpFrame).delivered).toBe(true);
+    // The reserved octet after the VNI, and a flag bit no extension assigns: dropped by both.
+    for (const v of [rfc, gbp]) {
+      expect(v.receive(withBits(7, 0x01))).toEqual(dropped);
+      expect(v.receive(withBits(0, 0x01))).toEqual(dropped);
+    }
+    // With gbp Linux takes the whole second octet and the policy ID (VXLAN_GBP_USED_BITS), G or not.
+    expect(rfc.receive(withBits(1, 0x01))).toEqual(dropped);
+    expect(gbp.receive(withBits(1, 0x01)).delivered).toBe(true);
+    expect(gbp.receive(withBits(3, 0x01)).delivered).toBe(true);
+  });
+
+  it("learns from GBP frames with D (don't learn) set as Linux does, unless honourDontLearn asks for the draft's rule", () => {
+    const sender = vtep(NODE.a, { encapsulation: { gbp: { groupPolicyId: 7, dontLearn: true } } });
+    sender.fdb.set(POD.b, NODE.b);
+    const frame = sender.transmit(ping(aToB)).frames[0].frame;
+    const linuxLike = vtep(NODE.b, { gbp: true });
+    expect(linuxLike.receive(frame)).toMatchObject({ delivered: true, learned: 'learned' });
+    expect(linuxLike.fdb.size).toBe(1);
+    const draft = vtep(NODE.b, { gbp: true, honourDontLearn: true });
+    const got = draft.receive(frame);
     expect(got.delivered).toBe(true);
-    expect(c.fdb.size).toBe(0);
+    expect(got).not.toHaveProperty('learned');
+    expect(draft.fdb.size).toBe(0);
   });
 });
