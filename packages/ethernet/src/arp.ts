@@ -264,7 +264,8 @@ export const dissectArp: LayerDissector = (buf, start, end) => {
     display: `Address Resolution Protocol (${op === 1 ? 'request' : op === 2 ? 'reply' : `opcode ${op}`})`,
     children,
   };
-  return { node };
+  // Bytes past the four addresses are the link layer's (Ethernet padding/trailer).
+  return { node, end: p.end };
 };
 
 export const arpBindings = [{ table: 'ethertype', key: 0x0806, layer: 'arp' }] as const;

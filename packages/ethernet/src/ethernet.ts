@@ -1,6 +1,7 @@
 import { type DissectionNode, formatMac, hex, type LayerDissector, readU24, writeU16 } from '@cnikit/wire';
 import { MAX_8023_LENGTH } from './constants.js';
 import { copyBytes, copyMac } from './copy.js';
+import { layerTrailer } from './ethernet-trailer.js';
 import { failTruncated } from './fail.js';
 
 const EMPTY = new Uint8Array(0);
@@ -159,8 +160,11 @@ function macNode(buf: Uint8Array, at: number, which: 'dst' | 'src', name: string
 /**
  * Ethernet II hands over on the `ethertype` table. An IEEE 802.3 frame shows `eth.len` and hands
  * its LLC data (bounded by the length field) to the `llc` table, which this package leaves empty.
+ * The bytes after the payload (after the next layer's own end, e.g. IPv4's total length, or after
+ * the 802.3 length) become `eth.padding`, `eth.trailer` and `eth.fcs` as in Wireshark (see
+ * `ethernetTrailer`); an FCS is only guessed for the frame's own Ethernet header.
  */
-export const dissectEthernet: LayerDissector = (buf, start, end) => {
+export const dissectEthernet: LayerDissector = (buf, start, end, context) => {
   const f = new EthernetFrame().bind(buf, start, end);
   const type = f.etherType;
   const is8023 = type <= MAX_8023_LENGTH;
@@ -188,6 +192,15 @@ export const dissectEthernet: LayerDissector = (buf, start, end) => {
     next: is8023
       ? { table: 'llc', keys: [], start: payloadStart, end: f.llcEnd }
       : { table: 'ethertype', keys: [type], start: payloadStart, end },
+    trailer: layerTrailer(
+      buf,
+      start,
+      end,
+      context,
+      'eth.trailer',
+      true,
+      is8023 ? payloadStart + type : undefined,
+    ),
   };
 };
 

@@ -454,6 +454,8 @@ export const dissectIpv4: LayerDissector = (buf, start, end, context) => {
   const handOver = context.quoted === true ? p.hasUpperLayer : !p.isFragment;
   return {
     node,
+    // Bytes past the total length are the link layer's (Ethernet padding/trailer).
+    end: p.end,
     next: {
       table: 'ip.proto',
       keys: handOver ? [p.protocol] : [],

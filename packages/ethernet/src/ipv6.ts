@@ -329,6 +329,8 @@ export const dissectIpv6: LayerDissector = (buf, start, end, context) => {
   const keys = p.isFragment ? [] : [p.protocol];
   return {
     node,
+    // Bytes past 40 + the payload length are the link layer's (Ethernet padding/trailer).
+    end: p.end,
     next: {
       table: 'ip.proto',
       keys,

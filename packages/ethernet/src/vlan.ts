@@ -1,5 +1,6 @@
 import {
   checkUint,
+  type DissectContext,
   type DissectionNode,
   hex,
   type LayerDissection,
@@ -8,6 +9,7 @@ import {
   writeU16,
 } from '@cnikit/wire';
 import { MAX_8023_LENGTH } from './constants.js';
+import { layerTrailer } from './ethernet-trailer.js';
 import { failTruncated } from './fail.js';
 
 const EMPTY = new Uint8Array(0);
@@ -98,6 +100,7 @@ function dissectTag(
   buf: Uint8Array,
   start: number,
   end: number,
+  context: DissectContext,
   layer: 'vlan' | 'ieee8021ad',
 ): LayerDissection {
   const tag = new VlanTag();
@@ -138,14 +141,29 @@ function dissectTag(
     next: is8023
       ? { table: 'llc', keys: [], start: payloadStart, end: Math.min(end, payloadStart + type) }
       : { table: 'ethertype', keys: [type], start: payloadStart, end },
+    // Wireshark's tag dissectors show the bytes after their payload themselves, never as an FCS.
+    trailer: layerTrailer(
+      buf,
+      start,
+      end,
+      context,
+      layer === 'vlan' ? 'vlan.trailer' : 'ieee8021ah.trailer',
+      false,
+      is8023 ? payloadStart + type : undefined,
+    ),
   };
 }
 
-/** 802.1Q customer tag (TPID 0x8100); a tag's EtherType of 0x8100/0x88a8 leads to the next tag. */
-export const dissectVlan: LayerDissector = (buf, start, end) => dissectTag(buf, start, end, 'vlan');
+/**
+ * 802.1Q customer tag (TPID 0x8100); a tag's EtherType of 0x8100/0x88a8 leads to the next tag.
+ * Padding after its payload is `eth.padding`, other bytes `vlan.trailer`, as in Wireshark.
+ */
+export const dissectVlan: LayerDissector = (buf, start, end, context) =>
+  dissectTag(buf, start, end, context, 'vlan');
 
-/** 802.1ad service tag (TPID 0x88a8), the outer tag of QinQ. */
-export const dissectQinQ: LayerDissector = (buf, start, end) => dissectTag(buf, start, end, 'ieee8021ad');
+/** 802.1ad service tag (TPID 0x88a8), the outer tag of QinQ; its trailer is `ieee8021ah.trailer`. */
+export const dissectQinQ: LayerDissector = (buf, start, end, context) =>
+  dissectTag(buf, start, end, context, 'ieee8021ad');
 
 export const vlanBindings = [
   { table: 'ethertype', key: 0x8100, layer: 'vlan' },

@@ -79,9 +79,10 @@ describe('dissectVlan / dissectQinQ', () => {
       expect(frame.layers.map((l) => l.field)).toEqual(['eth', 'ieee8021ad', 'vlan', 'arp']);
       const r = agreeWithTshark(frame, /^(vlan|ieee8021ad|ieee8021ah)\./);
       expect(r.mismatches).toEqual([]);
-      expect(r.compared).toBe(8);
+      expect(r.compared).toBe(9); // 4 ieee8021ad fields, 4 vlan fields and vlan.trailer
       expect(frame.tshark.get('ieee8021ad.id')).toEqual(['200']);
       expect(frame.tshark.get('vlan.id')).toEqual(['2001']);
+      expect(frame.tshark.get('vlan.trailer')).toEqual(['00:00:00:00']);
     }
   });
 
