@@ -5,6 +5,7 @@ import {
   corpusPackets,
   flattenDissection,
   flattenTshark,
+  missingFields,
   readManifest,
   sameValue,
 } from './corpus.js';
@@ -114,6 +115,19 @@ describe('corpus test support', () => {
     expect(bad.mismatches.map((m) => [m.field, m.ours, m.theirs])).toEqual([
       ['ip.ttl', '63', '64'],
       ['ip.new', '1', undefined],
+    ]);
+  });
+
+  it('lists the occurrences of required fields tshark has beyond ours', () => {
+    const theirs = new Map([
+      ['eth.padding', ['00:00']],
+      ['eth.trailer', ['01:02', '03:04']],
+      ['ip.ttl', ['64']],
+    ]);
+    const ours = new Map([['eth.trailer', ['01:02']]]);
+    expect(missingFields(ours, theirs, ['eth.padding', 'eth.trailer', 'eth.fcs'])).toEqual([
+      { field: 'eth.padding', occurrence: 0, ours: '(absent)', theirs: '00:00' },
+      { field: 'eth.trailer', occurrence: 1, ours: '(absent)', theirs: '03:04' },
     ]);
   });
 });

@@ -92,3 +92,39 @@ function sameMultiset(ours: readonly string[], theirs: readonly string[]): boole
   }
   return true;
 }
+
+/**
+ * The occurrences of `fields` that tshark shows beyond ours, as mismatches (`ours` = `(absent)`).
+ * compareFields ignores tshark's extra occurrences because tshark decodes deeper; use this for
+ * fields we must emit whenever tshark does (Ethernet padding, trailer, FCS once the upper layer is
+ * ours), so that a dissector that stops emitting them is caught.
+ */
+export function missingFields(
+  ours: FieldValues,
+  theirs: FieldValues,
+  fields: readonly string[],
+): FieldMismatch[] {
+  const missing: FieldMismatch[] = [];
+  for (const field of fields) {
+    const mine = ours.get(field)?.length ?? 0;
+    const expected = theirs.get(field) ?? [];
+    for (let i = mine; i < expected.length; i++) {
+      missing.push({ field, occurrence: i, ours: '(absent)', theirs: expected[i] });
+    }
+  }
+  return missing;
+}
+
+/**
+ * The bytes after the upper layer, owned by the Ethernet header or the tag before it: tshark shows
+ * them whenever the layer after the Ethernet header or tag ends early, which a dissector knows
+ * once that layer is its own. For `missingFields` in packets whose layers are all ours.
+ */
+export const LINK_TRAILER_FIELDS = [
+  'eth.padding',
+  'eth.trailer',
+  'eth.fcs',
+  'eth.fcs.status',
+  'vlan.trailer',
+  'ieee8021ah.trailer',
+] as const;

@@ -10,7 +10,9 @@ import {
   type FieldValues,
   flattenDissection,
   flattenTshark,
+  LINK_TRAILER_FIELDS,
   loadTsharkPackets,
+  missingFields,
   readManifest,
   tsharkFlagsMalformed,
 } from '../../../test/support/corpus.js';
@@ -30,6 +32,7 @@ const SENTINELS = [
   'tcp.srcport',
   'icmp.type',
   'icmpv6.type',
+  ...LINK_TRAILER_FIELDS,
 ];
 
 /**
@@ -125,7 +128,10 @@ function runAgreement(): Report {
       report.reordered += result.reordered;
       report.skipped += result.skipped;
       for (const field of oursFlat.keys()) report.emitted.add(field);
-      for (const m of result.mismatches) {
+      // With every layer ours, tshark's padding/trailer/FCS must all be ours too.
+      const allOurs = !theirsStopEarly && !ours.malformed && ours.layers.every((l) => l.field !== 'data');
+      const missing = allOurs ? missingFields(oursFlat, theirs, LINK_TRAILER_FIELDS) : [];
+      for (const m of [...result.mismatches, ...missing]) {
         report.mismatches.push({ ...m, file: entry.file, frame: packet.index + 1 });
       }
     }

@@ -6,7 +6,9 @@ import {
   type FieldMismatch,
   type FieldValues,
   flattenTshark,
+  LINK_TRAILER_FIELDS,
   loadTsharkPackets,
+  missingFields,
   type TsharkLayers,
   tsharkFlagsMalformed,
 } from '../../../test/support/corpus.js';
@@ -112,6 +114,8 @@ interface Report {
   unmatched: number;
   corrupt: string[];
   distinct: Set<string>;
+  /** Per field, how many of its values were compared with tshark's. */
+  comparedByField: Map<string, number>;
   mismatches: (FieldMismatch & { where: string })[];
 }
 
@@ -161,12 +165,16 @@ async function compareFile(file: string, tshark: TsharkLayers[], report: Report)
       allowMissing: ALLOW_MISSING,
       theirsStopEarly,
       skip: notComparable(theirs),
+      comparedByField: report.comparedByField,
     });
     report.fields += result.compared;
     report.skipped += result.skipped;
     report.unmatched += result.unmatched;
     for (const field of ours.keys()) report.distinct.add(field);
-    for (const m of result.mismatches) report.mismatches.push({ ...m, where });
+    // With every layer ours, tshark's padding/trailer/FCS must all be ours too.
+    const allOurs = !theirsStopEarly && !('_ws.malformed' in line) && !protocols.split(':').includes('data');
+    const missing = allOurs ? missingFields(ours, theirs, LINK_TRAILER_FIELDS) : [];
+    for (const m of [...result.mismatches, ...missing]) report.mismatches.push({ ...m, where });
   }
 }
 
@@ -182,6 +190,7 @@ itRequires(
       unmatched: 0,
       corrupt: [],
       distinct: new Set(),
+      comparedByField: new Map(),
       mismatches: [],
     };
     for (const file of corpusFiles()) {
@@ -217,6 +226,10 @@ itRequires(
       'arp.opcode',
     ]) {
       expect(report.distinct, field).toContain(field);
+    }
+    // The bytes after the upper layer: compared value for value, not just emitted.
+    for (const field of LINK_TRAILER_FIELDS) {
+      expect(report.comparedByField.get(field) ?? 0, field).toBeGreaterThan(0);
     }
   },
 );
