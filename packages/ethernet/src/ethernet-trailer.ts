@@ -9,7 +9,7 @@ import {
 } from '@cnikit/wire';
 
 /** The shortest Ethernet frame without its FCS: senders pad shorter ones up to it. */
-export const ETHERNET_MIN_FRAME_LENGTH = 60;
+const ETHERNET_MIN_FRAME_LENGTH = 60;
 const FCS_LENGTH = 4;
 /** A frame this long (FCS included) needs no padding, so a trailer of 4 bytes or more may end in an FCS. */
 const FCS_GUESS_MIN_LENGTH = ETHERNET_MIN_FRAME_LENGTH + FCS_LENGTH;
