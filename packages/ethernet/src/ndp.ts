@@ -281,6 +281,7 @@ const OPTION_NAMES: Record<number, string> = {
   3: 'Prefix information',
   4: 'Redirected header',
   5: 'MTU',
+  14: 'Nonce',
   25: 'Recursive DNS Server',
 };
 
@@ -358,6 +359,10 @@ function dissectNdpOption(buf: Uint8Array, i: number): DissectionNode {
         leaf('icmpv6.opt.reserved', 'Reserved', i + 2, 2),
         leaf('icmpv6.opt.mtu', 'MTU', i + 4, 4, readU32(buf, i + 4)),
       );
+      break;
+    case 14:
+      // RFC 3971 §5.3.2; Linux puts one in every DAD probe (RFC 7527 enhanced DAD).
+      children.push(leaf('icmpv6.opt.nonce', 'Nonce', i + 2, length - 2, buf.subarray(i + 2, end)));
       break;
     case 25:
       children.push(

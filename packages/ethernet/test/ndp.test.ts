@@ -1,6 +1,7 @@
 import {
   checkNdpOptions,
   encodeIcmpv6,
+  ethernetDissectors,
   Icmpv6Message,
   Ipv6Packet,
   type NdpOption,
@@ -8,9 +9,10 @@ import {
   readNdpOptions,
   writeNdpOptions,
 } from '@cnikit/ethernet';
-import { DecodeError, formatBytes, formatIpv6 } from '@cnikit/wire';
+import { composeDissectors, DecodeError, dissect, findField, formatBytes, formatIpv6 } from '@cnikit/wire';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { fieldValueText } from '../../../test/support/corpus.js';
 import { ndpOption } from './fixtures/v6-arbitraries.js';
 import { corpusIpv6Packets } from './fixtures/v6-corpus.js';
 
@@ -121,5 +123,37 @@ describe('NDP options (RFC 4861 §4.6, RFC 8106)', () => {
         new Uint8Array(m.buf.subarray(m.start, m.end)),
       );
     }
+  });
+
+  it('dissects the Nonce option (RFC 3971 §5.3.2) as tshark does: icmpv6.opt.nonce', () => {
+    // Neighbor solicitations with a 6- and a 14-byte nonce; tshark 4.0.17 shows icmpv6.opt.type 14,
+    // icmpv6.opt.length 1 / 2, icmpv6.opt.nonce 01:02:03:04:05:06 / 01:…:0e.
+    const frames = [
+      '33330000000102005e10000a86dd6000000000203a01fe8000000000000002005efffe10000aff0200000000000000000001ff000020' +
+        '8700d7fe0000000020010db80000000000000000000000200e01010203040506',
+      '33330000000102005e10000a86dd6000000000283a01fe8000000000000002005efffe10000aff0200000000000000000001ff000020' +
+        '8700afc90000000020010db80000000000000000000000200e020102030405060708090a0b0c0d0e',
+    ];
+    const registry = composeDissectors(ethernetDissectors);
+    const options = frames.map((hex) => {
+      const d = dissect(registry, Uint8Array.from(Buffer.from(hex, 'hex')));
+      const option = findField(d.layers, 'icmpv6.opt');
+      return option?.children?.map((c) => [c.field, fieldValueText(c.value ?? '')]);
+    });
+    expect(options).toEqual([
+      [
+        ['icmpv6.opt.type', '14'],
+        ['icmpv6.opt.length', '1'],
+        ['icmpv6.opt.nonce', '01:02:03:04:05:06'],
+      ],
+      [
+        ['icmpv6.opt.type', '14'],
+        ['icmpv6.opt.length', '2'],
+        ['icmpv6.opt.nonce', '01:02:03:04:05:06:07:08:09:0a:0b:0c:0d:0e'],
+      ],
+    ]);
+    expect(
+      findField(dissect(registry, Uint8Array.from(Buffer.from(frames[0], 'hex'))).layers, 'icmpv6.opt')?.name,
+    ).toBe('ICMPv6 Option (Nonce)');
   });
 });
