@@ -16,6 +16,7 @@ import {
   writeU16,
   writeU32,
 } from '@cnikit/wire';
+import { dissectMld } from './mld.js';
 import {
   checkNdpOption,
   checkNdpOptions,
@@ -558,7 +559,8 @@ export const ChecksumStatus = { Bad: 0, Good: 1, Unverified: 2 } as const;
 
 /**
  * Dissects an ICMPv6 message. Errors hand the invoking packet to table `link` key 229 (raw IPv6)
- * in quoted context; echo data becomes a nested `data` node as in Wireshark.
+ * in quoted context; echo data becomes a nested `data` node as in Wireshark; MLD queries, reports
+ * and dones show their fields (see `dissectMld`).
  */
 export const dissectIcmpv6: LayerDissector = (buf, start, end, context) => {
   const m = new Icmpv6Message().bind(buf, start, end, context.quoted === true);
@@ -604,6 +606,12 @@ export const dissectIcmpv6: LayerDissector = (buf, start, end, context) => {
       break;
     case 4:
       children.push(leaf('icmpv6.pointer', 'Pointer', s + 4, 4, m.word));
+      break;
+    case 130:
+    case 131:
+    case 132:
+    case 143:
+      children.push(...dissectMld(buf, s, end));
       break;
     case 133:
       children.push(reserved(s + 4, 4));

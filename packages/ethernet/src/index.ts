@@ -10,6 +10,7 @@ export * from './ipv4.js';
 export * from './ipv4-options.js';
 export * from './ipv6.js';
 export * from './ipv6-extensions.js';
+export * from './mld.js';
 export * from './ndp.js';
 export * from './tcp.js';
 export * from './tcp-options.js';
