@@ -5,8 +5,8 @@ import { readGbp, SourcePortRange, VxlanDecapsulator, type VxlanGbpHeader } from
 import { formatIpv4, formatIpv6 } from '@cnikit/wire';
 import { expect } from 'vitest';
 import type { CapturedPacket } from '../../../../test/support/capture-reader.js';
+import { type Lab, sleep } from '../../../../test/support/netns.js';
 import { pcapFile } from '../pcap-file.js';
-import { type Lab, sleep } from './netns.js';
 import type { Overlay, OverlayNode } from './overlay.js';
 
 export const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');

@@ -1,6 +1,7 @@
 import { Icmpv4Message } from '@cnikit/ethernet';
 import { encodeEncapsulated, Vtep, type VtepOptions, VxlanFlag } from '@cnikit/vxlan';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { announceKernelTestBlocker, kernelTestBlocker, Lab, sleep } from '../../../../test/support/netns.js';
 import { icmpEchoRequest, udpDatagram } from '../inner-frames.js';
 import {
   asCaptured,
@@ -14,7 +15,6 @@ import {
   udpListen,
   writeScripts,
 } from './harness.js';
-import { announceKernelTestBlocker, kernelTestBlocker, Lab, sleep } from './netns.js';
 import { buildOverlay, type Overlay, type OverlayNode, replaceVxlanDevice } from './overlay.js';
 
 // python3: Node cannot read a datagram's skb mark; the listener reads it with SO_RCVMARK.

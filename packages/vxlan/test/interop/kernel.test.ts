@@ -2,6 +2,7 @@ import { Icmpv4Message } from '@cnikit/ethernet';
 import { encodeEncapsulated, Vtep } from '@cnikit/vxlan';
 import { formatMac, verifyChecksum } from '@cnikit/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { announceKernelTestBlocker, kernelTestBlocker, Lab, sleep } from '../../../../test/support/netns.js';
 import { icmpEchoRequest, udpDatagram } from '../inner-frames.js';
 import {
   asCaptured,
@@ -17,7 +18,6 @@ import {
   udpSend,
   writeScripts,
 } from './harness.js';
-import { announceKernelTestBlocker, kernelTestBlocker, Lab, sleep } from './netns.js';
 import { buildOverlay, type Overlay, type OverlayMode, replaceVxlanDevice } from './overlay.js';
 
 const blocker = kernelTestBlocker();

@@ -1,4 +1,4 @@
-import type { Lab } from './netns.js';
+import type { Lab } from '../../../../test/support/netns.js';
 
 /** Two nodes on a veth underlay, each with a kernel vxlan device and one pod behind it. */
 export interface Overlay {

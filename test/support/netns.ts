@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type CapturedPacket, readCapture } from '../../../../test/support/capture-reader.js';
+import { type CapturedPacket, readCapture } from './capture-reader.js';
 
 /** Why kernel tests cannot run here (also: one of `extraTools` is missing), or undefined when they can. */
 export function kernelTestBlocker(extraTools: readonly string[] = []): string | undefined {
@@ -42,17 +42,22 @@ export function announceKernelTestBlocker(blocker: string | undefined, what: str
 }
 
 /**
- * Network namespaces made for one test, all named `cnikit-vx-<random>-<role>`. Every command runs
- * inside one of them (`ip -n` / `ip netns exec`); nothing touches the root namespace.
+ * Network namespaces made for one test, all named `<prefix>-<random>-<role>` (`cnikit-vx-…` unless
+ * told otherwise). Every command runs inside one of them (`ip -n` / `ip netns exec`); nothing
+ * touches the root namespace.
  */
 export class Lab {
   readonly id = randomBytes(3).toString('hex');
-  readonly dir = mkdtempSync(join(tmpdir(), 'cnikit-vx-'));
+  readonly dir: string;
   private readonly namespaces: string[] = [];
   private readonly processes: ChildProcess[] = [];
 
+  constructor(readonly prefix = 'cnikit-vx') {
+    this.dir = mkdtempSync(join(tmpdir(), `${prefix}-`));
+  }
+
   ns(role: string): string {
-    const name = `cnikit-vx-${this.id}-${role}`;
+    const name = `${this.prefix}-${this.id}-${role}`;
     execFileSync('ip', ['netns', 'add', name]);
     this.namespaces.push(name);
     this.run(name, 'ip link set lo up');
@@ -76,40 +81,41 @@ export class Lab {
     return Number(line.split(/\s+/)[1]);
   }
 
-  /** Starts tcpdump on `dev` in `ns`, resolving once it listens; stop() ends it and reads the file. */
-  async capture(ns: string, dev: string, filter = ''): Promise<Capture> {
+  /**
+   * Starts tcpdump on `dev` in `ns`, resolving once it listens; stop() ends it and reads the file
+   * (classic pcap; `nano`: nanosecond timestamps).
+   */
+  async capture(ns: string, dev: string, filter = '', options: { nano?: boolean } = {}): Promise<Capture> {
     const file = join(this.dir, `${ns}-${dev}-${this.processes.length}.pcap`);
-    const args = [
-      'netns',
-      'exec',
-      ns,
-      'tcpdump',
-      '--immediate-mode',
-      '-i',
-      dev,
-      '-U',
-      '-n',
-      '-s',
-      '0',
-      '-w',
-      file,
-    ];
+    const args = ['tcpdump', '--immediate-mode', '-i', dev, '-U', '-n', '-s', '0', '-w', file];
+    if (options.nano) args.splice(1, 0, '--time-stamp-precision=nano');
     if (filter) args.push(filter);
-    const proc = spawn('ip', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    return this.startCapture(ns, args, file, 'listening on');
+  }
+
+  /** Starts dumpcap on every one of `devs` in `ns` into one pcapng file (an interface block each). */
+  async capturePcapng(ns: string, devs: readonly string[]): Promise<Capture> {
+    const file = join(this.dir, `${ns}-${devs.join('-')}-${this.processes.length}.pcapng`);
+    const args = ['dumpcap', '-q', ...devs.flatMap((d) => ['-i', d]), '-s', '0', '-w', file];
+    return this.startCapture(ns, args, file, 'Capturing on');
+  }
+
+  private async startCapture(ns: string, command: string[], file: string, ready: string): Promise<Capture> {
+    const proc = spawn('ip', ['netns', 'exec', ns, ...command], { stdio: ['ignore', 'ignore', 'pipe'] });
     this.processes.push(proc);
     await new Promise<void>((resolve, reject) => {
       let err = '';
-      const timer = setTimeout(() => reject(new Error(`tcpdump did not start: ${err}`)), 10_000);
+      const timer = setTimeout(() => reject(new Error(`${command[0]} did not start: ${err}`)), 10_000);
       proc.stderr?.on('data', (d: Buffer) => {
         err += d.toString();
-        if (err.includes('listening on')) {
+        if (err.includes(ready)) {
           clearTimeout(timer);
           resolve();
         }
       });
       proc.on('exit', (code) => {
         clearTimeout(timer);
-        reject(new Error(`tcpdump exited (${code}): ${err}`));
+        reject(new Error(`${command[0]} exited (${code}): ${err}`));
       });
     });
     return new Capture(proc, file);
@@ -144,11 +150,11 @@ export class Capture {
     readonly file: string,
   ) {}
 
-  /** Stops tcpdump (SIGINT flushes the file) and returns the packets it wrote. */
+  /** Stops tcpdump or dumpcap (SIGINT flushes the file) and returns the packets it wrote. */
   async stop(): Promise<CapturedPacket[]> {
     if (this.proc.exitCode === null && this.proc.signalCode === null) {
       const exited = new Promise<void>((resolve) => this.proc.once('exit', () => resolve()));
-      // `ip netns exec` execs tcpdump, so this pid is tcpdump's.
+      // `ip netns exec` execs the capture tool, so this pid is its own.
       if (this.proc.pid) process.kill(this.proc.pid, 'SIGINT');
       await Promise.race([exited, sleep(5000)]);
     }
