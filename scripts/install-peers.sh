@@ -3,13 +3,14 @@
 set -euo pipefail
 
 packages=(
-  tshark          # Wireshark agreement tests (codecs, pcap, vxlan)
-  tcpdump         # underlay captures in the VXLAN kernel test
+  tshark          # Wireshark agreement tests (codecs, pcap, vxlan, kernel traffic); brings dumpcap
+  tcpdump         # underlay captures in the VXLAN kernel test, captures in the kernel traffic test
   tcpreplay       # injecting our frames into a namespace's veth
-  iproute2        # ip netns / veth / vxlan for kernel tests
-  iputils-ping    # pod-to-pod traffic in the VXLAN kernel test
+  iproute2        # ip netns / veth / vxlan / tc for kernel tests
+  iputils-ping    # pod-to-pod traffic in the VXLAN kernel test; ping's options in the traffic test
   ethtool         # VXLAN kernel test: veth checksum offload off, so captures hold real checksums
-  python3         # VXLAN GBP kernel test: reads a datagram's skb mark (SO_RCVMARK), which Node cannot
+  python3         # VXLAN GBP kernel test: reads a datagram's skb mark (SO_RCVMARK), which Node cannot;
+                  # kernel traffic test: loads the 802.1Q-tagging tc program, sends a Router Advertisement
   golang-go       # gopacket peer benchmark
   golang-github-google-gopacket-dev
 )

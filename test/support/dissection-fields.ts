@@ -31,6 +31,22 @@ export function flattenDissection(
   return out;
 }
 
+/**
+ * How often each field occurs in our dissection, counting nodes without a value too (tshark writes
+ * its `FT_NONE` fields, such as `icmpv6.opt.reserved`, as `""`). Layers in `skipLayers` are left out.
+ */
+export function fieldCounts(
+  layers: readonly DissectionNode[],
+  skipLayers: ReadonlySet<string> = new Set(['data']),
+): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const layer of layers) {
+    if (skipLayers.has(layer.field)) continue;
+    for (const node of walkNodes([layer])) out.set(node.field, (out.get(node.field) ?? 0) + 1);
+  }
+  return out;
+}
+
 const INTEGER = /^(0x[0-9a-f]+|-?[0-9]+)$/i;
 
 /**

@@ -7,13 +7,13 @@ import {
   corpusPackets,
   expectedPath,
   type FieldMismatch,
-  type FieldValues,
   flattenDissection,
   flattenTshark,
   LINK_TRAILER_FIELDS,
   loadTsharkPackets,
   missingFields,
   readManifest,
+  statefulTcpFields,
   tsharkFlagsMalformed,
 } from '../../../test/support/corpus.js';
 
@@ -43,22 +43,11 @@ const ALLOW_MISSING = new Set<string>([]);
 
 /**
  * Fields whose tshark value rests on something a dissector of the captured bytes cannot know:
- * earlier packets of the conversation. They are counted as skipped, not compared. (`tcp.len` in a
- * frame the snap length cut is compared: dissect() is given the frame's original length.)
+ * earlier packets of the conversation (see statefulTcpFields). They are counted as skipped, not
+ * compared. (`tcp.len` in a frame the snap length cut is compared: dissect() is given the frame's
+ * original length.)
  */
-function notComparable(theirs: FieldValues): (field: string) => boolean {
-  // After an AccECN handshake tshark shows the three bits as one ACE counter (tcp.flags.ace).
-  const accEcn = theirs.has('tcp.flags.ace');
-  return (field) =>
-    // SACK edges are shown relative to the connection's initial sequence number.
-    field === 'tcp.options.sack_le' ||
-    field === 'tcp.options.sack_re' ||
-    (accEcn &&
-      (field === 'tcp.flags.ae' ||
-        field === 'tcp.flags.cwr' ||
-        field === 'tcp.flags.ece' ||
-        field === 'tcp.flags.str'));
-}
+const notComparable = statefulTcpFields;
 
 interface Report {
   files: number;

@@ -10,6 +10,7 @@ import {
   flattenTshark,
   LINK_TRAILER_FIELDS,
   missingFields,
+  TSHARK_DERIVED,
   type TsharkLayers,
   tsharkFlagsMalformed,
 } from '../../../test/support/corpus.js';
@@ -131,10 +132,6 @@ interface Report {
 /** Field-name prefixes of the layers this package dissects. */
 const OUR_LAYERS = /^(eth|vlan|ieee8021ad|ieee8021ah|arp|ip|ipv6|ah|udp|tcp|icmp|icmpv6)\./;
 
-/** tshark fields that are views of others or need state, so we do not emit them by design. */
-const DERIVED =
-  /(_host|\.addr|\.stream|\.time_relative|\.time_delta|\.completeness|\.payload|^ip\.host|^ipv6\.host|^tcp\.(seq|ack|nxtseq|window_size|window_size_scalefactor|connection\..*|analysis.*)$|^(eth|tcp|udp|icmp|icmpv6|ip|ipv6)\.(checksum_calculated|checksum\.bad|.*\.expert|.*slaac_mac))$/;
-
 function compareAll(frames: readonly SyntheticFrame[], tshark: readonly TsharkLayers[]): Report {
   const registry = composeDissectors(ethernetDissectors);
   const report: Report = {
@@ -178,7 +175,7 @@ function compareAll(frames: readonly SyntheticFrame[], tshark: readonly TsharkLa
     }
   });
   for (const field of [...report.onlyTshark]) {
-    if (emitted.has(field) || DERIVED.test(field)) report.onlyTshark.delete(field);
+    if (emitted.has(field) || TSHARK_DERIVED.test(field)) report.onlyTshark.delete(field);
   }
   return report;
 }
