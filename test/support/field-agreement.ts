@@ -148,11 +148,11 @@ export function statefulTcpFields(theirs: FieldValues): (field: string) => boole
 
 /**
  * tshark fields in our layers that we do not emit by design, because they are views of other
- * fields (`ip.addr` is `ip.src` or `ip.dst`; `udp.payload` is the next layer's bytes), name
+ * fields (`udp.payload` is the next layer's bytes, `eth.addr.oui`; `eth.addr`, `ip.addr` and `ipv6.addr` we emit, hidden, for filters), name
  * resolution (`*_host`, `*_resolved`), conversation state (streams, relative sequence numbers,
  * TCP analysis, request/response links and times, reassembly), tshark's guesses (`icmp.data_time`:
  * the echo payload read as a timestamp) or expert notes about values we do show
  * (`tcp.connection.syn`, `ip.ttl.too_small`, `udp.possible_traceroute` for a port in traceroute's range).
  */
 export const TSHARK_DERIVED =
-  /(_host|\.addr|\.stream|\.time_relative|\.time_delta|\.completeness|\.payload|_resolved|^eth\.addr\.oui|^ip\.host|^ipv6\.host|^tcp\.(seq|ack|nxtseq|window_size|window_size_scalefactor|segment_data|connection\..*|analysis.*)$|^(icmp|icmpv6)\.(resp_to|resptime|resp_not_found|no_resp|data_time|data_time_relative)$|^ip\.ttl\.too_small$|^udp\.possible_traceroute$|^(ip|ipv6)\.(reassembled_in|reassembled\..*|fragment|fragments|fragment\..*)$|^(eth|tcp|udp|icmp|icmpv6|ip|ipv6)\.(checksum_calculated|checksum\.bad|.*\.expert|.*slaac_mac))$/;
+  /(_host|^(?!(eth|ip|ipv6)\.addr$).*\.addr|\.stream|\.time_relative|\.time_delta|\.completeness|\.payload|_resolved|^eth\.addr\.oui|^ip\.host|^ipv6\.host|^tcp\.(seq|ack|nxtseq|window_size|window_size_scalefactor|segment_data|connection\..*|analysis.*)$|^(icmp|icmpv6)\.(resp_to|resptime|resp_not_found|no_resp|data_time|data_time_relative)$|^ip\.ttl\.too_small$|^udp\.possible_traceroute$|^(ip|ipv6)\.(reassembled_in|reassembled\..*|fragment|fragments|fragment\..*)$|^(eth|tcp|udp|icmp|icmpv6|ip|ipv6)\.(checksum_calculated|checksum\.bad|.*\.expert|.*slaac_mac))$/;

@@ -153,6 +153,8 @@ function macNode(buf: Uint8Array, at: number, which: 'dst' | 'src', name: string
       { field: 'eth.lg', name: 'LG bit', offset: at, length: 3, value: lg, hidden: true },
       { field: `eth.${which}.ig`, name: 'IG bit', offset: at, length: 3, value: ig },
       { field: 'eth.ig', name: 'IG bit', offset: at, length: 3, value: ig, hidden: true },
+      // Wireshark's "either address" alias, for filters such as `eth.addr == …`.
+      { field: 'eth.addr', name: 'Address', offset: at, length: 6, value: text, hidden: true },
     ],
   };
 }

@@ -425,9 +425,17 @@ export const dissectIpv4: LayerDissector = (buf, start, end, context) => {
       'Header checksum status: Unverified',
     ),
     leaf('ip.src', 'Source Address', start + 12, 4, src),
+    // `ip.addr`: Wireshark's "source or destination" alias, for filters such as `ip.addr == …`.
+    { ...leaf('ip.addr', 'Source or Destination Address', start + 12, 4, src), hidden: true },
     routeAt < 0
       ? leaf('ip.dst', 'Destination Address', start + 16, 4, dst)
       : leaf('ip.cur_rt', 'Current Route', start + 16, 4, dst),
+    routeAt < 0
+      ? { ...leaf('ip.addr', 'Source or Destination Address', start + 16, 4, dst), hidden: true }
+      : {
+          ...leaf('ip.addr', 'Source or Destination Address', routeAt, 4, formatIpv4(readU32(buf, routeAt))),
+          hidden: true,
+        },
   ];
   if (hl > IPV4_MIN_HEADER_LENGTH) {
     children.push(dissectIpv4Options(buf, start + IPV4_MIN_HEADER_LENGTH, start + hl));

@@ -314,7 +314,16 @@ export const dissectIpv6: LayerDissector = (buf, start, end, context) => {
     leaf('ipv6.nxt', 'Next Header', start + 6, 1, p.nextHeader),
     leaf('ipv6.hlim', 'Hop Limit', start + 7, 1, p.hopLimit),
     leaf('ipv6.src', 'Source Address', start + 8, 16, formatIpv6(buf, start + 8)),
+    // `ipv6.addr`: Wireshark's "source or destination" alias, for filters such as `ipv6.addr == …`.
+    {
+      ...leaf('ipv6.addr', 'Source or Destination Address', start + 8, 16, formatIpv6(buf, start + 8)),
+      hidden: true,
+    },
     leaf('ipv6.dst', 'Destination Address', start + 24, 16, formatIpv6(buf, start + 24)),
+    {
+      ...leaf('ipv6.addr', 'Source or Destination Address', start + 24, 16, formatIpv6(buf, start + 24)),
+      hidden: true,
+    },
   ];
   for (const e of p.extensions()) children.push(dissectIpv6Extension(buf, e.type, e.start, e.length));
   const node: DissectionNode = {

@@ -126,6 +126,7 @@ describe('dissectEthernet', () => {
       ['eth.lg', true],
       ['eth.dst.ig', true],
       ['eth.ig', true],
+      ['eth.addr', 'ff:ff:ff:ff:ff:ff'],
     ]);
     expect(next).toMatchObject({ table: 'ethertype', keys: [0x88a8], start: 14, end: QINQ_FRAME.length });
   });

@@ -144,6 +144,23 @@ describe('cnikit dissect --filter and -c', () => {
     },
   );
 
+  itRequires(
+    CORPUS,
+    "Wireshark's either-address aliases filter as in tshark: ip.addr, eth.addr",
+    async () => {
+      const hasValue = (f: Map<string, string[]>, field: string, v: string) =>
+        (f.get(field) ?? []).includes(v);
+      const ip = tsharkFrames((f) => hasValue(f, 'ip.addr', '192.168.203.3'));
+      expect(ip.length).toBeGreaterThan(2);
+      expect(ip).not.toEqual(tsharkFrames((f) => hasValue(f, 'ip.src', '192.168.203.3')));
+      expect(await numbers(['--filter', 'ip.addr == 192.168.203.3'])).toEqual(ip);
+      const mac = tshark('vxlan.pcap')[0].fields.get('eth.src')?.[0] ?? '';
+      const eth = tsharkFrames((f) => hasValue(f, 'eth.addr', mac));
+      expect(eth.length).toBeGreaterThan(2);
+      expect(await numbers(['--filter', `eth.addr == ${mac}`])).toEqual(eth);
+    },
+  );
+
   itRequires(CORPUS, 'frame fields can be filtered on', async () => {
     expect(await numbers(['--filter', 'frame.number >= 9'])).toEqual([9, 10]);
     expect(await numbers(['--filter', 'frame.len == 92', '-c', '1'])).toEqual(
