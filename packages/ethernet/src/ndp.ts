@@ -11,15 +11,21 @@ import {
   writeU16,
   writeU32,
 } from '@cnikit/wire';
+import { dnsNameEnd, dnsNameIsPlain, dnsNameSize, dnsNameText, writeDnsName } from './dns-name.js';
 
-/** Neighbor Discovery option types (RFC 4861 §4.6, RFC 8106 §5.1). */
+/** Neighbor Discovery option types (RFC 4861 §4.6, RFC 6275 §7.3–7.4, RFC 4191, RFC 8106, RFC 8781). */
 export const NdpOptionType = {
   SourceLinkLayerAddress: 1,
   TargetLinkLayerAddress: 2,
   PrefixInformation: 3,
   RedirectedHeader: 4,
   Mtu: 5,
+  AdvertisementInterval: 7,
+  HomeAgentInformation: 8,
+  RouteInformation: 24,
   Rdnss: 25,
+  Dnssl: 31,
+  Pref64: 38,
 } as const;
 
 export interface NdpLinkLayerAddressOption {
@@ -65,6 +71,62 @@ export interface NdpRdnssOption {
   servers: Uint8Array[];
 }
 
+/** Advertisement Interval option (RFC 6275 §7.3): the most time between unsolicited RAs, in ms. */
+export interface NdpAdvertisementIntervalOption {
+  kind: 'advertisement-interval';
+  reserved: number;
+  interval: number;
+}
+
+/**
+ * Home Agent Information option (RFC 6275 §7.4). The preference is the unsigned 16-bit value as
+ * sent (the RFC reads it as two's complement; Wireshark shows it unsigned too); lifetime in seconds.
+ */
+export interface NdpHomeAgentInformationOption {
+  kind: 'home-agent-information';
+  reserved: number;
+  preference: number;
+  lifetime: number;
+}
+
+/** Route Information option (RFC 4191 §2.3). */
+export interface NdpRouteInformationOption {
+  kind: 'route-information';
+  prefixLength: number;
+  /** Prf, two bits: 0 medium, 1 high, 3 low (2 is reserved). */
+  preference: number;
+  /** The reserved bits of the flag octet (mask 0xe7), as they sit in it. */
+  otherFlags: number;
+  /** Seconds; 0xffffffff is infinity. */
+  routeLifetime: number;
+  /** The prefix bytes as sent: 0, 8 or 16 of them (option length 1, 2 or 3). */
+  prefix: Uint8Array;
+}
+
+/**
+ * DNS Search List option (RFC 8106 §5.2): dotted domain names (one character per label byte),
+ * written uncompressed and zero-padded to a multiple of 8 octets. A DNSSL whose bytes would not
+ * be written back the same way (non-zero or extra padding, a '.' inside a label) is read as an
+ * `unknown` option of type 31, so it round-trips byte-exact.
+ */
+export interface NdpDnsslOption {
+  kind: 'dnssl';
+  reserved: number;
+  lifetime: number;
+  domains: string[];
+}
+
+/** PREF64 option (RFC 8781 §4): the NAT64 prefix. */
+export interface NdpPref64Option {
+  kind: 'pref64';
+  /** Lifetime in units of 8 seconds (13 bits). */
+  scaledLifetime: number;
+  /** Prefix Length Code 0..5: /96, /64, /56, /48, /40, /32 (see `pref64PrefixLength`). */
+  plc: number;
+  /** The 12 prefix octets as sent (the highest 96 bits; those past the prefix length are kept as is). */
+  prefix: Uint8Array;
+}
+
 /** Any other option, kept raw: `data` is everything after the type and length octets. */
 export interface NdpUnknownOption {
   kind: 'unknown';
@@ -78,7 +140,41 @@ export type NdpOption =
   | NdpRedirectedHeaderOption
   | NdpMtuOption
   | NdpRdnssOption
+  | NdpAdvertisementIntervalOption
+  | NdpHomeAgentInformationOption
+  | NdpRouteInformationOption
+  | NdpDnsslOption
+  | NdpPref64Option
   | NdpUnknownOption;
+
+/** The prefix lengths of PREF64's Prefix Length Codes 0..5 (RFC 8781 §4). */
+const PREF64_LENGTHS = [96, 64, 56, 48, 40, 32] as const;
+
+/** The prefix length a PREF64 Prefix Length Code stands for, or undefined for codes 6 and 7. */
+export function pref64PrefixLength(plc: number): number | undefined {
+  return PREF64_LENGTHS[plc];
+}
+
+/**
+ * Checks the domain names of a DNSSL option at buf[i, end) (names until a zero octet, which
+ * starts the padding). Returns where the names end.
+ */
+function checkDnsslNames(buf: Uint8Array, i: number, end: number): number {
+  let o = i + 8;
+  while (o < end && buf[o] !== 0) o = dnsNameEnd(buf, o, end, 'icmpv6');
+  return o;
+}
+
+/** Whether a checked DNSSL option at buf[i, end) is what the writer makes of its names. */
+function dnsslIsPlain(buf: Uint8Array, i: number, end: number): boolean {
+  const namesEnd = checkDnsslNames(buf, i, end);
+  if (namesEnd === i + 8 || end - i !== pad8(namesEnd - i)) return false;
+  for (let o = namesEnd; o < end; o++) if (buf[o] !== 0) return false;
+  for (let o = i + 8; o < namesEnd; o = dnsNameEnd(buf, o, end, 'icmpv6')) {
+    if (!dnsNameIsPlain(buf, o)) return false;
+  }
+  return true;
+}
 
 /**
  * Checks the options in buf[start, end) (RFC 4861 §4.6: length 0 is invalid; each must fit; the
@@ -98,10 +194,23 @@ export function checkNdpOptions(buf: Uint8Array, start: number, end: number, par
     requireBytes('icmpv6', i, units * 8, end);
     const bad =
       (type === 3 && units !== 4) ||
-      (type === 5 && units !== 1) ||
-      (type === 25 && (units < 3 || units % 2 === 0));
+      ((type === 5 || type === 7 || type === 8) && units !== 1) ||
+      (type === 24 && units > 3) ||
+      (type === 25 && (units < 3 || units % 2 === 0)) ||
+      (type === 31 && units < 2) ||
+      (type === 38 && units !== 2);
     if (bad)
       throw new DecodeError('bad-option', 'icmpv6', i + 1, `option ${type} cannot have length ${units}`);
+    if (type === 31) checkDnsslNames(buf, i, i + units * 8);
+    if (type === 38 && (buf[i + 3] & 7) > 5) {
+      // Wireshark flags it malformed too ("Invalid Option Length"): the prefix length is unknown.
+      throw new DecodeError(
+        'bad-option',
+        'icmpv6',
+        i + 3,
+        `PREF64 prefix length code ${buf[i + 3] & 7} is undefined`,
+      );
+    }
     i += units * 8;
   }
   return i;
@@ -151,12 +260,48 @@ function readNdpOption(buf: Uint8Array, i: number): NdpOption {
       for (let o = i + 8; o < end; o += 16) servers.push(buf.subarray(o, o + 16));
       return { kind: 'rdnss', reserved: readU16(buf, i + 2), lifetime: readU32(buf, i + 4), servers };
     }
-    default:
-      return { kind: 'unknown', type, data: buf.subarray(i + 2, end) };
+    case 7:
+      return { kind: 'advertisement-interval', reserved: readU16(buf, i + 2), interval: readU32(buf, i + 4) };
+    case 8:
+      return {
+        kind: 'home-agent-information',
+        reserved: readU16(buf, i + 2),
+        preference: readU16(buf, i + 4),
+        lifetime: readU16(buf, i + 6),
+      };
+    case 24: {
+      const flags = buf[i + 3];
+      return {
+        kind: 'route-information',
+        prefixLength: buf[i + 2],
+        preference: (flags >>> 3) & 3,
+        otherFlags: flags & 0xe7,
+        routeLifetime: readU32(buf, i + 4),
+        prefix: buf.subarray(i + 8, end),
+      };
+    }
+    case 31: {
+      if (!dnsslIsPlain(buf, i, end)) break;
+      const domains: string[] = [];
+      for (let o = i + 8; o < end && buf[o] !== 0; o = dnsNameEnd(buf, o, end, 'icmpv6')) {
+        domains.push(dnsNameText(buf, o));
+      }
+      return { kind: 'dnssl', reserved: readU16(buf, i + 2), lifetime: readU32(buf, i + 4), domains };
+    }
+    case 38: {
+      const word = readU16(buf, i + 2);
+      return {
+        kind: 'pref64',
+        scaledLifetime: word >>> 3,
+        plc: word & 7,
+        prefix: buf.subarray(i + 4, i + 16),
+      };
+    }
   }
+  return { kind: 'unknown', type, data: buf.subarray(i + 2, end) };
 }
 
-const DECODED_TYPES = new Set<number>([1, 2, 3, 4, 5, 25]);
+const DECODED_TYPES = new Set<number>([1, 2, 3, 4, 5, 7, 8, 24, 25, 31, 38]);
 
 const pad8 = (n: number) => Math.ceil(n / 8) * 8;
 
@@ -174,6 +319,18 @@ export function ndpOptionSize(o: NdpOption): number {
       return 8;
     case 'rdnss':
       return 8 + 16 * o.servers.length;
+    case 'advertisement-interval':
+    case 'home-agent-information':
+      return 8;
+    case 'route-information':
+      return 8 + o.prefix.length;
+    case 'dnssl': {
+      let n = 8;
+      for (const d of o.domains) n += dnsNameSize('dnssl domain', d);
+      return pad8(n);
+    }
+    case 'pref64':
+      return 16;
     case 'unknown':
       return 2 + o.data.length;
   }
@@ -213,16 +370,62 @@ export function checkNdpOption(o: NdpOption): void {
       for (const s of o.servers)
         if (s.length !== 16) throw new RangeError(`rdnss server must be 16 bytes, got ${s.length}`);
       return;
+    case 'advertisement-interval':
+      checkUint('reserved', o.reserved, 0xffff);
+      checkUint('interval', o.interval, 0xffffffff);
+      return;
+    case 'home-agent-information':
+      checkUint('reserved', o.reserved, 0xffff);
+      checkUint('preference', o.preference, 0xffff);
+      checkUint('lifetime', o.lifetime, 0xffff);
+      return;
+    case 'route-information':
+      checkUint('prefixLength', o.prefixLength, 255);
+      checkUint('preference', o.preference, 3);
+      checkUint('otherFlags', o.otherFlags, 0xe7);
+      if ((o.otherFlags & 0x18) !== 0)
+        throw new RangeError('otherFlags must leave the preference bits 0x18 clear');
+      checkUint('routeLifetime', o.routeLifetime, 0xffffffff);
+      if (o.prefix.length !== 0 && o.prefix.length !== 8 && o.prefix.length !== 16) {
+        throw new RangeError(`route-information prefix must be 0, 8 or 16 bytes, got ${o.prefix.length}`);
+      }
+      return;
+    case 'dnssl':
+      checkUint('reserved', o.reserved, 0xffff);
+      checkUint('lifetime', o.lifetime, 0xffffffff);
+      if (o.domains.length === 0) throw new RangeError('dnssl needs at least one domain');
+      return;
+    case 'pref64':
+      checkUint('scaledLifetime', o.scaledLifetime, 0x1fff);
+      checkUint('plc', o.plc, 5);
+      if (o.prefix.length !== 12)
+        throw new RangeError(`pref64 prefix must be 12 bytes, got ${o.prefix.length}`);
+      return;
     case 'unknown':
       checkUint('option type', o.type, 255);
-      if (DECODED_TYPES.has(o.type)) throw new RangeError(`option type ${o.type} is decoded: use its kind`);
       if ((2 + o.data.length) % 8 !== 0 || o.data.length === 0) {
         throw new RangeError(`unknown option data must be 6, 14, 22, … bytes, got ${o.data.length}`);
       }
+      if (o.type === 31 && rawDnsslStaysRaw(o.data)) return;
+      if (DECODED_TYPES.has(o.type)) throw new RangeError(`option type ${o.type} is decoded: use its kind`);
       return;
     default:
       return;
   }
+}
+
+/** Whether raw DNSSL bytes (after type and length) are read back as `unknown`: valid, but not what the writer makes of their names. */
+function rawDnsslStaysRaw(data: Uint8Array): boolean {
+  const option = new Uint8Array(2 + data.length);
+  option[0] = 31;
+  option[1] = option.length / 8;
+  option.set(data, 2);
+  try {
+    checkNdpOptions(option, 0, option.length);
+  } catch {
+    return false;
+  }
+  return !dnsslIsPlain(option, 0, option.length);
 }
 
 /** Writes checked options at `offset`; returns bytes written. */
@@ -263,6 +466,37 @@ export function writeNdpOptions(options: readonly NdpOption[], out: Uint8Array, 
         writeU32(out, i + 4, o.lifetime);
         for (let k = 0; k < o.servers.length; k++) out.set(o.servers[k], i + 8 + 16 * k);
         break;
+      case 'advertisement-interval':
+        out[i] = 7;
+        writeU16(out, i + 2, o.reserved);
+        writeU32(out, i + 4, o.interval);
+        break;
+      case 'home-agent-information':
+        out[i] = 8;
+        writeU16(out, i + 2, o.reserved);
+        writeU16(out, i + 4, o.preference);
+        writeU16(out, i + 6, o.lifetime);
+        break;
+      case 'route-information':
+        out[i] = 24;
+        out[i + 2] = o.prefixLength;
+        out[i + 3] = (o.preference << 3) | o.otherFlags;
+        writeU32(out, i + 4, o.routeLifetime);
+        out.set(o.prefix, i + 8);
+        break;
+      case 'dnssl': {
+        out[i] = 31;
+        writeU16(out, i + 2, o.reserved);
+        writeU32(out, i + 4, o.lifetime);
+        let at = i + 8;
+        for (const d of o.domains) at = writeDnsName(d, out, at);
+        break;
+      }
+      case 'pref64':
+        out[i] = 38;
+        writeU16(out, i + 2, (o.scaledLifetime << 3) | o.plc);
+        out.set(o.prefix, i + 4);
+        break;
       case 'unknown':
         out[i] = o.type;
         out.set(o.data, i + 2);
@@ -281,9 +515,21 @@ const OPTION_NAMES: Record<number, string> = {
   3: 'Prefix information',
   4: 'Redirected header',
   5: 'MTU',
+  7: 'Advertisement Interval',
+  8: 'Home Agent Information',
   14: 'Nonce',
+  24: 'Route Information',
   25: 'Recursive DNS Server',
+  31: 'DNS Search List Option',
+  38: 'PREF64 Option',
 };
+
+/** An IPv6 prefix of `n` bytes at `o`, zero-extended, as Wireshark shows a short prefix. */
+function shortPrefix(buf: Uint8Array, o: number, n: number): string {
+  const full = new Uint8Array(16);
+  full.set(buf.subarray(o, o + n));
+  return formatIpv6(full);
+}
 
 /** One `icmpv6.opt` node per option of a checked range, with Wireshark's field names. */
 export function dissectNdpOptions(buf: Uint8Array, start: number, end: number): DissectionNode[] {
@@ -373,6 +619,83 @@ function dissectNdpOption(buf: Uint8Array, i: number): DissectionNode {
         children.push(leaf('icmpv6.opt.rdnss', 'Recursive DNS Servers', o, 16, formatIpv6(buf, o)));
       }
       break;
+    case 7:
+      children.push(
+        leaf('icmpv6.opt.reserved', 'Reserved', i + 2, 2),
+        leaf('icmpv6.opt.advertisement_interval', 'Advertisement Interval', i + 4, 4, readU32(buf, i + 4)),
+      );
+      break;
+    case 8:
+      children.push(
+        leaf('icmpv6.opt.reserved', 'Reserved', i + 2, 2),
+        leaf('icmpv6.opt.home_agent_preference', 'Home Agent Preference', i + 4, 2, readU16(buf, i + 4)),
+        leaf('icmpv6.opt.home_agent_lifetime', 'Home Agent Lifetime', i + 6, 2, readU16(buf, i + 6)),
+      );
+      break;
+    case 24: {
+      // RFC 4191 §2.3; the prefix is 0, 8 or 16 octets by the option length (8 shown zero-extended).
+      const flags = buf[i + 3];
+      children.push(
+        leaf('icmpv6.opt.prefix.length', 'Prefix Length', i + 2, 1, buf[i + 2]),
+        {
+          field: 'icmpv6.opt.route_info.flag',
+          name: 'Flag',
+          offset: i + 3,
+          length: 1,
+          value: flags,
+          display: `Flag: ${hex(flags, 2)}`,
+          children: [
+            leaf(
+              'icmpv6.opt.route_info.flag.route_preference',
+              'Route Preference',
+              i + 3,
+              1,
+              (flags >>> 3) & 3,
+            ),
+            leaf('icmpv6.opt.route_info.flag.reserved', 'Reserved', i + 3, 1, flags & 0xe7),
+          ],
+        },
+        leaf('icmpv6.opt.route_lifetime', 'Route Lifetime', i + 4, 4, readU32(buf, i + 4)),
+      );
+      if (length > 8) {
+        children.push(
+          leaf('icmpv6.opt.prefix', 'Prefix', i + 8, length - 8, shortPrefix(buf, i + 8, length - 8)),
+        );
+      }
+      break;
+    }
+    case 31: {
+      children.push(
+        leaf('icmpv6.opt.reserved', 'Reserved', i + 2, 2),
+        leaf('icmpv6.opt.dnssl.lifetime', 'Lifetime', i + 4, 4, readU32(buf, i + 4)),
+      );
+      let o = i + 8;
+      while (o < end && buf[o] !== 0) {
+        const next = dnsNameEnd(buf, o, end, 'icmpv6');
+        children.push(leaf('icmpv6.opt.dnssl', 'Domain Names', o, next - o, dnsNameText(buf, o)));
+        o = next;
+      }
+      if (o < end) children.push(leaf('icmpv6.opt.padding', 'Padding', o, end - o));
+      break;
+    }
+    case 38: {
+      // RFC 8781 §4: scaled lifetime (13 bits) and Prefix Length Code, then the prefix's top 96 bits.
+      const word = readU16(buf, i + 2);
+      const bits = PREF64_LENGTHS[word & 7] ?? 0;
+      children.push(
+        leaf('icmpv6.opt.pref64.scaled_lifetime', 'Scaled Lifetime', i + 2, 2, word >>> 3),
+        leaf(
+          'icmpv6.opt.pref64.plc',
+          'PLC (Prefix Length Code)',
+          i + 2,
+          2,
+          word & 7,
+          `PLC (Prefix Length Code): ${bits} bits prefix length (${hex(word & 7, 1)})`,
+        ),
+        leaf('icmpv6.opt.pref64.prefix', 'Prefix', i + 4, bits / 8, shortPrefix(buf, i + 4, bits / 8)),
+      );
+      break;
+    }
   }
   return { field: 'icmpv6.opt', name, offset: i, length, display: name, children };
 }
