@@ -16,6 +16,7 @@ import {
   writeU16,
   writeU32,
 } from '@cnikit/wire';
+import { dissectExtendedEcho } from './extended-echo.js';
 import { dissectMld } from './mld.js';
 import {
   checkNdpOption,
@@ -26,6 +27,7 @@ import {
   readNdpOptions,
   writeNdpOptions,
 } from './ndp.js';
+import { dissectNodeInformation } from './node-information.js';
 
 /** ICMPv6 message types this package decodes (RFC 4443 §2.1, RFC 4861 §4). */
 export const Icmpv6Type = {
@@ -615,6 +617,14 @@ export const dissectIcmpv6: LayerDissector = (buf, start, end, context) => {
       break;
     case 133:
       children.push(reserved(s + 4, 4));
+      break;
+    case 139:
+    case 140:
+      children.push(...dissectNodeInformation(buf, s, end, context.quoted === true));
+      break;
+    case 160:
+    case 161:
+      children.push(...dissectExtendedEcho(buf, s, end, context.quoted === true));
       break;
     case 134: {
       const f = buf[s + 5];

@@ -295,7 +295,7 @@ describe('NDP options (RFC 4861 §4.6, RFC 8106)', () => {
       fc.property(
         fc.constantFrom(7, 8, 24, 31, 38),
         fc.integer({ min: 0, max: 4 }),
-        fc.uint8Array({ maxLength: 40 }),
+        fc.uint8Array({ maxLength: 40, size: 'max' }),
         (type, units, rest) => {
           const b = Uint8Array.from([type, units, ...rest]);
           try {
