@@ -12,6 +12,7 @@ export * from './ipv4-options.js';
 export * from './ipv6.js';
 export * from './ipv6-extensions.js';
 export * from './mld.js';
+export * from './mptcp.js';
 export * from './ndp.js';
 export * from './node-information.js';
 export * from './tcp.js';

@@ -5,10 +5,21 @@ import {
   hex,
   fieldNode as leaf,
   readU16,
+  readU24,
   readU32,
   writeU16,
+  writeU24,
   writeU32,
 } from '@cnikit/wire';
+import {
+  decodeMptcpOption,
+  MPTCP_OPTION_KIND,
+  type MptcpOption,
+  mptcpOptionLength,
+  mptcpOptionNodes,
+  mptcpSubtypeName,
+  writeMptcpOption,
+} from './mptcp.js';
 
 /** TCP option kinds (IANA "TCP Option Kind Numbers") this module decodes. */
 export const TcpOptionKind = {
@@ -19,6 +30,23 @@ export const TcpOptionKind = {
   SackPermitted: 4,
   Sack: 5,
   Timestamps: 8,
+  MultipathTcp: 30,
+  FastOpen: 34,
+  /** AccECN option, counters in the order EE0B, ECEB, EE1B (draft-ietf-tcpm-accurate-ecn). */
+  AccEcn0: 172,
+  /** AccECN option, counters in the order EE1B, ECEB, EE0B. */
+  AccEcn1: 174,
+  /** RFC 6994 experiments: a 16-bit Experiment Identifier follows the length. */
+  Experimental1: 253,
+  Experimental2: 254,
+} as const;
+
+/** Experiment Identifiers (RFC 6994) this module decodes under kinds 253/254. */
+export const TcpExperimentId = {
+  /** TCP Fast Open before kind 34 (RFC 7413 §4.1.1). */
+  FastOpen: 0xf989,
+  AccEcn0: 0xacc0,
+  AccEcn1: 0xacc1,
 } as const;
 
 export interface TcpSackBlock {
@@ -39,6 +67,19 @@ export type TcpOption =
   | { kind: 'sack-permitted' }
   | { kind: 'sack'; blocks: TcpSackBlock[] }
   | { kind: 'timestamps'; tsval: number; tsecr: number }
+  /**
+   * TCP Fast Open (RFC 7413): an empty `cookie` is a cookie request, else 4..16 bytes. With
+   * `experimental` the option is kind 253/254 with Experiment Identifier 0xF989, else kind 34.
+   */
+  | { kind: 'fast-open'; cookie: Uint8Array; experimental?: 253 | 254 }
+  /**
+   * AccECN byte counters (draft-ietf-tcpm-accurate-ecn): order 0 (kind 172) sends EE0B, ECEB, EE1B,
+   * order 1 (kind 174) EE1B, ECEB, EE0B; `counters` holds the 0..3 sent, 24-bit each, in wire order.
+   * With `experimental`, kind 253/254 with Experiment Identifier 0xACC0/0xACC1.
+   */
+  | { kind: 'accecn'; order: 0 | 1; counters: number[]; experimental?: 253 | 254 }
+  /** Multipath TCP (kind 30) with a layout its subtype allows; see `MptcpOption`. */
+  | ({ kind: 'mptcp' } & MptcpOption)
   /** Any other option: `code` is the kind byte, `data` the bytes after the length byte. */
   | { kind: 'unknown'; code: number; data: Uint8Array }
   /** Bytes after an EOL that are not zero (RFC 9293 §3.1 says padding is zero), kept raw. */
@@ -162,8 +203,68 @@ function failOption(buf: Uint8Array, i: number, end: number): never {
   );
 }
 
+/** Decodes kinds 30, 34, 172, 174, 253 and 254 when their layout holds; undefined otherwise. */
+function decodeExtendedOption(buf: Uint8Array, i: number, kind: number, len: number): TcpOption | undefined {
+  switch (kind) {
+    case TcpOptionKind.MultipathTcp: {
+      const o = len >= 3 ? decodeMptcpOption(buf, i, len) : undefined;
+      return o && { kind: 'mptcp', ...o };
+    }
+    case TcpOptionKind.FastOpen:
+      return fastOpenLength(len - 2)
+        ? { kind: 'fast-open', cookie: buf.subarray(i + 2, i + len) }
+        : undefined;
+    case TcpOptionKind.AccEcn0:
+    case TcpOptionKind.AccEcn1:
+      return (len - 2) % 3 === 0 && len <= 11 ? accEcn(buf, i + 2, i + len, kind === 172 ? 0 : 1) : undefined;
+    case TcpOptionKind.Experimental1:
+    case TcpOptionKind.Experimental2: {
+      if (len < 4) return undefined;
+      const exid = readU16(buf, i + 2);
+      const experimental = kind as 253 | 254;
+      if (exid === TcpExperimentId.FastOpen && fastOpenLength(len - 4)) {
+        return { kind: 'fast-open', cookie: buf.subarray(i + 4, i + len), experimental };
+      }
+      if (
+        (exid === TcpExperimentId.AccEcn0 || exid === TcpExperimentId.AccEcn1) &&
+        (len - 4) % 3 === 0 &&
+        len <= 13
+      ) {
+        return { ...accEcn(buf, i + 4, i + len, exid === TcpExperimentId.AccEcn0 ? 0 : 1), experimental };
+      }
+      return undefined;
+    }
+    default:
+      return undefined;
+  }
+}
+
+/** RFC 7413 §4.1.1: a cookie request (empty) or a cookie of 4 to 16 bytes. */
+function fastOpenLength(n: number): boolean {
+  return n === 0 || (n >= 4 && n <= 16);
+}
+
+function accEcn(
+  buf: Uint8Array,
+  p: number,
+  end: number,
+  order: 0 | 1,
+): Extract<TcpOption, { kind: 'accecn' }> {
+  const counters: number[] = [];
+  for (; p < end; p += 3) counters.push(readU24(buf, p));
+  return { kind: 'accecn', order, counters };
+}
+
 function decodeOption(buf: Uint8Array, i: number, kind: number, len: number): TcpOption {
-  if (!knownLength(kind, len)) return { kind: 'unknown', code: kind, data: buf.subarray(i + 2, i + len) };
+  if (!knownLength(kind, len)) {
+    return (
+      decodeExtendedOption(buf, i, kind, len) ?? {
+        kind: 'unknown',
+        code: kind,
+        data: buf.subarray(i + 2, i + len),
+      }
+    );
+  }
   switch (kind) {
     case TcpOptionKind.MSS:
       return { kind: 'mss', mss: readU16(buf, i + 2) };
@@ -216,6 +317,22 @@ export function tcpOptionLength(o: TcpOption): number {
       checkUint('timestamps tsval', o.tsval, 0xffffffff, 'tcp option');
       checkUint('timestamps tsecr', o.tsecr, 0xffffffff, 'tcp option');
       return 10;
+    case 'fast-open':
+      if (!fastOpenLength(o.cookie.length)) {
+        throw new RangeError(`tcp option fast-open cookie: ${o.cookie.length} bytes, 0 (request) or 4..16`);
+      }
+      checkExperimental(o.experimental);
+      return (o.experimental ? 4 : 2) + o.cookie.length;
+    case 'accecn':
+      if (o.order !== 0 && o.order !== 1)
+        throw new RangeError(`tcp option accecn order must be 0 or 1, got ${o.order}`);
+      if (o.counters.length > 3)
+        throw new RangeError(`tcp option accecn: ${o.counters.length} counters, at most 3`);
+      for (const c of o.counters) checkUint('accecn counter', c, 0xffffff, 'tcp option');
+      checkExperimental(o.experimental);
+      return (o.experimental ? 4 : 2) + 3 * o.counters.length;
+    case 'mptcp':
+      return mptcpOptionLength(o);
     case 'unknown':
       checkUint('unknown code', o.code, 0xff, 'tcp option');
       if (o.code === TcpOptionKind.EOL || o.code === TcpOptionKind.NOP) {
@@ -226,6 +343,12 @@ export function tcpOptionLength(o: TcpOption): number {
       return 2 + o.data.length;
     case 'padding':
       return o.data.length;
+  }
+}
+
+function checkExperimental(kind: number | undefined): void {
+  if (kind !== undefined && kind !== 253 && kind !== 254) {
+    throw new RangeError(`tcp option experimental kind must be 253 or 254, got ${kind}`);
   }
 }
 
@@ -281,6 +404,32 @@ export function writeTcpOptions(options: readonly TcpOption[], out: Uint8Array, 
         writeU32(out, i + 6, o.tsecr);
         i += 10;
         break;
+      case 'fast-open': {
+        const exid = TcpExperimentId.FastOpen;
+        i += writeHead(
+          out,
+          i,
+          o.experimental ?? TcpOptionKind.FastOpen,
+          o.cookie.length,
+          o.experimental && exid,
+        );
+        out.set(o.cookie, i);
+        i += o.cookie.length;
+        break;
+      }
+      case 'accecn': {
+        const kind = o.order === 0 ? TcpOptionKind.AccEcn0 : TcpOptionKind.AccEcn1;
+        const exid = o.order === 0 ? TcpExperimentId.AccEcn0 : TcpExperimentId.AccEcn1;
+        i += writeHead(out, i, o.experimental ?? kind, 3 * o.counters.length, o.experimental && exid);
+        for (const c of o.counters) {
+          writeU24(out, i, c);
+          i += 3;
+        }
+        break;
+      }
+      case 'mptcp':
+        i += writeMptcpOption(o, out, i);
+        break;
       case 'unknown':
         out[i] = o.code;
         out[i + 1] = 2 + o.data.length;
@@ -294,6 +443,21 @@ export function writeTcpOptions(options: readonly TcpOption[], out: Uint8Array, 
     }
   }
   return i - offset;
+}
+
+/** Writes kind, length and (when given) the Experiment Identifier; returns the bytes written. */
+function writeHead(
+  out: Uint8Array,
+  i: number,
+  kind: number,
+  bodyLength: number,
+  exid: number | undefined,
+): number {
+  const head = exid ? 4 : 2;
+  out[i] = kind;
+  out[i + 1] = head + bodyLength;
+  if (exid) writeU16(out, i + 2, exid);
+  return head;
 }
 
 /** Wireshark's field (and name) for option kinds it names; everything else is `tcp.options.unknown`. */
@@ -310,6 +474,8 @@ const OPTION_FIELDS: Readonly<Record<number, readonly [string, string]>> = {
   29: ['tcp.options.ao', 'TCP-AO'],
   30: ['mptcp', 'Multipath TCP'],
   34: ['tcp.options.tfo', 'TCP Fast Open'],
+  172: ['tcp.options.acc_ecn', 'Accurate ECN'],
+  174: ['tcp.options.acc_ecn', 'Accurate ECN'],
   253: ['tcp.options.experimental', 'Experimental'],
   254: ['tcp.options.experimental', 'Experimental'],
 };
@@ -322,6 +488,7 @@ const OPTION_FIELDS: Readonly<Record<number, readonly [string, string]>> = {
 export function tcpOptionNodes(buf: Uint8Array, start: number, end: number): DissectionNode[] {
   const nodes: DissectionNode[] = [];
   let afterEol = false;
+  let stop = false;
   for (let i = start; i < end; ) {
     const kind = buf[i];
     if (afterEol && kind !== 0) break;
@@ -365,12 +532,30 @@ export function tcpOptionNodes(buf: Uint8Array, start: number, end: number): Dis
       );
     } else if (kind === 19 && len === 18) {
       children.push(leaf('tcp.options.md5.digest', 'MD5 digest', i + 2, 16, buf.subarray(i + 2, i + 18)));
+    } else if (kind === MPTCP_OPTION_KIND) {
+      const m = mptcpOptionNodes(buf, i, len);
+      children.push(...m.nodes);
+      // tshark's MPTCP dissector throws on a field past the option: the rest of the header is lost.
+      stop = !m.complete;
+    } else if (kind === TcpOptionKind.FastOpen) {
+      children.push(fastOpenNode(buf, i, i + 2, i + len));
+    } else if (kind === TcpOptionKind.AccEcn0 || kind === TcpOptionKind.AccEcn1) {
+      if ((len - 2) % 3 === 0 && len <= 11)
+        children.push(...accEcnNodes(buf, i + 2, i + len, kind === 172 ? 0 : 1));
     } else if ((kind === 253 || kind === 254) && len >= 4) {
       const exid = readU16(buf, i + 2);
       children.push({
         ...leaf('tcp.options.experimental.exid', 'Experiment Identifier', i + 2, 2, exid),
         display: `Experiment Identifier: ${hex(exid, 4)}`,
       });
+      if (exid === TcpExperimentId.FastOpen) children.push(fastOpenNode(buf, i + 2, i + 4, i + len));
+      else if (
+        (exid === TcpExperimentId.AccEcn0 || exid === TcpExperimentId.AccEcn1) &&
+        (len - 4) % 3 === 0 &&
+        len <= 13
+      ) {
+        children.push(...accEcnNodes(buf, i + 4, i + len, exid === TcpExperimentId.AccEcn0 ? 0 : 1));
+      }
     } else if (field === 'tcp.options.unknown' && len > 2) {
       children.push(
         leaf('tcp.options.unknown.payload', 'Payload', i + 2, len - 2, buf.subarray(i + 2, i + len)),
@@ -382,10 +567,40 @@ export function tcpOptionNodes(buf: Uint8Array, start: number, end: number): Dis
       offset: i,
       length: len,
       ...(kind === 30 ? {} : { value: buf.subarray(i, i + len) }), // tshark: MPTCP is a protocol subtree, no value
-      display: `${name}`,
+      display:
+        kind === 30
+          ? `Multipath Transmission Control Protocol${len > 2 ? `: ${mptcpSubtypeName(buf[i + 2])}` : ''}`
+          : name,
       children,
     });
+    if (stop) break;
     i += len;
+  }
+  return nodes;
+}
+
+/**
+ * tshark's TFO field: a request (no value) over the two bytes before the cookie's place when the
+ * cookie is empty, else the cookie. `head` is the kind byte (kind 34) or the Experiment Identifier.
+ */
+function fastOpenNode(buf: Uint8Array, head: number, cookie: number, end: number): DissectionNode {
+  return cookie === end
+    ? leaf('tcp.options.tfo.request', 'Fast Open Cookie Request', head, 2)
+    : leaf('tcp.options.tfo.cookie', 'Fast Open Cookie', cookie, end - cookie, buf.subarray(cookie, end));
+}
+
+const ACC_ECN_COUNTERS = [
+  ['tcp.options.acc_ecn.ee0b', 'Accurate ECN Echo ECT(0) Byte Counter'],
+  ['tcp.options.acc_ecn.eceb', 'Accurate ECN Echo CE Byte Counter'],
+  ['tcp.options.acc_ecn.ee1b', 'Accurate ECN Echo ECT(1) Byte Counter'],
+] as const;
+
+/** AccECN counters buf[p, end) in the order `order` gives (order 1 sends EE1B first). */
+function accEcnNodes(buf: Uint8Array, p: number, end: number, order: 0 | 1): DissectionNode[] {
+  const nodes: DissectionNode[] = [];
+  for (let k = 0; p < end; k++, p += 3) {
+    const [field, name] = ACC_ECN_COUNTERS[order === 0 ? k : 2 - k];
+    nodes.push(leaf(field, name, p, 3, readU24(buf, p)));
   }
   return nodes;
 }

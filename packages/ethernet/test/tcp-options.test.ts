@@ -28,7 +28,8 @@ describe('TCP options (RFC 9293 §3.2, RFC 7323, RFC 2018)', () => {
       { kind: 'nop' },
       { kind: 'nop' },
       { kind: 'timestamps', tsval: 112147698, tsecr: 2783239876 },
-      { kind: 'unknown', code: 254, data: parseBytes('ac:c0:00:00:00:ff:ff:ff:ff:ff:ff') },
+      // Experiment 0xACC0: AccECN counters EE0B, ECEB, EE1B (tshark: 0, 16777215, 16777215).
+      { kind: 'accecn', order: 0, counters: [0, 0xffffff, 0xffffff], experimental: 254 },
       { kind: 'eol' },
       { kind: 'eol' },
       { kind: 'eol' },
