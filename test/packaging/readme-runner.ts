@@ -1,5 +1,5 @@
 /**
- * Runs the example in a package README, so the README cannot go stale.
+ * Runs the examples in a package README, so the README cannot go stale.
  *
  * Convention (see packages/wire/README.md): the first ```ts block is the example; the first fenced
  * block after it that follows a line saying "prints" (or "output") is what it prints. Use it as
@@ -7,6 +7,12 @@
  *   const r = await runReadmeExample('packages/ethernet');
  *   expect(r.stdout).toBe(r.expected);
  *   expect(typecheckReadmeExample('packages/ethernet')).toBe('');
+ *
+ * A README may hold more examples, one per section: every ```ts block whose next fenced block
+ * follows a line saying "prints" (or "output") is one. Run and type-check them all with
+ *
+ *   for (const r of await runReadmeExamples('packages/ethernet')) expect(r.stdout, r.title).toBe(r.expected);
+ *   for (const t of typecheckReadmeExamples('packages/ethernet')) expect(t.diagnostics, t.title).toBe('');
  *
  * The example is bundled with esbuild, `@cnikit/<name>` resolving to packages/<name>/src (as vitest
  * does; no build needed) or, with `{ from: 'dist' }`, to the built dist (built first if missing),
@@ -35,6 +41,28 @@ export interface ReadmeRun extends ReadmeExample {
   readonly exitCode: number | null;
 }
 
+/** One of a README's examples: a ```ts block and the output block right after it. */
+export interface NumberedReadmeExample extends ReadmeExample {
+  readonly expected: string;
+  /** 1-based, in README order among the examples. */
+  readonly index: number;
+  /** The nearest Markdown heading above the example ('' if none). */
+  readonly heading: string;
+  /** `#<index> <heading>`, for test messages. */
+  readonly title: string;
+}
+
+export interface NumberedReadmeRun extends NumberedReadmeExample {
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly exitCode: number | null;
+}
+
+export interface NumberedReadmeTypecheck extends NumberedReadmeExample {
+  /** tsc's diagnostics for this example ('' when clean). */
+  readonly diagnostics: string;
+}
+
 export interface RunOptions {
   /** Resolve `@cnikit/*` to `src` (default) or to the built `dist`. */
   readonly from?: 'src' | 'dist';
@@ -49,15 +77,20 @@ interface Fence {
   readonly body: string;
   /** The last non-empty line of prose before the fence. */
   readonly lead: string;
+  /** The text of the last Markdown heading before the fence. */
+  readonly heading: string;
 }
 
 function fences(markdown: string): Fence[] {
   const out: Fence[] = [];
   const lines = markdown.split(/\r?\n/);
   let lead = '';
+  let heading = '';
   for (let i = 0; i < lines.length; i++) {
     const open = /^(\s*)(`{3,}|~{3,})\s*([\w+-]*)/.exec(lines[i]);
     if (!open) {
+      const title = /^ {0,3}#{1,6}\s+(.*?)\s*#*\s*$/.exec(lines[i]);
+      if (title) heading = title[1];
       if (lines[i].trim() !== '') lead = lines[i];
       continue;
     }
@@ -68,19 +101,45 @@ function fences(markdown: string): Fence[] {
       if (close.test(lines[i])) break;
       body.push(lines[i].startsWith(indent) ? lines[i].slice(indent.length) : lines[i]);
     }
-    out.push({ lang: lang.toLowerCase(), body: body.join('\n'), lead });
+    out.push({ lang: lang.toLowerCase(), body: body.join('\n'), lead, heading });
     lead = '';
   }
   return out;
 }
 
+const isTypeScript = (f: Fence) => f.lang === 'ts' || f.lang === 'typescript';
+const isOutput = (f: Fence) => /\b(prints|output)\b/i.test(f.lead);
+const outputText = (f: Fence) => f.body.replace(/\n+$/, '');
+
 /** The README's example and its printed output (see the convention above). */
 export function extractReadmeExample(markdown: string): ReadmeExample {
   const all = fences(markdown);
-  const at = all.findIndex((f) => f.lang === 'ts' || f.lang === 'typescript');
+  const at = all.findIndex(isTypeScript);
   if (at < 0) throw new Error('README has no ```ts example');
-  const output = all.slice(at + 1).find((f) => /\b(prints|output)\b/i.test(f.lead));
-  return { code: all[at].body, expected: output?.body.replace(/\n+$/, '') };
+  const output = all.slice(at + 1).find(isOutput);
+  return { code: all[at].body, expected: output ? outputText(output) : undefined };
+}
+
+/**
+ * Every example of the README, in order: each ```ts block whose next fenced block follows a line
+ * saying "prints" (or "output"). A ```ts block without one (a sketch) is not an example.
+ */
+export function extractReadmeExamples(markdown: string): NumberedReadmeExample[] {
+  const all = fences(markdown);
+  const out: NumberedReadmeExample[] = [];
+  for (let i = 0; i + 1 < all.length; i++) {
+    if (!isTypeScript(all[i]) || isTypeScript(all[i + 1]) || !isOutput(all[i + 1])) continue;
+    const index = out.length + 1;
+    const heading = all[i].heading;
+    out.push({
+      code: all[i].body,
+      expected: outputText(all[i + 1]),
+      index,
+      heading,
+      title: heading === '' ? `#${index}` : `#${index} ${heading}`,
+    });
+  }
+  return out;
 }
 
 /** esbuild plugin: `@cnikit/<name>` → packages/<name>/src/index.ts or dist/index.js. */
@@ -116,12 +175,22 @@ function ensureBuiltUnlocked(name: string): void {
   if (r.status !== 0) throw new Error(`npm run build -w packages/${name} failed:\n${r.stdout}\n${r.stderr}`);
 }
 
-/** Extracts, bundles and runs the README example of `packageDir` (absolute or relative to the repo). */
-export async function runReadmeExample(packageDir: string, options: RunOptions = {}): Promise<ReadmeRun> {
-  const dir = isAbsolute(packageDir) ? packageDir : resolve(REPO_ROOT, packageDir);
-  const example = extractReadmeExample(readFileSync(join(dir, 'README.md'), 'utf8'));
+function packagePath(packageDir: string): string {
+  return isAbsolute(packageDir) ? packageDir : resolve(REPO_ROOT, packageDir);
+}
+
+function readReadme(dir: string): string {
+  return readFileSync(join(dir, 'README.md'), 'utf8');
+}
+
+/** Bundles `code` (resolving imports from `dir`) and runs it with node in a temporary directory. */
+async function runExampleCode(
+  dir: string,
+  code: string,
+  options: RunOptions,
+): Promise<{ stdout: string; stderr: string; exitCode: number | null }> {
   const bundled = await build({
-    stdin: { contents: example.code, loader: 'ts', resolveDir: dir, sourcefile: 'README.md example' },
+    stdin: { contents: code, loader: 'ts', resolveDir: dir, sourcefile: 'README.md example' },
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -141,10 +210,35 @@ export async function runReadmeExample(packageDir: string, options: RunOptions =
       timeout: options.timeout ?? 60_000,
     });
     if (r.error) throw r.error;
-    return { ...example, stdout: r.stdout.replace(/\n+$/, ''), stderr: r.stderr, exitCode: r.status };
+    return { stdout: r.stdout.replace(/\n+$/, ''), stderr: r.stderr, exitCode: r.status };
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
+}
+
+/** Extracts, bundles and runs the README example of `packageDir` (absolute or relative to the repo). */
+export async function runReadmeExample(packageDir: string, options: RunOptions = {}): Promise<ReadmeRun> {
+  const dir = packagePath(packageDir);
+  const example = extractReadmeExample(readReadme(dir));
+  return { ...example, ...(await runExampleCode(dir, example.code, options)) };
+}
+
+/**
+ * Runs every example of the README of `packageDir` (see `extractReadmeExamples`), one after the
+ * other, each in its own process and temporary directory. Throws if the README has none.
+ */
+export async function runReadmeExamples(
+  packageDir: string,
+  options: RunOptions = {},
+): Promise<NumberedReadmeRun[]> {
+  const dir = packagePath(packageDir);
+  const examples = extractReadmeExamples(readReadme(dir));
+  if (examples.length === 0)
+    throw new Error(`${packageDir}/README.md has no \`\`\`ts example with a "prints" block`);
+  const runs: NumberedReadmeRun[] = [];
+  for (const example of examples)
+    runs.push({ ...example, ...(await runExampleCode(dir, example.code, options)) });
+  return runs;
 }
 
 /**
@@ -153,11 +247,33 @@ export async function runReadmeExample(packageDir: string, options: RunOptions =
  * ('' when clean).
  */
 export function typecheckReadmeExample(packageDir: string): string {
-  const dir = isAbsolute(packageDir) ? packageDir : resolve(REPO_ROOT, packageDir);
-  const { code } = extractReadmeExample(readFileSync(join(dir, 'README.md'), 'utf8'));
+  const { code } = extractReadmeExample(readReadme(packagePath(packageDir)));
+  return typecheckCode([code])[0];
+}
+
+/**
+ * Type-checks every example of the README of `packageDir` as `typecheckReadmeExample` does (one
+ * tsc run, each example its own module); one result per example with its diagnostics.
+ */
+export function typecheckReadmeExamples(packageDir: string): NumberedReadmeTypecheck[] {
+  const examples = extractReadmeExamples(readReadme(packagePath(packageDir)));
+  if (examples.length === 0)
+    throw new Error(`${packageDir}/README.md has no \`\`\`ts example with a "prints" block`);
+  const diagnostics = typecheckCode(examples.map((e) => e.code));
+  return examples.map((e, i) => ({ ...e, diagnostics: diagnostics[i] }));
+}
+
+/**
+ * Runs tsc (strict) once over `codes`, each written as its own module `example-<n>.ts`; returns
+ * each one's diagnostics ('' when clean). Diagnostics tsc does not tie to a file go to every one.
+ */
+function typecheckCode(codes: readonly string[]): string[] {
   const tmp = mkdtempSync(join(tmpdir(), 'cnikit-readme-tsc-'));
   try {
-    writeFileSync(join(tmp, 'example.ts'), `${code}\nexport {};\n`);
+    const files = codes.map((_, i) => (codes.length === 1 ? 'example.ts' : `example-${i + 1}.ts`));
+    codes.forEach((code, i) => {
+      writeFileSync(join(tmp, files[i]), `${code}\nexport {};\n`);
+    });
     const tsconfig = {
       compilerOptions: {
         target: 'ES2022',
@@ -172,12 +288,28 @@ export function typecheckReadmeExample(packageDir: string): string {
         baseUrl: tmp,
         paths: { '@cnikit/*': [join(REPO_ROOT, 'packages/*/src/index.ts')] },
       },
-      files: ['example.ts'],
+      files,
     };
     writeFileSync(join(tmp, 'tsconfig.json'), JSON.stringify(tsconfig));
     const tsc = join(REPO_ROOT, 'node_modules/typescript/bin/tsc');
-    const r = spawnSync(process.execPath, [tsc, '-p', tmp, '--pretty', 'false'], { encoding: 'utf8' });
-    return `${r.stdout}${r.stderr}`.trim();
+    // Run in tmp so diagnostics name `example-<n>.ts`, not a path through the temporary directory.
+    const r = spawnSync(process.execPath, [tsc, '-p', tmp, '--pretty', 'false'], {
+      cwd: tmp,
+      encoding: 'utf8',
+    });
+    const output = `${r.stdout}${r.stderr}`.trim();
+    if (codes.length === 1) return [output];
+    // A diagnostic starts `example-<n>.ts(line,col): …`; indented lines continue the one before.
+    const perFile = files.map(() => [] as string[]);
+    const general: string[] = [];
+    let current: string[] = general;
+    for (const line of output === '' ? [] : output.split('\n')) {
+      const at = files.findIndex((f) => line.startsWith(`${f}(`) || line.startsWith(`${f}:`));
+      if (at >= 0) current = perFile[at];
+      else if (!/^\s/.test(line)) current = general;
+      current.push(line);
+    }
+    return perFile.map((lines) => [...general, ...lines].join('\n'));
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
