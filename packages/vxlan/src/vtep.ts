@@ -11,7 +11,7 @@ const PARSED_BITS = 0x08000000;
 const PARSED_BITS_GBP = PARSED_BITS | 0x80000000 | 0x00ffffff;
 
 export interface VtepOptions {
-  vni: number;
+  readonly vni: number;
   /** This VTEP's underlay MAC and IP (the `local` address of `ip link add … type vxlan`). */
   readonly localMac: string;
   readonly localIp: string;
@@ -41,6 +41,8 @@ export interface VtepOptions {
   readonly encapsulation?: Omit<EncapsulateOptions, 'srcMac' | 'dstMac' | 'src' | 'dst' | 'vni' | 'port'>;
 }
 
+type Mutable<T> = { -readonly [K in keyof T]: T[K] };
+
 /** Why `receive` did not deliver a frame. */
 export type VtepDropReason =
   | 'malformed'
@@ -63,6 +65,15 @@ export type VtepReceive =
       readonly inner: Uint8Array;
       readonly remote: string;
       readonly learned?: LearnResult;
+      /**
+       * With `gbp`, a frame's Group Policy ID and its D and A flags: what Linux hands on as the
+       * packet's skb mark (ID in the low 16 bits, D as bit 22, A as bit 19). Absent without G.
+       */
+      readonly groupPolicy?: {
+        readonly id: number;
+        readonly dontLearn: boolean;
+        readonly policyApplied: boolean;
+      };
     }
   | { readonly delivered: false; readonly reason: VtepDropReason; readonly error?: DecodeError };
 
@@ -151,10 +162,16 @@ export class Vtep {
       learned = this.fdb.learn(inner.buf, inner.start + 6, remote);
       if (learned === 'conflict') return { delivered: false, reason: 'static-conflict' };
     }
-    const innerBytes = inner.buf.subarray(inner.start, inner.end);
-    return learned === undefined
-      ? { delivered: true, inner: innerBytes, remote }
-      : { delivered: true, inner: innerBytes, remote, learned };
+    const delivered: Mutable<Extract<VtepReceive, { delivered: true }>> = {
+      delivered: true,
+      inner: inner.buf.subarray(inner.start, inner.end),
+      remote,
+    };
+    if (learned !== undefined) delivered.learned = learned;
+    if (this.gbp && v.hasGroupPolicy) {
+      delivered.groupPolicy = { id: v.groupPolicyId, dontLearn: v.dontLearn, policyApplied: v.policyApplied };
+    }
+    return delivered;
   }
 
   private encapsulatorFor(remote: string): VxlanEncapsulator {

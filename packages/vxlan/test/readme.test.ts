@@ -7,8 +7,8 @@ const EXPECTED: Record<string, string> = {
   Example: '1 192.168.0.1 -> 192.168.0.2 true\n0a:58:0a:f4:01:02 64 4',
   'The VTEP model': [
     '{ vni: 1, groupPolicyId: 100, dontLearn: true, policyApplied: false }',
-    'gbp: delivered from 192.168.0.1, fdb learned',
-    'gbp + honourDontLearn: delivered from 192.168.0.1, fdb unchanged',
+    'gbp: delivered from 192.168.0.1, policy 100, fdb learned',
+    'gbp + honourDontLearn: delivered from 192.168.0.1, policy 100, fdb unchanged',
     'no gbp: dropped, reserved-bits',
   ].join('\n'),
 };

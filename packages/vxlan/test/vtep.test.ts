@@ -144,7 +144,12 @@ describe('VTEP model', () => {
     const dropped = { delivered: false, reason: 'reserved-bits' };
     expect(rfc.receive(plain).delivered).toBe(true);
     expect(rfc.receive(gbpFrame)).toEqual(dropped);
-    expect(gbp.receive(gbpFrame).delivered).toBe(true);
+    expect(gbp.receive(gbpFrame)).toMatchObject({
+      delivered: true,
+      groupPolicy: { id: 7, dontLearn: false },
+    });
+    // No G flag: no Group Policy to hand on (Linux leaves the mark alone).
+    expect(gbp.receive(plain)).not.toHaveProperty('groupPolicy');
     // The reserved octet after the VNI, and a flag bit no extension assigns: dropped by both.
     for (const v of [rfc, gbp]) {
       expect(v.receive(withBits(7, 0x01))).toEqual(dropped);
@@ -161,7 +166,11 @@ describe('VTEP model', () => {
     sender.fdb.set(POD.b, NODE.b);
     const frame = sender.transmit(ping(aToB)).frames[0].frame;
     const linuxLike = vtep(NODE.b, { gbp: true });
-    expect(linuxLike.receive(frame)).toMatchObject({ delivered: true, learned: 'learned' });
+    expect(linuxLike.receive(frame)).toMatchObject({
+      delivered: true,
+      learned: 'learned',
+      groupPolicy: { id: 7, dontLearn: true, policyApplied: false },
+    });
     expect(linuxLike.fdb.size).toBe(1);
     const draft = vtep(NODE.b, { gbp: true, honourDontLearn: true });
     const got = draft.receive(frame);

@@ -158,6 +158,13 @@ describe.skipIf(blocker !== undefined)('kernel vxlan interop, GBP (bridged, dstp
       mark: 0x2a2a | MARK_DONT_LEARN | MARK_POLICY_APPLIED,
     });
     expect(atPod).toEqual({ data: hex(podPayload), from: b.podIp, port: 45691, mark: 0 });
+    // Our Vtep model with gbp hands on the same mark the kernel gave the node's socket.
+    const policy = modelOf(overlay, a, b, { gbp: true }).receive(frames[0]);
+    const mark = policy.delivered && policy.groupPolicy;
+    expect(
+      mark &&
+        mark.id | (mark.dontLearn ? MARK_DONT_LEARN : 0) | (mark.policyApplied ? MARK_POLICY_APPLIED : 0),
+    ).toBe(atNode.mark);
     // The echo reached pod A and its reply came back, unmarked: no G flag.
     expect(replies.length).toBe(1);
     expect(replies[0].flags).toBe(VxlanFlag.Instance);
