@@ -1,4 +1,5 @@
 import {
+  checkOptionalUint,
   checkUint,
   type DissectionNode,
   dataNode,
@@ -78,7 +79,8 @@ export interface Icmpv6ParameterProblem extends Icmpv6Common {
 
 export interface NdpRouterSolicitation extends Icmpv6Common {
   kind: 'router-solicitation';
-  reserved: number;
+  /** Absent → 0 when written. */
+  reserved?: number;
   options: NdpOption[];
 }
 
@@ -90,7 +92,7 @@ export interface NdpRouterAdvertisement extends Icmpv6Common {
   /** O flag. */
   otherConfig: boolean;
   /** The low six flag bits (H 0x20, Prf 0x18, P 0x04 — RFC 3775/4191/4389 — and reserved). */
-  otherFlags: number;
+  otherFlags?: number;
   routerLifetime: number;
   reachableTime: number;
   retransTimer: number;
@@ -99,7 +101,8 @@ export interface NdpRouterAdvertisement extends Icmpv6Common {
 
 export interface NdpNeighborSolicitation extends Icmpv6Common {
   kind: 'neighbor-solicitation';
-  reserved: number;
+  /** Absent → 0 when written. */
+  reserved?: number;
   target: Uint8Array;
   options: NdpOption[];
 }
@@ -109,15 +112,16 @@ export interface NdpNeighborAdvertisement extends Icmpv6Common {
   router: boolean;
   solicited: boolean;
   override: boolean;
-  /** The 29 reserved bits after R, S, O. */
-  reserved: number;
+  /** The 29 reserved bits after R, S, O. Absent → 0 when written. */
+  reserved?: number;
   target: Uint8Array;
   options: NdpOption[];
 }
 
 export interface NdpRedirect extends Icmpv6Common {
   kind: 'redirect';
-  reserved: number;
+  /** Absent → 0 when written. */
+  reserved?: number;
   target: Uint8Array;
   destination: Uint8Array;
   options: NdpOption[];
@@ -420,26 +424,26 @@ function checkIcmpv6(h: Icmpv6Header): void {
       return;
     case 'router-advertisement':
       checkUint('curHopLimit', h.curHopLimit, 255);
-      checkUint('otherFlags', h.otherFlags, 0x3f);
+      checkOptionalUint('otherFlags', h.otherFlags, 0x3f);
       checkUint('routerLifetime', h.routerLifetime, 0xffff);
       checkUint('reachableTime', h.reachableTime, 0xffffffff);
       checkUint('retransTimer', h.retransTimer, 0xffffffff);
       break;
     case 'neighbor-advertisement':
-      checkUint('reserved', h.reserved, 0x1fffffff);
+      checkOptionalUint('reserved', h.reserved, 0x1fffffff);
       checkAddress('target', h.target);
       break;
     case 'redirect':
-      checkUint('reserved', h.reserved, 0xffffffff);
+      checkOptionalUint('reserved', h.reserved, 0xffffffff);
       checkAddress('target', h.target);
       checkAddress('destination', h.destination);
       break;
     case 'neighbor-solicitation':
-      checkUint('reserved', h.reserved, 0xffffffff);
+      checkOptionalUint('reserved', h.reserved, 0xffffffff);
       checkAddress('target', h.target);
       break;
     case 'router-solicitation':
-      checkUint('reserved', h.reserved, 0xffffffff);
+      checkOptionalUint('reserved', h.reserved, 0xffffffff);
       break;
   }
   for (const o of h.options) checkNdpOption(o);
@@ -491,19 +495,19 @@ export function writeIcmpv6(
       out.set(h.body, o + 4);
       break;
     case 'router-solicitation':
-      writeU32(out, o + 4, h.reserved);
+      writeU32(out, o + 4, h.reserved ?? 0);
       writeNdpOptions(h.options, out, o + 8);
       break;
     case 'router-advertisement':
       out[o + 4] = h.curHopLimit;
-      out[o + 5] = (h.managed ? 0x80 : 0) | (h.otherConfig ? 0x40 : 0) | h.otherFlags;
+      out[o + 5] = (h.managed ? 0x80 : 0) | (h.otherConfig ? 0x40 : 0) | (h.otherFlags ?? 0);
       writeU16(out, o + 6, h.routerLifetime);
       writeU32(out, o + 8, h.reachableTime);
       writeU32(out, o + 12, h.retransTimer);
       writeNdpOptions(h.options, out, o + 16);
       break;
     case 'neighbor-solicitation':
-      writeU32(out, o + 4, h.reserved);
+      writeU32(out, o + 4, h.reserved ?? 0);
       out.set(h.target, o + 8);
       writeNdpOptions(h.options, out, o + 24);
       break;
@@ -514,13 +518,13 @@ export function writeIcmpv6(
         (h.router ? 0x80000000 : 0) +
           (h.solicited ? 0x40000000 : 0) +
           (h.override ? 0x20000000 : 0) +
-          h.reserved,
+          (h.reserved ?? 0),
       );
       out.set(h.target, o + 8);
       writeNdpOptions(h.options, out, o + 24);
       break;
     case 'redirect':
-      writeU32(out, o + 4, h.reserved);
+      writeU32(out, o + 4, h.reserved ?? 0);
       out.set(h.target, o + 8);
       out.set(h.destination, o + 24);
       writeNdpOptions(h.options, out, o + 40);

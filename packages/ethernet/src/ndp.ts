@@ -1,4 +1,5 @@
 import {
+  checkOptionalUint,
   checkUint,
   DecodeError,
   type DissectionNode,
@@ -42,31 +43,34 @@ export interface NdpPrefixInformationOption {
   /** A flag (SLAAC). */
   autonomous: boolean;
   /** The other six flag bits (R of RFC 6275 is 0x20), as they sit in the flag octet. */
-  otherFlags: number;
+  otherFlags?: number;
   validLifetime: number;
   preferredLifetime: number;
-  reserved: number;
+  /** Absent → 0 when written. */
+  reserved?: number;
   prefix: Uint8Array;
 }
 
 export interface NdpRedirectedHeaderOption {
   kind: 'redirected-header';
-  /** Six reserved octets. */
-  reserved: Uint8Array;
+  /** Six reserved octets. Absent → zeros when written. */
+  reserved?: Uint8Array;
   /** The redirected packet (the writer zero-pads it to a multiple of 8). */
   packet: Uint8Array;
 }
 
 export interface NdpMtuOption {
   kind: 'mtu';
-  reserved: number;
+  /** Absent → 0 when written. */
+  reserved?: number;
   mtu: number;
 }
 
 /** Recursive DNS Server option (RFC 8106 §5.1). */
 export interface NdpRdnssOption {
   kind: 'rdnss';
-  reserved: number;
+  /** Absent → 0 when written. */
+  reserved?: number;
   lifetime: number;
   servers: Uint8Array[];
 }
@@ -74,7 +78,8 @@ export interface NdpRdnssOption {
 /** Advertisement Interval option (RFC 6275 §7.3): the most time between unsolicited RAs, in ms. */
 export interface NdpAdvertisementIntervalOption {
   kind: 'advertisement-interval';
-  reserved: number;
+  /** Absent → 0 when written. */
+  reserved?: number;
   interval: number;
 }
 
@@ -84,7 +89,8 @@ export interface NdpAdvertisementIntervalOption {
  */
 export interface NdpHomeAgentInformationOption {
   kind: 'home-agent-information';
-  reserved: number;
+  /** Absent → 0 when written. */
+  reserved?: number;
   preference: number;
   lifetime: number;
 }
@@ -96,7 +102,7 @@ export interface NdpRouteInformationOption {
   /** Prf, two bits: 0 medium, 1 high, 3 low (2 is reserved). */
   preference: number;
   /** The reserved bits of the flag octet (mask 0xe7), as they sit in it. */
-  otherFlags: number;
+  otherFlags?: number;
   /** Seconds; 0xffffffff is infinity. */
   routeLifetime: number;
   /** The prefix bytes as sent: 0, 8 or 16 of them (option length 1, 2 or 3). */
@@ -111,7 +117,8 @@ export interface NdpRouteInformationOption {
  */
 export interface NdpDnsslOption {
   kind: 'dnssl';
-  reserved: number;
+  /** Absent → 0 when written. */
+  reserved?: number;
   lifetime: number;
   domains: string[];
 }
@@ -349,41 +356,41 @@ export function checkNdpOption(o: NdpOption): void {
   switch (o.kind) {
     case 'prefix-information':
       checkUint('prefixLength', o.prefixLength, 255);
-      checkUint('otherFlags', o.otherFlags, 0x3f);
+      checkOptionalUint('otherFlags', o.otherFlags, 0x3f);
       checkUint('validLifetime', o.validLifetime, 0xffffffff);
       checkUint('preferredLifetime', o.preferredLifetime, 0xffffffff);
-      checkUint('reserved', o.reserved, 0xffffffff);
+      checkOptionalUint('reserved', o.reserved, 0xffffffff);
       if (o.prefix.length !== 16) throw new RangeError(`prefix must be 16 bytes, got ${o.prefix.length}`);
       return;
     case 'redirected-header':
-      if (o.reserved.length !== 6)
+      if (o.reserved !== undefined && o.reserved.length !== 6)
         throw new RangeError(`redirected-header reserved must be 6 bytes, got ${o.reserved.length}`);
       return;
     case 'mtu':
-      checkUint('reserved', o.reserved, 0xffff);
+      checkOptionalUint('reserved', o.reserved, 0xffff);
       checkUint('mtu', o.mtu, 0xffffffff);
       return;
     case 'rdnss':
-      checkUint('reserved', o.reserved, 0xffff);
+      checkOptionalUint('reserved', o.reserved, 0xffff);
       checkUint('lifetime', o.lifetime, 0xffffffff);
       if (o.servers.length === 0) throw new RangeError('rdnss needs at least one server');
       for (const s of o.servers)
         if (s.length !== 16) throw new RangeError(`rdnss server must be 16 bytes, got ${s.length}`);
       return;
     case 'advertisement-interval':
-      checkUint('reserved', o.reserved, 0xffff);
+      checkOptionalUint('reserved', o.reserved, 0xffff);
       checkUint('interval', o.interval, 0xffffffff);
       return;
     case 'home-agent-information':
-      checkUint('reserved', o.reserved, 0xffff);
+      checkOptionalUint('reserved', o.reserved, 0xffff);
       checkUint('preference', o.preference, 0xffff);
       checkUint('lifetime', o.lifetime, 0xffff);
       return;
     case 'route-information':
       checkUint('prefixLength', o.prefixLength, 255);
       checkUint('preference', o.preference, 3);
-      checkUint('otherFlags', o.otherFlags, 0xe7);
-      if ((o.otherFlags & 0x18) !== 0)
+      checkOptionalUint('otherFlags', o.otherFlags, 0xe7);
+      if (((o.otherFlags ?? 0) & 0x18) !== 0)
         throw new RangeError('otherFlags must leave the preference bits 0x18 clear');
       checkUint('routeLifetime', o.routeLifetime, 0xffffffff);
       if (o.prefix.length !== 0 && o.prefix.length !== 8 && o.prefix.length !== 16) {
@@ -391,7 +398,7 @@ export function checkNdpOption(o: NdpOption): void {
       }
       return;
     case 'dnssl':
-      checkUint('reserved', o.reserved, 0xffff);
+      checkOptionalUint('reserved', o.reserved, 0xffff);
       checkUint('lifetime', o.lifetime, 0xffffffff);
       if (o.domains.length === 0) throw new RangeError('dnssl needs at least one domain');
       return;
@@ -444,49 +451,49 @@ export function writeNdpOptions(options: readonly NdpOption[], out: Uint8Array, 
       case 'prefix-information':
         out[i] = 3;
         out[i + 2] = o.prefixLength;
-        out[i + 3] = (o.onLink ? 0x80 : 0) | (o.autonomous ? 0x40 : 0) | o.otherFlags;
+        out[i + 3] = (o.onLink ? 0x80 : 0) | (o.autonomous ? 0x40 : 0) | (o.otherFlags ?? 0);
         writeU32(out, i + 4, o.validLifetime);
         writeU32(out, i + 8, o.preferredLifetime);
-        writeU32(out, i + 12, o.reserved);
+        writeU32(out, i + 12, o.reserved ?? 0);
         out.set(o.prefix, i + 16);
         break;
       case 'redirected-header':
         out[i] = 4;
-        out.set(o.reserved, i + 2);
+        if (o.reserved) out.set(o.reserved, i + 2);
         out.set(o.packet, i + 8);
         break;
       case 'mtu':
         out[i] = 5;
-        writeU16(out, i + 2, o.reserved);
+        writeU16(out, i + 2, o.reserved ?? 0);
         writeU32(out, i + 4, o.mtu);
         break;
       case 'rdnss':
         out[i] = 25;
-        writeU16(out, i + 2, o.reserved);
+        writeU16(out, i + 2, o.reserved ?? 0);
         writeU32(out, i + 4, o.lifetime);
         for (let k = 0; k < o.servers.length; k++) out.set(o.servers[k], i + 8 + 16 * k);
         break;
       case 'advertisement-interval':
         out[i] = 7;
-        writeU16(out, i + 2, o.reserved);
+        writeU16(out, i + 2, o.reserved ?? 0);
         writeU32(out, i + 4, o.interval);
         break;
       case 'home-agent-information':
         out[i] = 8;
-        writeU16(out, i + 2, o.reserved);
+        writeU16(out, i + 2, o.reserved ?? 0);
         writeU16(out, i + 4, o.preference);
         writeU16(out, i + 6, o.lifetime);
         break;
       case 'route-information':
         out[i] = 24;
         out[i + 2] = o.prefixLength;
-        out[i + 3] = (o.preference << 3) | o.otherFlags;
+        out[i + 3] = (o.preference << 3) | (o.otherFlags ?? 0);
         writeU32(out, i + 4, o.routeLifetime);
         out.set(o.prefix, i + 8);
         break;
       case 'dnssl': {
         out[i] = 31;
-        writeU16(out, i + 2, o.reserved);
+        writeU16(out, i + 2, o.reserved ?? 0);
         writeU32(out, i + 4, o.lifetime);
         let at = i + 8;
         for (const d of o.domains) at = writeDnsName(d, out, at);

@@ -112,6 +112,34 @@ describe('NDP options (RFC 4861 §4.6, RFC 8106)', () => {
     );
   });
 
+  it('writes reserved fields and spare flag bits left out as zeros, into a dirty buffer too', () => {
+    fc.assert(
+      fc.property(fc.array(ndpOption, { maxLength: 6 }), (options: NdpOption[]) => {
+        const zeroed = options.map((o) => {
+          const z: Record<string, unknown> = { ...o };
+          if (typeof z.reserved === 'number') z.reserved = 0;
+          if (z.reserved instanceof Uint8Array) z.reserved = new Uint8Array(6);
+          if (typeof z.otherFlags === 'number') z.otherFlags = 0;
+          return z as unknown as NdpOption;
+        });
+        const leftOut = options.map((o) => {
+          const {
+            reserved: _r,
+            otherFlags: _f,
+            ...rest
+          } = o as NdpOption & { reserved?: unknown; otherFlags?: unknown };
+          return rest as NdpOption;
+        });
+        const expected = new Uint8Array(ndpOptionsSize(zeroed));
+        writeNdpOptions(zeroed, expected, 0);
+        const out = new Uint8Array(expected.length).fill(0xa5);
+        expect(writeNdpOptions(leftOut, out, 0)).toBe(out.length);
+        expect(out).toEqual(expected);
+      }),
+      { numRuns: 1000 },
+    );
+  });
+
   it('refuses option length 0 and wrong lengths for decoded options, naming the length octet', () => {
     const zero = decodeErrorOf(() => checkNdpOptions(new Uint8Array([1, 1, 0, 0, 0, 0, 0, 0, 14, 0]), 0, 10));
     expect([zero.code, zero.layer, zero.offset]).toEqual(['bad-option', 'icmpv6', 9]);
