@@ -1,4 +1,5 @@
 import {
+  DecodeError,
   type DissectContext,
   type DissectionNode,
   type FrameBounds,
@@ -26,6 +27,25 @@ export interface TrailerLayer {
   readonly trailerField: string;
   /** Whether the last 4 bytes may be a frame check sequence (only for the frame's own Ethernet header). */
   readonly mayHaveFcs: boolean;
+  /**
+   * The capture file says the last 4 bytes are an FCS (`fcsLength` 4): taken whatever the length,
+   * as Wireshark does with the file's FCS length (needs `mayHaveFcs`).
+   */
+  readonly fcsPresent?: boolean;
+}
+
+/**
+ * Where the payload after an Ethernet header may run to, given the capture file's FCS length
+ * (`context.fcsLength`, the link layer's only): Wireshark's ethertype and 802.3 dissectors take
+ * a positive FCS length off the payload's length on the wire (when it is that long) and cut the
+ * captured payload to it. Without one, `end`.
+ */
+export function payloadEndBeforeFcs(payloadStart: number, end: number, context: DissectContext): number {
+  const fcs = context.fcsLength;
+  if (fcs === undefined || fcs <= 0) return end;
+  const reportedEnd = context.reportedEnd ?? end;
+  const limit = reportedEnd - payloadStart >= fcs ? reportedEnd - fcs : reportedEnd;
+  return Math.min(end, limit);
 }
 
 /**
@@ -38,7 +58,11 @@ export interface TrailerLayer {
  *   bytes tshark stops here (the frame is reported short), and so does this.
  * - An FCS is guessed for the frame's own Ethernet header when the layer is at least 64 bytes on
  *   the wire and 4 or more bytes remain: the last 4 (on the wire) are `eth.fcs` (unverified, status
- *   2), shown only when captured.
+ *   2), shown only when captured. When the capture file gives the FCS length, 4 means the last 4
+ *   bytes are the FCS whatever the frame's length (fewer than 4 left after the padding: a
+ *   DecodeError, where tshark's trailer code throws), 0 means there is none (other lengths: guessed).
+ *   The status stays unverified as with tshark's default `eth.check_fcs: FALSE`;
+ *   `verifyEthernetFcs` (`@cnikit/wire`) gives the real answer.
  * - What remains between is the trailer (`eth.trailer`, or the tag's own field under a VLAN tag).
  *
  * Frame length is the whole frame's, as Wireshark's `pkt_len`, also for a layer inside it.
@@ -72,8 +96,18 @@ export function ethernetTrailer(
     captured -= padding;
     reported -= padding;
   }
+  const present = layer.mayHaveFcs && layer.fcsPresent === true;
+  if (present && reported < FCS_LENGTH) {
+    throw new DecodeError(
+      'truncated',
+      'eth',
+      at + padding,
+      `the capture file says the frame ends in a ${FCS_LENGTH}-byte FCS, but only ${reported} bytes follow the payload and padding`,
+    );
+  }
   const hasFcs =
-    layer.mayHaveFcs && layer.reportedEnd - layer.start >= FCS_GUESS_MIN_LENGTH && reported >= FCS_LENGTH;
+    present ||
+    (layer.mayHaveFcs && layer.reportedEnd - layer.start >= FCS_GUESS_MIN_LENGTH && reported >= FCS_LENGTH);
   if (hasFcs) {
     reported -= FCS_LENGTH;
     captured = Math.min(captured, reported);
@@ -119,16 +153,32 @@ export function layerTrailer(
   end: number,
   context: DissectContext,
   trailerField: string,
-  /** Guess an FCS (when the layer starts the frame): Wireshark does for the link layer only. */
+  /**
+   * Guess an FCS (when the layer starts the frame): Wireshark does for the link layer only. The
+   * capture file's FCS length (`context.fcsLength`) replaces the guess: 4 present, 0 absent.
+   */
   guessFcs: boolean,
   lengthEnd?: number,
 ): LayerTrailer {
+  const fcsLength = context.fcsLength;
   return (payloadEnd, frame) => {
     // A layer running to the end of the captured frame ends where the frame ended on the wire;
     // one inside it (VXLAN's inner frame) where its enclosing header claims.
     const reportedEnd = end === frame.end ? frame.reportedEnd : (context.claimedEnd ?? end);
-    const dataEnd = lengthEnd === undefined ? payloadEnd : Math.min(lengthEnd, reportedEnd);
-    const layer = { start, end, reportedEnd, trailerField, mayHaveFcs: guessFcs && start === frame.start };
+    // An 802.3 length may not claim the FCS the capture file says is there (dissect_802_3).
+    const lengthLimit =
+      fcsLength !== undefined && fcsLength > 0 && reportedEnd - start >= fcsLength
+        ? reportedEnd - fcsLength
+        : reportedEnd;
+    const dataEnd = lengthEnd === undefined ? payloadEnd : Math.min(lengthEnd, lengthLimit);
+    const layer = {
+      start,
+      end,
+      reportedEnd,
+      trailerField,
+      mayHaveFcs: guessFcs && start === frame.start && fcsLength !== 0,
+      fcsPresent: fcsLength === FCS_LENGTH,
+    };
     return ethernetTrailer(buf, layer, dataEnd, frame);
   };
 }

@@ -1,7 +1,7 @@
 import { type DissectionNode, formatMac, hex, type LayerDissector, readU24, writeU16 } from '@cnikit/wire';
 import { MAX_8023_LENGTH } from './constants.js';
 import { copyBytes, copyMac } from './copy.js';
-import { layerTrailer } from './ethernet-trailer.js';
+import { layerTrailer, payloadEndBeforeFcs } from './ethernet-trailer.js';
 import { failTruncated } from './fail.js';
 
 const EMPTY = new Uint8Array(0);
@@ -189,11 +189,13 @@ export const dissectEthernet: LayerDissector = (buf, start, end, context) => {
     children: [macNode(buf, start, 'dst', 'Destination'), macNode(buf, start + 6, 'src', 'Source'), typeNode],
   };
   const payloadStart = start + ETHERNET_HEADER_LENGTH;
+  // The capture file's FCS is not the payload's (only the link layer's context has fcsLength).
+  const payloadEnd = payloadEndBeforeFcs(payloadStart, end, context);
   return {
     node,
     next: is8023
-      ? { table: 'llc', keys: [], start: payloadStart, end: f.llcEnd }
-      : { table: 'ethertype', keys: [type], start: payloadStart, end },
+      ? { table: 'llc', keys: [], start: payloadStart, end: Math.min(f.llcEnd, payloadEnd) }
+      : { table: 'ethertype', keys: [type], start: payloadStart, end: payloadEnd },
     trailer: layerTrailer(
       buf,
       start,

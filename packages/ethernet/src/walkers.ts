@@ -2,6 +2,7 @@ import { type LayerStep, type LayerWalker, LINK_TABLE, LINKTYPE_IPV4, LINKTYPE_I
 import { ArpPacket } from './arp.js';
 import { MAX_8023_LENGTH } from './constants.js';
 import { ETHERNET_HEADER_LENGTH, EthernetFrame } from './ethernet.js';
+import { payloadEndBeforeFcs } from './ethernet-trailer.js';
 import { ICMPV4_HEADER_LENGTH, Icmpv4Message } from './icmpv4.js';
 import { Icmpv6Message } from './icmpv6.js';
 import { IPV4_MIN_HEADER_LENGTH, Ipv4Packet } from './ipv4.js';
@@ -40,16 +41,17 @@ const icmpv4View = /* @__PURE__ */ new Icmpv4Message();
 const icmpv6View = /* @__PURE__ */ new Icmpv6Message();
 
 /** Ethernet II → `ethertype`; IEEE 802.3 → its LLC data (bounded by the length field) to `llc`. */
-export const walkEthernet: LayerWalker = (buf, start, end) => {
+export const walkEthernet: LayerWalker = (buf, start, end, context) => {
   const f = ethernetView.bind(buf, start, end);
   const type = f.etherType;
   const payloadStart = start + ETHERNET_HEADER_LENGTH;
+  const payloadEnd = payloadEndBeforeFcs(payloadStart, end, context);
   return {
     field: ETH.field,
     next:
       type <= MAX_8023_LENGTH
-        ? { table: 'llc', keys: NO_KEYS, start: payloadStart, end: f.llcEnd }
-        : { table: 'ethertype', keys: [type], start: payloadStart, end },
+        ? { table: 'llc', keys: NO_KEYS, start: payloadStart, end: Math.min(f.llcEnd, payloadEnd) }
+        : { table: 'ethertype', keys: [type], start: payloadStart, end: payloadEnd },
   };
 };
 

@@ -60,7 +60,9 @@ export interface FrameBounds {
 /**
  * The nodes of the bytes a layer owns after its payload (Ethernet padding, trailer and FCS), given
  * where its payload ends: the `end` of the layer it handed over to, else the `next.end` it handed
- * that layer. `payloadEnd` may lie past the captured bytes.
+ * that layer. `payloadEnd` may lie past the captured bytes. It may throw a DecodeError (bytes its
+ * layer claims are missing): its layer then gets no trailer nodes, the later layers are still
+ * dissected and `dissect` reports the error as `malformed` unless a layer's own error came first.
  */
 export type LayerTrailer = (payloadEnd: number, frame: FrameBounds) => readonly DissectionNode[];
 
@@ -93,6 +95,21 @@ export interface DissectContext {
    * A length field may claim bytes up to here; past it, the claim is bogus, not a cut capture.
    */
   readonly reportedEnd?: number;
+  /**
+   * Bytes of frame check sequence at the end of the frame, as the capture file says
+   * (`FrameInfo.fcsLength`): 0 none, undefined not said (a dissector may guess, as Wireshark does).
+   * Given to the first layer only (the link layer the capture describes).
+   */
+  readonly fcsLength?: number;
+}
+
+/**
+ * What the capture says about a frame besides its bytes and lengths, passed to `dissect` and
+ * `dissectLayerPath` (from a pcap header's FCS bits or a pcapng interface's `if_fcslen`).
+ */
+export interface FrameInfo {
+  /** Bytes of FCS at the end of the frame: 0 none; absent when the capture does not say. */
+  readonly fcsLength?: number;
 }
 
 /** Dissects one layer from buf[start, end). Throws DecodeError on bad input. */
@@ -170,13 +187,15 @@ const MAX_LAYERS = 64;
 
 /** An empty context shared by every frame that needs none (frozen: dissectors only read it). */
 const NO_CONTEXT: DissectContext = Object.freeze({});
+const NO_FRAME_INFO: FrameInfo = Object.freeze({});
 /** The field of the node `dataNode` builds for bytes no layer claims. */
 const DATA_FIELD = 'data';
 
 /**
  * Dissects a frame starting with the layer that `table`/`key` names (by default, a pcap LINKTYPE).
  * Bytes that no registered layer claims become a `data` node, as in Wireshark. `originalLength`
- * is the frame's length on the wire when the capture kept less (pcap's orig_len).
+ * is the frame's length on the wire when the capture kept less (pcap's orig_len). `frame` carries
+ * what the capture file says beyond that (its FCS length), for the first layer.
  */
 export function dissect(
   registry: DissectorRegistry,
@@ -185,9 +204,10 @@ export function dissect(
   start = 0,
   end = buf.length,
   originalLength = end - start,
+  frame: FrameInfo = NO_FRAME_INFO,
 ): Dissection {
   const layers: DissectionNode[] = [];
-  const malformed = walkLayers(registry, buf, first, start, end, originalLength, layers, undefined);
+  const malformed = walkLayers(registry, buf, first, start, end, originalLength, frame, layers, undefined);
   return malformed ? { layers, malformed } : { layers };
 }
 
@@ -213,9 +233,10 @@ export function dissectLayerPath(
   end = buf.length,
   originalLength = end - start,
   into: string[] = [],
+  frame: FrameInfo = NO_FRAME_INFO,
 ): LayerPath {
   into.length = 0;
-  const malformed = walkLayers(registry, buf, first, start, end, originalLength, undefined, into);
+  const malformed = walkLayers(registry, buf, first, start, end, originalLength, frame, undefined, into);
   return malformed ? { layers: into, malformed } : { layers: into };
 }
 
@@ -230,14 +251,20 @@ function walkLayers(
   start: number,
   end: number,
   originalLength: number,
+  frame: FrameInfo,
   nodes: DissectionNode[] | undefined,
   names: string[] | undefined,
 ): DecodeError | undefined {
   let next: NextLayer | undefined = { table: first.table, keys: [first.key], start, end };
   const reportedEnd = start + originalLength > end ? start + originalLength : undefined;
   let context: DissectContext = reportedEnd === undefined ? NO_CONTEXT : { reportedEnd };
+  // The capture's FCS length is the first (link) layer's alone.
+  const firstContext: DissectContext =
+    frame.fcsLength === undefined ? context : { ...context, fcsLength: frame.fcsLength };
   // The previous layer's trailer, waiting for where the layer it handed over to ends.
   let trailer: PendingTrailer | undefined;
+  // A trailer that found its bytes malformed: reported once the layers are done, as Wireshark does.
+  const trailerError: { error?: DecodeError } = {};
   try {
     for (let depth = 0; next && depth < MAX_LAYERS; depth++) {
       const layerName = lookup(registry, next);
@@ -247,8 +274,8 @@ function walkLayers(
           nodes?.push(dataNode(buf, next.start, next.end));
           names?.push(DATA_FIELD);
         }
-        if (trailer && nodes) addTrailer(nodes, trailer, next.end, start, end, reportedEnd);
-        return undefined;
+        if (trailer && nodes) addTrailer(nodes, trailer, next.end, start, end, reportedEnd, trailerError);
+        return trailerError.error;
       }
       if (next.ip || next.quoted || next.claimedEnd !== undefined || context.claimedEnd !== undefined) {
         context = {
@@ -259,20 +286,23 @@ function walkLayers(
           reportedEnd,
         };
       }
+      const layerContext = depth === 0 ? firstContext : context;
       let field: string;
       const walker = nodes || !layerName ? undefined : registry.walkers?.get(layerName);
       if (walker) {
-        const step = walker(buf, next.start, next.end, context);
+        const step = walker(buf, next.start, next.end, layerContext);
         field = step.field;
         next = step.next;
       } else {
         const handedEnd = next.end;
-        const result = dissector(buf, next.start, handedEnd, context);
+        const result = dissector(buf, next.start, handedEnd, layerContext);
         field = result.node.field;
         next = result.next;
         if (nodes) {
           nodes.push(result.node);
-          if (trailer) addTrailer(nodes, trailer, result.end ?? handedEnd, start, end, reportedEnd);
+          if (trailer) {
+            addTrailer(nodes, trailer, result.end ?? handedEnd, start, end, reportedEnd, trailerError);
+          }
           trailer = result.trailer && { at: nodes.length - 1, of: result.trailer };
         }
       }
@@ -288,7 +318,7 @@ function walkLayers(
     if (e instanceof DecodeError) return e;
     throw e;
   }
-  return undefined;
+  return trailerError.error;
 }
 
 interface PendingTrailer {
@@ -297,7 +327,10 @@ interface PendingTrailer {
   readonly of: LayerTrailer;
 }
 
-/** Appends a layer's trailer nodes to its node (a new node object, only when there are some). */
+/**
+ * Appends a layer's trailer nodes to its node (a new node object, only when there are some). A
+ * trailer's DecodeError is kept in `failed` (the first one) and the layers go on.
+ */
 function addTrailer(
   nodes: DissectionNode[],
   trailer: PendingTrailer,
@@ -305,8 +338,16 @@ function addTrailer(
   start: number,
   end: number,
   reportedEnd: number | undefined,
+  failed: { error?: DecodeError },
 ): void {
-  const extra = trailer.of(payloadEnd, { start, end, reportedEnd: reportedEnd ?? end });
+  let extra: readonly DissectionNode[];
+  try {
+    extra = trailer.of(payloadEnd, { start, end, reportedEnd: reportedEnd ?? end });
+  } catch (e) {
+    if (!(e instanceof DecodeError)) throw e;
+    failed.error ??= e;
+    return;
+  }
   if (extra.length === 0) return;
   const node = nodes[trailer.at];
   nodes[trailer.at] = { ...node, children: [...(node.children ?? []), ...extra] };

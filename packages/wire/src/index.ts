@@ -1,5 +1,6 @@
 export * from './bytes.js';
 export * from './checksum.js';
+export * from './crc32.js';
 export * from './decode-error.js';
 export * from './dissection.js';
 export * from './field-node.js';

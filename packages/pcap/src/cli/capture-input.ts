@@ -69,7 +69,11 @@ export async function readPackets(
         seenLinkTypes.add(packet.linkType);
         warnUndecodedLinkType(io, path, packet);
       }
-      return onPacket({ number, packet, pcapng: reader.format === 'pcapng' });
+      const fcsLength = reader.interfaces[packet.interfaceIndex]?.fcsLength;
+      const pcapng = reader.format === 'pcapng';
+      return onPacket(
+        fcsLength === undefined ? { number, packet, pcapng } : { number, packet, pcapng, fcsLength },
+      );
     });
     return { packets: number };
   } catch (e) {

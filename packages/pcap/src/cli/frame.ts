@@ -9,6 +9,8 @@ export interface NumberedPacket {
   readonly number: number;
   readonly packet: CapturePacket;
   readonly pcapng: boolean;
+  /** FCS bytes at the end of the packet when its interface says (pcap FCS bits, pcapng `if_fcslen`). */
+  readonly fcsLength?: number;
 }
 
 /**

@@ -1,4 +1,11 @@
-import { type Dissection, dissect, dissectLayerPath, type LayerPath, LINK_TABLE } from '@cnikit/wire';
+import {
+  type Dissection,
+  dissect,
+  dissectLayerPath,
+  type FrameInfo,
+  type LayerPath,
+  LINK_TABLE,
+} from '@cnikit/wire';
 import type { CliArgs } from './args.js';
 import { type ReadOutcome, readPackets } from './capture-input.js';
 import { type CollectedFields, collectFields, type FieldMap } from './fields.js';
@@ -15,30 +22,39 @@ export type PacketHandler = (
   collected: CollectedFields | undefined,
 ) => void | Promise<void>;
 
-/** Dissects one captured packet, starting from its link type. */
-export function dissectPacket({ packet }: NumberedPacket): Dissection {
-  const { data } = packet;
+const NO_FRAME_INFO: FrameInfo = Object.freeze({});
+
+/** What the capture file says about the packet beyond its bytes (its interface's FCS length). */
+function frameInfo({ fcsLength }: NumberedPacket): FrameInfo {
+  return fcsLength === undefined ? NO_FRAME_INFO : { fcsLength };
+}
+
+/** Dissects one captured packet, starting from its link type, with its interface's FCS length. */
+export function dissectPacket(p: NumberedPacket): Dissection {
+  const { data } = p.packet;
   return dissect(
     cliDissectors,
     data,
-    { table: LINK_TABLE, key: packet.linkType },
+    { table: LINK_TABLE, key: p.packet.linkType },
     0,
     data.length,
-    packet.originalLength,
+    p.packet.originalLength,
+    frameInfo(p),
   );
 }
 
 /** The layer names of one captured packet, as `dissectPacket` would name them; reuses `into`. */
-export function packetLayerPath({ packet }: NumberedPacket, into: string[]): LayerPath {
-  const { data } = packet;
+export function packetLayerPath(p: NumberedPacket, into: string[]): LayerPath {
+  const { data } = p.packet;
   return dissectLayerPath(
     cliDissectors,
     data,
-    { table: LINK_TABLE, key: packet.linkType },
+    { table: LINK_TABLE, key: p.packet.linkType },
     0,
     data.length,
-    packet.originalLength,
+    p.packet.originalLength,
     into,
+    frameInfo(p),
   );
 }
 
