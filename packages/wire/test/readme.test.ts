@@ -4,7 +4,9 @@ import {
   extractReadmeExample,
   REPO_ROOT,
   runReadmeExample,
+  runReadmeExamples,
   typecheckReadmeExample,
+  typecheckReadmeExamples,
 } from '../../../test/packaging/readme-runner.js';
 
 describe('packages/wire/README.md', () => {
@@ -26,5 +28,18 @@ describe('packages/wire/README.md', () => {
 
   it('the example type-checks (strict)', () => {
     expect(typecheckReadmeExample('packages/wire')).toBe('');
+  });
+
+  it('every further example prints what the README says (the FCS one: zlib.crc32 gives 0x3864388a too)', async () => {
+    const runs = await runReadmeExamples('packages/wire');
+    expect(runs.map((r) => r.heading)).toEqual(['Example', 'The Ethernet FCS']);
+    expect(runs[1].expected).toBe(
+      'check value 0xcbf43926\nfcs 0x3864388a good: true\none bit flipped, good: false',
+    );
+    for (const r of runs) {
+      expect(r.stderr, r.title).toBe('');
+      expect(r.stdout, r.title).toBe(r.expected);
+    }
+    for (const c of typecheckReadmeExamples('packages/wire')) expect(c.diagnostics, c.title).toBe('');
   });
 });
