@@ -3,6 +3,7 @@ import { arpBindings, dissectArp } from './arp.js';
 import { dissectEthernet, ethernetBindings } from './ethernet.js';
 import { dissectIcmpv4, icmpv4Bindings } from './icmpv4.js';
 import { dissectIcmpv6, icmpv6Bindings } from './icmpv6.js';
+import { dissectIgmp, igmpBindings } from './igmp.js';
 import { dissectIpv4, dissectRawIp, ipv4Bindings } from './ipv4.js';
 import { dissectIpv6, ipv6Bindings } from './ipv6.js';
 import { dissectTcp, tcpBindings } from './tcp.js';
@@ -13,6 +14,7 @@ import {
   walkEthernet,
   walkIcmpv4,
   walkIcmpv6,
+  walkIgmp,
   walkIpv4,
   walkIpv6,
   walkQinQ,
@@ -25,7 +27,7 @@ import {
 /**
  * Every layer of this package and the table keys that lead to it, for `composeDissectors`:
  * link types 1 (Ethernet), 101 (raw IP), 228 (IPv4), 229 (IPv6); EtherTypes 0x0800, 0x0806,
- * 0x8100, 0x88a8, 0x86dd; IP protocols 1, 4, 6, 17, 41, 58.
+ * 0x8100, 0x88a8, 0x86dd; IP protocols 1, 2, 4, 6, 17, 41, 58.
  *
  * ```ts
  * const registry = composeDissectors(ethernetDissectors);
@@ -46,6 +48,7 @@ export const ethernetDissectors: DissectorSet = {
     udp: dissectUdp,
     tcp: dissectTcp,
     icmp: dissectIcmpv4,
+    igmp: dissectIgmp,
   },
   // Each layer's cheap twin for `dissectLayerPath` (`cnikit stats`): same path, same errors, no nodes.
   walkers: {
@@ -60,6 +63,7 @@ export const ethernetDissectors: DissectorSet = {
     udp: walkUdp,
     tcp: walkTcp,
     icmp: walkIcmpv4,
+    igmp: walkIgmp,
   },
   // A pure-annotated call, not an array spread: esbuild keeps a spread (it may run an iterator)
   // and with it every dissector, even in bundles that only import one view.
@@ -73,5 +77,6 @@ export const ethernetDissectors: DissectorSet = {
     udpBindings,
     tcpBindings,
     icmpv4Bindings,
+    igmpBindings,
   ].flat(),
 };

@@ -7,6 +7,7 @@ export * from './extended-echo.js';
 export * from './frame-decoder.js';
 export * from './icmpv4.js';
 export * from './icmpv6.js';
+export * from './igmp.js';
 export * from './ipv4.js';
 export * from './ipv4-options.js';
 export * from './ipv6.js';

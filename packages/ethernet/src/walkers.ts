@@ -1,10 +1,18 @@
-import { type LayerStep, type LayerWalker, LINK_TABLE, LINKTYPE_IPV4, LINKTYPE_IPV6 } from '@cnikit/wire';
+import {
+  type LayerStep,
+  type LayerWalker,
+  LINK_TABLE,
+  LINKTYPE_IPV4,
+  LINKTYPE_IPV6,
+  requireBytes,
+} from '@cnikit/wire';
 import { ArpPacket } from './arp.js';
 import { MAX_8023_LENGTH } from './constants.js';
 import { ETHERNET_HEADER_LENGTH, EthernetFrame } from './ethernet.js';
 import { payloadEndBeforeFcs } from './ethernet-trailer.js';
 import { ICMPV4_HEADER_LENGTH, Icmpv4Message } from './icmpv4.js';
 import { Icmpv6Message } from './icmpv6.js';
+import { IgmpMessage, igmpTypeIsOtherProtocol, igmpVersion, ipv4Destination } from './igmp.js';
 import { IPV4_MIN_HEADER_LENGTH, Ipv4Packet } from './ipv4.js';
 import { ipv4SourceRouteDestinationOffset } from './ipv4-options.js';
 import { Ipv6Packet } from './ipv6.js';
@@ -28,6 +36,8 @@ const UDP: LayerStep = { field: 'udp' };
 const TCP: LayerStep = { field: 'tcp' };
 const ICMP: LayerStep = { field: 'icmp' };
 const ICMPV6: LayerStep = { field: 'icmpv6' };
+const IGMP: LayerStep = { field: 'igmp' };
+const DATA: LayerStep = { field: 'data' };
 
 const ethernetView = /* @__PURE__ */ new EthernetFrame();
 const vlanView = /* @__PURE__ */ new VlanTag();
@@ -39,6 +49,7 @@ const udpView = /* @__PURE__ */ new UdpDatagram();
 const tcpView = /* @__PURE__ */ new TcpSegment();
 const icmpv4View = /* @__PURE__ */ new Icmpv4Message();
 const icmpv6View = /* @__PURE__ */ new Icmpv6Message();
+const igmpView = /* @__PURE__ */ new IgmpMessage();
 
 /** Ethernet II → `ethertype`; IEEE 802.3 → its LLC data (bounded by the length field) to `llc`. */
 export const walkEthernet: LayerWalker = (buf, start, end, context) => {
@@ -224,4 +235,20 @@ export const walkIcmpv6: LayerWalker = (buf, start, end, context) => {
     }
   }
   return ICMPV6;
+};
+
+/** IGMP: the same checks as `dissectIgmp`; types of other protocols (DVMRP, PIMv1, …) are `data`. */
+export const walkIgmp: LayerWalker = (buf, start, end, context) => {
+  requireBytes('igmp', start, 1, end);
+  const type = buf[start];
+  if (igmpTypeIsOtherProtocol(type, ipv4Destination(context.ip))) return DATA;
+  if (type === 0x1e || type === 0x1f) requireBytes('igmp', start, 24, end);
+  else if (type < 16) requireBytes('igmp', start, 20, end);
+  else {
+    const claimed = (context.claimedEnd ?? end) - start;
+    if (igmpVersion(type, claimed, start + 1 < end ? buf[start + 1] : 0) !== undefined) {
+      igmpView.bind(buf, start, end);
+    }
+  }
+  return IGMP;
 };

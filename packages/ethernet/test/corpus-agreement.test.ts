@@ -32,6 +32,7 @@ const SENTINELS = [
   'tcp.srcport',
   'icmp.type',
   'icmpv6.type',
+  'igmp.type',
   ...LINK_TRAILER_FIELDS,
 ];
 

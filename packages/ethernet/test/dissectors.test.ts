@@ -31,7 +31,7 @@ describe('ethernetDissectors', () => {
       '34525→ipv6',
       '34984→ieee8021ad',
     ]);
-    expect(keys('ip.proto')).toEqual(['17→udp', '1→icmp', '41→ipv6', '4→ip', '58→icmpv6', '6→tcp']);
+    expect(keys('ip.proto')).toEqual(['17→udp', '1→icmp', '2→igmp', '41→ipv6', '4→ip', '58→icmpv6', '6→tcp']);
     expect(keys('ip.version')).toEqual(['4→ip', '6→ipv6']);
     for (const b of ethernetDissectors.bindings)
       expect(Object.keys(ethernetDissectors.layers)).toContain(b.layer);

@@ -136,6 +136,15 @@ const SENTINELS = [
   'eth.fcs',
   'vlan.trailer',
   'ieee8021ah.trailer',
+  'igmp.saddr',
+  'igmp.aux_data',
+  'igmp.max_resp.exp',
+  'igmp.group_type',
+  'igmp.reply.pending',
+  'igmp.access_key',
+  'igmp.identifier',
+  'igmp.data',
+  'igmp.mtrace.q_id',
 ];
 
 interface Report {
