@@ -7,6 +7,7 @@ import {
   hex,
   type LayerTrailer,
   readU32,
+  type TrailerDissection,
 } from '@cnikit/wire';
 
 /** The shortest Ethernet frame without its FCS: senders pad shorter ones up to it. */
@@ -59,8 +60,8 @@ export function payloadEndBeforeFcs(payloadStart: number, end: number, context: 
  * - An FCS is guessed for the frame's own Ethernet header when the layer is at least 64 bytes on
  *   the wire and 4 or more bytes remain: the last 4 (on the wire) are `eth.fcs` (unverified, status
  *   2), shown only when captured. When the capture file gives the FCS length, 4 means the last 4
- *   bytes are the FCS whatever the frame's length (fewer than 4 left after the padding: a
- *   DecodeError, where tshark's trailer code throws), 0 means there is none (other lengths: guessed).
+ *   bytes are the FCS whatever the frame's length (fewer than 4 left after the padding: the
+ *   padding node with a DecodeError, where tshark's trailer code throws), 0 means there is none (other lengths: guessed).
  *   The status stays unverified as with tshark's default `eth.check_fcs: FALSE`;
  *   `verifyEthernetFcs` (`@cnikit/wire`) gives the real answer.
  * - What remains between is the trailer (`eth.trailer`, or the tag's own field under a VLAN tag).
@@ -72,7 +73,7 @@ export function ethernetTrailer(
   layer: TrailerLayer,
   payloadEnd: number,
   frame: FrameBounds,
-): DissectionNode[] {
+): DissectionNode[] | TrailerDissection {
   const at = payloadEnd;
   if (at >= layer.end) return [];
   let captured = layer.end - at;
@@ -98,12 +99,14 @@ export function ethernetTrailer(
   }
   const present = layer.mayHaveFcs && layer.fcsPresent === true;
   if (present && reported < FCS_LENGTH) {
-    throw new DecodeError(
+    // tshark has shown the padding when its trailer code throws here.
+    const malformed = new DecodeError(
       'truncated',
       'eth',
       at + padding,
       `the capture file says the frame ends in a ${FCS_LENGTH}-byte FCS, but only ${reported} bytes follow the payload and padding`,
     );
+    return { nodes: out, malformed };
   }
   const hasFcs =
     present ||

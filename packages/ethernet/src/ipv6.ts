@@ -1,5 +1,6 @@
 import {
   checkUint,
+  DecodeError,
   type DissectionNode,
   formatIpv6,
   hex,
@@ -290,9 +291,26 @@ export function encodeIpv6(h: Ipv6Header): Uint8Array {
   return out;
 }
 
+/**
+ * A bad extension header fails the view after the fixed header was read: like Wireshark, which cuts
+ * its buffer to 40 + the payload length before the extension headers, tell the previous layer's
+ * trailer where this layer ends (not for a jumbogram, whose length is in the failing headers).
+ */
+function withIpv6End(e: DecodeError, buf: Uint8Array, start: number, end: number): DecodeError {
+  if (end - start < HEADER_LENGTH || buf[start] >>> 4 !== 6) return e;
+  const payloadLength = readU16(buf, start + 4);
+  if (payloadLength === 0 && buf[start + 6] === 0) return e;
+  return e.atLayerEnd(Math.min(start + HEADER_LENGTH + payloadLength, end));
+}
+
 /** Dissects an IPv6 header and its extension headers into one `ipv6` node, as Wireshark nests them. */
 export const dissectIpv6: LayerDissector = (buf, start, end, context) => {
-  const p = new Ipv6Packet().bind(buf, start, end, context.quoted === true);
+  let p: Ipv6Packet;
+  try {
+    p = new Ipv6Packet().bind(buf, start, end, context.quoted === true);
+  } catch (e) {
+    throw e instanceof DecodeError ? withIpv6End(e, buf, start, end) : e;
+  }
   const tc = p.trafficClass;
   const children: DissectionNode[] = [
     leaf('ipv6.version', 'Version', start, 1, 6),

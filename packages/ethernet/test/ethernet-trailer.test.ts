@@ -2,6 +2,7 @@ import { ethernetDissectors } from '@cnikit/ethernet';
 import {
   annotatedHexdump,
   composeDissectors,
+  DecodeError,
   type DissectionNode,
   type DissectorSet,
   dissect,
@@ -184,5 +185,146 @@ describe('Ethernet padding, trailer and FCS (values from tshark)', () => {
   it('a frame whose upper layer uses every byte has none of these fields', () => {
     const frame = hexBytes(CASES[1].hex).subarray(0, 56);
     expect(trailerFields(dissect(registry, frame).layers)).toEqual([]);
+  });
+});
+
+/**
+ * A layer after the Ethernet header that is malformed: tshark's ethertype dissector catches the
+ * exception and still adds the trailer, after the length the payload had set before it failed
+ * (IPv6: 40 + payload length, set before the extension headers; IPv4 with a bad version or header
+ * length and ARP cut short set none). Frames built here, decoded by TShark 4.0.17 with no FCS
+ * length in the file, or with pcap's FCS bits saying 4 (`fcs: 4`).
+ */
+const MALFORMED_CASES: {
+  name: string;
+  hex: string;
+  fcs?: number;
+  tshark: [string, string][];
+  layer: string;
+  code: string;
+}[] = [
+  {
+    name: 'IPv6 hop-by-hop option running past its header (payload length 8), 6 bytes after: trailer + guessed FCS',
+    hex: '02000000000202000000000186dd6000000000080040 00000000000000000000000000000001 00000000000000000000000000000002 3b00050a00000000 444444444444',
+    tshark: [
+      ['eth.trailer', '44:44'],
+      ['eth.fcs', '1145324612'],
+      ['eth.fcs.status', '2'],
+    ],
+    layer: 'ipv6',
+    code: 'bad-option',
+  },
+  {
+    name: 'IPv6 hop-by-hop header longer than the payload length: the bytes after 40 + 8 are the trailer',
+    hex: `02000000000202000000000186dd6000000000080040 ${'00'.repeat(15)}01 ${'00'.repeat(15)}02 3b01010400000000 ${'55'.repeat(8)} ${'66'.repeat(10)}`,
+    tshark: [
+      ['eth.trailer', '55:55:55:55:55:55:55:55:66:66:66:66:66:66'],
+      ['eth.fcs', '1717986918'],
+      ['eth.fcs.status', '2'],
+    ],
+    layer: 'ipv6',
+    code: 'truncated',
+  },
+  {
+    name: 'IPv4 version 5: no length set, nothing after it',
+    hex: `020000000002020000000001 0800 5500001e00010000401156cc0a0000010a000002 03e807d0000a00006869 ${'00'.repeat(16)} 33333333`,
+    tshark: [],
+    layer: 'ip',
+    code: 'bad-version',
+  },
+  {
+    name: 'IPv4 version 5 in a file saying FCS 4: the last 4 bytes are still eth.fcs',
+    hex: `020000000002020000000001 0800 5500001e00010000401156cc0a0000010a000002 03e807d0000a00006869 ${'00'.repeat(16)} 33333333`,
+    fcs: 4,
+    tshark: [
+      ['eth.fcs', '858993459'],
+      ['eth.fcs.status', '2'],
+    ],
+    layer: 'ip',
+    code: 'bad-version',
+  },
+  {
+    name: 'IPv4 header cut short (header length 24, 18 bytes before the FCS 4): eth.fcs',
+    hex: '020000000002020000000001 0800 4600001800010000401163d00a0000010a0000020101',
+    fcs: 4,
+    tshark: [
+      ['eth.fcs', '131329'],
+      ['eth.fcs.status', '2'],
+    ],
+    layer: 'ip',
+    code: 'truncated',
+  },
+  {
+    name: 'ARP cut short (hardware size 40): no length set, nothing after it',
+    hex: `020000000002020000000001 0806 0001080028040001 ${'00'.repeat(38)} 77777777`,
+    tshark: [],
+    layer: 'arp',
+    code: 'truncated',
+  },
+  {
+    name: 'ARP cut short in a file saying FCS 4: eth.fcs',
+    hex: `020000000002020000000001 0806 0001080028040001 ${'00'.repeat(38)} 77777777`,
+    fcs: 4,
+    tshark: [
+      ['eth.fcs', '2004318071'],
+      ['eth.fcs.status', '2'],
+    ],
+    layer: 'arp',
+    code: 'truncated',
+  },
+  {
+    name: 'UDP length 4 inside IPv4 (IP already returned): padding and guessed FCS',
+    hex: `020000000002020000000001 0800 4500001e00010000401166cc0a0000010a000002 03e807d000040000 6869 ${'00'.repeat(16)} 88888888`,
+    tshark: [
+      ['eth.padding', zeros(16)],
+      ['eth.fcs', '2290649224'],
+      ['eth.fcs.status', '2'],
+    ],
+    layer: 'udp',
+    code: 'bad-length',
+  },
+  {
+    name: 'a 60-byte ARP frame said to end in an FCS: the padding, then malformed',
+    hex: `020000000002020000000001 0806 0001080006040001 ${'00'.repeat(10)} ${'00'.repeat(28)}`,
+    fcs: 4,
+    tshark: [['eth.padding', zeros(18)]],
+    layer: 'eth',
+    code: 'truncated',
+  },
+  {
+    name: 'a 62-byte IPv4 frame said to end in an FCS: the padding, then malformed',
+    hex: `020000000002020000000001 0800 460000220001000040115ec50a0000010a0000020702000103e807d0000a00006869 ${'00'.repeat(12)} aabb`,
+    fcs: 4,
+    tshark: [['eth.padding', zeros(12)]],
+    layer: 'eth',
+    code: 'truncated',
+  },
+];
+
+describe('the Ethernet trailer when a later layer is malformed (values from tshark)', () => {
+  for (const c of MALFORMED_CASES) {
+    it(c.name, () => {
+      const frame = hexBytes(c.hex);
+      const info = c.fcs === undefined ? {} : { fcsLength: c.fcs };
+      const r = dissect(registry, frame, undefined, 0, frame.length, frame.length, info);
+      expect(trailerFields(r.layers)).toEqual(c.tshark);
+      expect(r.malformed).toBeInstanceOf(DecodeError);
+      expect({ layer: r.malformed?.layer, code: r.malformed?.code }).toEqual({
+        layer: c.layer,
+        code: c.code,
+      });
+    });
+  }
+
+  it('the error is the layer’s own, marked with where the layer ends', () => {
+    const frame = hexBytes(MALFORMED_CASES[0].hex);
+    const r = dissect(registry, frame);
+    expect(r.malformed?.layerEnd).toBe(62);
+    expect(r.malformed?.toJSON()).toEqual({
+      code: 'bad-option',
+      layer: 'ipv6',
+      offset: 57,
+      reason: 'option length 10 runs past the header',
+    });
   });
 });

@@ -26,6 +26,24 @@ export class DecodeError extends Error {
     this.reason = reason;
   }
   readonly reason: string;
+  /**
+   * Where the layer that threw ends by its own length fields, when it had read them before it
+   * failed (IPv6's payload length before a bad extension header), as `LayerDissection.end`.
+   * `dissect` hands it to the previous layer's trailer, as Wireshark's ethertype dissector still
+   * adds the Ethernet trailer after the length its payload had set. Set with `atLayerEnd`.
+   */
+  declare readonly layerEnd?: number;
+
+  /**
+   * Marks this error with where its layer ends (see `layerEnd`) and returns it; a mark already
+   * there stays. Not part of `toJSON` or the message.
+   */
+  atLayerEnd(end: number): this {
+    if (this.layerEnd === undefined) {
+      Object.defineProperty(this, 'layerEnd', { value: end, enumerable: false });
+    }
+    return this;
+  }
 
   toJSON(): { code: DecodeErrorCode; layer: string; offset: number; reason: string } {
     return { code: this.code, layer: this.layer, offset: this.offset, reason: this.reason };

@@ -58,13 +58,27 @@ export interface FrameBounds {
 }
 
 /**
+ * What a trailer made of its bytes when they turned out malformed part way: the nodes before that
+ * point (Wireshark's tree keeps the items added before its exception) and the error.
+ */
+export interface TrailerDissection {
+  readonly nodes: readonly DissectionNode[];
+  readonly malformed: DecodeError;
+}
+
+/**
  * The nodes of the bytes a layer owns after its payload (Ethernet padding, trailer and FCS), given
  * where its payload ends: the `end` of the layer it handed over to, else the `next.end` it handed
- * that layer. `payloadEnd` may lie past the captured bytes. It may throw a DecodeError (bytes its
- * layer claims are missing): its layer then gets no trailer nodes, the later layers are still
- * dissected and `dissect` reports the error as `malformed` unless a layer's own error came first.
+ * that layer. When that layer threw, its error's `layerEnd` stands for its `end`. `payloadEnd` may
+ * lie past the captured bytes. When its bytes turn out malformed (bytes its layer claims are
+ * missing) it returns the nodes it could make with the error (`TrailerDissection`), or throws a
+ * DecodeError (no nodes): the later layers are still dissected and `dissect` reports the error as
+ * `malformed` unless a layer's own error came first.
  */
-export type LayerTrailer = (payloadEnd: number, frame: FrameBounds) => readonly DissectionNode[];
+export type LayerTrailer = (
+  payloadEnd: number,
+  frame: FrameBounds,
+) => readonly DissectionNode[] | TrailerDissection;
 
 export interface LayerDissection {
   readonly node: DissectionNode;
@@ -79,8 +93,10 @@ export interface LayerDissection {
   /**
    * Set by a layer whose payload may be followed by bytes of its own: once the next layer has
    * been dissected (and before any later one), `dissect` appends what this returns to `node`'s
-   * children. Not called when the next layer throws or there is none; `dissectLayerPath` never
-   * calls it.
+   * children. When the next layer throws a DecodeError it is called too, with the error's
+   * `layerEnd` if the layer set one (it knew its length before it failed), else the end it was
+   * handed; the frame stays `malformed` with that error. Not called when there is no next layer;
+   * `dissectLayerPath` never calls it.
    */
   readonly trailer?: LayerTrailer;
 }
@@ -295,7 +311,17 @@ function walkLayers(
         next = step.next;
       } else {
         const handedEnd = next.end;
-        const result = dissector(buf, next.start, handedEnd, layerContext);
+        let result: LayerDissection;
+        try {
+          result = dissector(buf, next.start, handedEnd, layerContext);
+        } catch (e) {
+          // Wireshark's ethertype dissector catches its payload's exception and still adds the
+          // trailer, after whatever length the payload had set before it failed.
+          if (trailer && nodes && e instanceof DecodeError) {
+            addTrailer(nodes, trailer, e.layerEnd ?? handedEnd, start, end, reportedEnd, trailerError);
+          }
+          throw e;
+        }
         field = result.node.field;
         next = result.next;
         if (nodes) {
@@ -329,7 +355,8 @@ interface PendingTrailer {
 
 /**
  * Appends a layer's trailer nodes to its node (a new node object, only when there are some). A
- * trailer's DecodeError is kept in `failed` (the first one) and the layers go on.
+ * trailer's DecodeError (thrown or returned with its nodes) is kept in `failed` (the first one)
+ * and the layers go on.
  */
 function addTrailer(
   nodes: DissectionNode[],
@@ -340,17 +367,26 @@ function addTrailer(
   reportedEnd: number | undefined,
   failed: { error?: DecodeError },
 ): void {
-  let extra: readonly DissectionNode[];
+  let result: readonly DissectionNode[] | TrailerDissection;
   try {
-    extra = trailer.of(payloadEnd, { start, end, reportedEnd: reportedEnd ?? end });
+    result = trailer.of(payloadEnd, { start, end, reportedEnd: reportedEnd ?? end });
   } catch (e) {
     if (!(e instanceof DecodeError)) throw e;
     failed.error ??= e;
     return;
   }
+  let extra: readonly DissectionNode[];
+  if (isTrailerDissection(result)) {
+    failed.error ??= result.malformed;
+    extra = result.nodes;
+  } else extra = result;
   if (extra.length === 0) return;
   const node = nodes[trailer.at];
   nodes[trailer.at] = { ...node, children: [...(node.children ?? []), ...extra] };
+}
+
+function isTrailerDissection(r: readonly DissectionNode[] | TrailerDissection): r is TrailerDissection {
+  return !Array.isArray(r);
 }
 
 function lookup(registry: DissectorRegistry, next: NextLayer): string | undefined {

@@ -22,6 +22,8 @@ function setup(options: {
   middleEnd?: number;
   innerThrows?: boolean;
   middleThrows?: boolean;
+  /** The middle layer throws, marking its error with this end (it read its length first). */
+  middleThrowsEndingAt?: number;
   noMiddle?: boolean;
 }) {
   const calls: Call[] = [];
@@ -44,6 +46,11 @@ function setup(options: {
   });
   const middle: LayerDissector = (_buf, start, end) => {
     if (options.middleThrows) throw new DecodeError('truncated', 'middle', start, 'too short');
+    if (options.middleThrowsEndingAt !== undefined) {
+      throw new DecodeError('bad-option', 'middle', start, 'bad option').atLayerEnd(
+        options.middleThrowsEndingAt,
+      );
+    }
     return {
       node: { field: 'middle', name: 'Middle', offset: start, length: 2 },
       next: { table: 'b', keys: [1], start: start + 2, end: options.middleEnd ?? end },
@@ -123,18 +130,72 @@ describe('dissect: a layer trailer (the bytes after the next layer, e.g. Etherne
     expect(calls[0].frame).toEqual({ start: 2, end: 12, reportedEnd: 12 });
   });
 
-  it('still runs when a later layer throws, but not when the next one does', () => {
+  it('still runs when a later layer throws', () => {
     const later = setup({ middleEnd: 8, innerThrows: true });
     const r = dissect(later.registry, FRAME);
     expect(r.malformed?.layer).toBe('inner');
     expect(later.calls.map((c) => c.payloadEnd)).toEqual([8]);
     expect(r.layers[0].children?.map((c) => c.field)).toEqual(['outer.trailer']);
+  });
 
-    const next = setup({ middleEnd: 8, middleThrows: true });
-    const s = dissect(next.registry, FRAME);
+  it('runs when the next layer throws: with the end its error carries, else the end it was handed', () => {
+    const marked = setup({ middleThrowsEndingAt: 8 });
+    const r = dissect(marked.registry, FRAME);
+    expect(r.malformed?.layer).toBe('middle');
+    expect(r.malformed?.code).toBe('bad-option');
+    expect(r.malformed?.layerEnd).toBe(8);
+    expect(marked.calls.map((c) => c.payloadEnd)).toEqual([8]);
+    expect(r.layers.map((l) => l.field)).toEqual(['outer']);
+    expect(r.layers[0].children?.map((c) => [c.field, c.offset, c.length])).toEqual([
+      ['outer.trailer', 8, 4],
+    ]);
+
+    const unmarked = setup({ middleEnd: 8, middleThrows: true });
+    const s = dissect(unmarked.registry, FRAME);
     expect(s.malformed?.layer).toBe('middle');
-    expect(next.calls).toEqual([]);
+    expect(unmarked.calls.map((c) => c.payloadEnd)).toEqual([12]);
     expect(s.layers[0].children).toEqual([]);
+  });
+
+  it('a trailer may return the nodes it made with its error: both are kept, a layer error first', () => {
+    const trailerError = new DecodeError('truncated', 'outer', 10, 'FCS cut short');
+    const make = (inner: LayerDissector) =>
+      composeDissectors({
+        layers: {
+          outer: (_buf, start, end) => ({
+            node: { field: 'outer', name: 'Outer', offset: start, length: 2 },
+            next: { table: 'a', keys: [1], start: start + 2, end },
+            trailer: (payloadEnd) => ({
+              nodes: [{ field: 'outer.padding', name: 'Padding', offset: payloadEnd, length: 2 }],
+              malformed: trailerError,
+            }),
+          }),
+          inner,
+        },
+        bindings: [
+          { table: 'link', key: 1, layer: 'outer' },
+          { table: 'a', key: 1, layer: 'inner' },
+        ],
+      });
+    const ok = dissect(
+      make((_b, start) => ({
+        node: { field: 'inner', name: 'Inner', offset: start, length: 6 },
+        end: start + 6,
+      })),
+      FRAME,
+    );
+    expect(ok.malformed).toBe(trailerError);
+    expect(ok.layers.map((l) => l.field)).toEqual(['outer', 'inner']);
+    expect(ok.layers[0].children?.map((c) => [c.field, c.offset])).toEqual([['outer.padding', 8]]);
+    const layerError = new DecodeError('bad-value', 'inner', 2, 'bad');
+    const failed = dissect(
+      make(() => {
+        throw layerError;
+      }),
+      FRAME,
+    );
+    expect(failed.malformed).toBe(layerError);
+    expect(failed.layers[0].children?.map((c) => [c.field, c.offset])).toEqual([['outer.padding', 12]]);
   });
 
   it('is never called by dissectLayerPath', () => {
