@@ -532,7 +532,7 @@ export function igmpTypeIsOtherProtocol(type: number, dst?: number): boolean {
 }
 
 /** The IPv4 destination a layer was handed, if any. */
-export function ipv4Destination(ip: IpContext | undefined): number | undefined {
+function ipv4Destination(ip: IpContext | undefined): number | undefined {
   return ip?.family === 4 ? ip.dst : undefined;
 }
 

@@ -12,7 +12,7 @@ import { ETHERNET_HEADER_LENGTH, EthernetFrame } from './ethernet.js';
 import { payloadEndBeforeFcs } from './ethernet-trailer.js';
 import { ICMPV4_HEADER_LENGTH, Icmpv4Message } from './icmpv4.js';
 import { Icmpv6Message } from './icmpv6.js';
-import { IgmpMessage, igmpTypeIsOtherProtocol, igmpVersion, ipv4Destination } from './igmp.js';
+import { IgmpMessage, igmpTypeIsOtherProtocol, igmpVersion } from './igmp.js';
 import { IPV4_MIN_HEADER_LENGTH, Ipv4Packet } from './ipv4.js';
 import { ipv4SourceRouteDestinationOffset } from './ipv4-options.js';
 import { Ipv6Packet } from './ipv6.js';
@@ -241,7 +241,7 @@ export const walkIcmpv6: LayerWalker = (buf, start, end, context) => {
 export const walkIgmp: LayerWalker = (buf, start, end, context) => {
   requireBytes('igmp', start, 1, end);
   const type = buf[start];
-  if (igmpTypeIsOtherProtocol(type, ipv4Destination(context.ip))) return DATA;
+  if (igmpTypeIsOtherProtocol(type, context.ip?.family === 4 ? context.ip.dst : undefined)) return DATA;
   if (type === 0x1e || type === 0x1f) requireBytes('igmp', start, 24, end);
   else if (type < 16) requireBytes('igmp', start, 20, end);
   else {
