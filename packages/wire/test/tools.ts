@@ -19,12 +19,13 @@ export function itWithTool(command: string, probe: string[] = ['--version']) {
     console.warn(`\n*** SKIPPING tests that need \`${command}\`: it is not installed or does not run.\n`);
   }
   return (name: string, body: TestBody, timeout?: number): void => {
-    if (available) it(name, body, timeout);
-    else if (process.env.CI === 'true') {
+    if (!available && process.env.CI === 'true') {
       it(name, () => {
         throw new Error(`\`${command}\` is required when CI=true (install it; see scripts/install-peers.sh)`);
       });
-    } else it.skip(`${name} [needs ${command}]`, body);
+      return;
+    }
+    it.skipIf(!available)(available ? name : `${name} [needs ${command}]`, body, timeout);
   };
 }
 
