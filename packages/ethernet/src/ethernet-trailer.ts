@@ -44,9 +44,17 @@ export interface TrailerLayer {
 export function payloadEndBeforeFcs(payloadStart: number, end: number, context: DissectContext): number {
   const fcs = context.fcsLength;
   if (fcs === undefined || fcs <= 0) return end;
-  const reportedEnd = context.reportedEnd ?? end;
-  const limit = reportedEnd - payloadStart >= fcs ? reportedEnd - fcs : reportedEnd;
-  return Math.min(end, limit);
+  return Math.min(end, reportedEndBeforeFcs(payloadStart, context.reportedEnd ?? end, fcs));
+}
+
+/**
+ * Where bytes from `from` run to on the wire once the capture file's FCS length is taken off:
+ * Wireshark takes it off only a length that has room for it, and only a positive one.
+ */
+function reportedEndBeforeFcs(from: number, reportedEnd: number, fcsLength: number | undefined): number {
+  return fcsLength !== undefined && fcsLength > 0 && reportedEnd - from >= fcsLength
+    ? reportedEnd - fcsLength
+    : reportedEnd;
 }
 
 /**
@@ -169,11 +177,10 @@ export function layerTrailer(
     // one inside it (VXLAN's inner frame) where its enclosing header claims.
     const reportedEnd = end === frame.end ? frame.reportedEnd : (context.claimedEnd ?? end);
     // An 802.3 length may not claim the FCS the capture file says is there (dissect_802_3).
-    const lengthLimit =
-      fcsLength !== undefined && fcsLength > 0 && reportedEnd - start >= fcsLength
-        ? reportedEnd - fcsLength
-        : reportedEnd;
-    const dataEnd = lengthEnd === undefined ? payloadEnd : Math.min(lengthEnd, lengthLimit);
+    const dataEnd =
+      lengthEnd === undefined
+        ? payloadEnd
+        : Math.min(lengthEnd, reportedEndBeforeFcs(start, reportedEnd, fcsLength));
     const layer = {
       start,
       end,
