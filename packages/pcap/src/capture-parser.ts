@@ -66,9 +66,10 @@ export class CaptureParser {
     const available = end - at;
     if (available === 0 && eof) return { type: 'end' };
     if (this.resyncing) {
-      const plausible = decoder.plausibleStart(buf, at, end);
+      const plausible = decoder.plausibleStart(buf, at, end, eof);
       if (typeof plausible === 'number' && !eof) return { type: 'need', bytes: plausible };
-      if (plausible === false) return this.drop(Math.min(decoder.resyncStep, available));
+      // At the end of the input a candidate that could not be confirmed is not a unit.
+      if (plausible !== true) return this.drop(Math.min(decoder.resyncStep, available));
       this.resyncing = false;
       this.candidate = true;
     }

@@ -152,13 +152,17 @@ export class PcapDecoder implements UnitDecoder {
     };
   }
 
-  plausibleStart(buf: Uint8Array, at: number, end: number): boolean | number {
-    if (end - at < PCAP_RECORD_HEADER_LENGTH) return PCAP_RECORD_HEADER_LENGTH;
+  plausibleStart(buf: Uint8Array, at: number, end: number, eof: boolean): boolean | number {
+    if (end - at < PCAP_RECORD_HEADER_LENGTH) return eof ? false : PCAP_RECORD_HEADER_LENGTH;
     if (!this.plausibleHeader(buf, at)) return false;
     // A lone header can match by chance; when the next one is already here, it must match too.
     const next = at + PCAP_RECORD_HEADER_LENGTH + this.lengths(buf, at)[0];
     if (next + PCAP_RECORD_HEADER_LENGTH <= end) return this.plausibleHeader(buf, next);
-    return next + PCAP_RECORD_HEADER_LENGTH - at;
+    if (!eof) return next + PCAP_RECORD_HEADER_LENGTH - at;
+    // The last record of the file has no next header to check: it must end exactly at the end
+    // of the file and its time must be near a record read before (bytes of a cut record that
+    // happen to look like a header have neither).
+    return next === end && this.lastSeconds !== undefined;
   }
 
   private plausibleHeader(buf: Uint8Array, at: number): boolean {

@@ -310,8 +310,8 @@ export class PcapngDecoder implements UnitDecoder {
     return this.packet(buf, at, at + 12, at + length - 4, captureLength, offset, 0, originalLength, 0n);
   }
 
-  plausibleStart(buf: Uint8Array, at: number, end: number): boolean | number {
-    if (end - at < BLOCK_OVERHEAD) return BLOCK_OVERHEAD;
+  plausibleStart(buf: Uint8Array, at: number, end: number, eof: boolean): boolean | number {
+    if (end - at < BLOCK_OVERHEAD) return eof ? false : BLOCK_OVERHEAD;
     const isSection = readU32(buf, at) === BlockType.SectionHeader;
     const order = isSection ? this.sectionOrder(buf, at) : this.order;
     if (!order) return false;
@@ -320,7 +320,7 @@ export class PcapngDecoder implements UnitDecoder {
     const length = order.u32(buf, at + 4);
     if (length < BLOCK_OVERHEAD || length % 4 !== 0 || length > MAX_BLOCK_LENGTH) return false;
     if (type === BlockType.EnhancedPacket && order.u32(buf, at + 8) >= this.states.length) return false;
-    if (end - at < length) return length;
+    if (end - at < length) return eof ? false : length;
     return order.u32(buf, at + length - 4) === length;
   }
 }

@@ -18,9 +18,11 @@ export interface UnitDecoder {
   /** Resync: how far to step past a bad unit or a rejected candidate start. */
   readonly resyncStep: number;
   /**
-   * Resync: whether a unit plausibly starts at `at`, looking at buf[at, end). Returns the number of
-   * bytes (from `at`) it wants to look at when fewer are present; at the end of the input the
-   * caller takes such an answer as "plausible" and lets the decoder report the truncation.
+   * Resync: whether a unit plausibly starts at `at`, looking at buf[at, end). Before the end of
+   * the input (`eof` false) it returns the number of bytes (from `at`) it wants to look at when
+   * fewer are present. At the end of the input it answers true or false: a candidate it cannot
+   * confirm there (cut short, or nothing after it to cross-check) is false, so bytes of a skipped
+   * or cut unit never come out as a packet.
    */
-  plausibleStart(buf: Uint8Array, at: number, end: number): boolean | number;
+  plausibleStart(buf: Uint8Array, at: number, end: number, eof: boolean): boolean | number;
 }
