@@ -147,6 +147,10 @@ function consumerScript(kind: 'esm' | 'cjs', packages: readonly WorkspacePackage
     const smoke = SMOKE[p.name];
     lines.push(`out.packages['${p.name}'] = {`);
     lines.push(`  exports: Object.keys(p${i}).filter((k) => k !== 'default' && k !== '__esModule').sort(),`);
+    // An export read through a getter costs a call per use in a consumer's hot loop (the CJS build)
+    lines.push(
+      `  accessors: Object.keys(p${i}).filter((k) => typeof Object.getOwnPropertyDescriptor(p${i}, k).get === 'function'),`,
+    );
     lines.push(`  smoke: ${smoke ? `((pkg, wire) => { ${smoke.js} })(p${i}, wire)` : 'null'},`);
     lines.push('};');
   });
@@ -287,7 +291,10 @@ describe('packaging', () => {
 
   const results: Record<
     string,
-    { packages: Record<string, { exports: string[]; smoke: unknown }>; manifestName: string }
+    {
+      packages: Record<string, { exports: string[]; accessors: string[]; smoke: unknown }>;
+      manifestName: string;
+    }
   > = {};
   for (const kind of ['esm', 'cjs'] as const) {
     it(`works from ${kind === 'esm' ? 'ESM (.mjs, import)' : 'CommonJS (.cjs, require)'}`, () => {
@@ -302,6 +309,7 @@ describe('packaging', () => {
       for (const pkg of included) {
         const got = out.packages[pkg.name];
         expect(got.exports.length, `${pkg.name} exports`).toBeGreaterThan(0);
+        expect(got.accessors, `${pkg.name} exports read through getters (${kind})`).toEqual([]);
         if (SMOKE[pkg.name])
           expect(got.smoke, `${pkg.name} smoke (${kind})`).toStrictEqual(SMOKE[pkg.name].expected);
         else console.warn(`packaging: no SMOKE entry for ${pkg.name} yet; only its export list is checked`);

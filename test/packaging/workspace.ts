@@ -62,7 +62,12 @@ export function staleReason(pkg: WorkspacePackage): string | undefined {
   const missing = outputs.find((f) => !existsSync(f));
   if (missing) return `${missing} is missing`;
   const built = Math.min(...outputs.map((f) => statSync(f).mtimeMs));
-  const inputs = [join(pkg.dir, 'src'), join(pkg.dir, 'package.json'), join(pkg.dir, 'tsup.config.ts')];
+  const inputs = [
+    join(pkg.dir, 'src'),
+    join(pkg.dir, 'package.json'),
+    join(pkg.dir, 'tsup.config.ts'),
+    join(REPO_ROOT, 'tsup.config.base.ts'),
+  ];
   const changed = Math.max(...inputs.filter(existsSync).map(newestMtime));
   return changed > built ? 'src/ is newer than dist/' : undefined;
 }
