@@ -13,6 +13,15 @@ packages=(
                   # kernel traffic test: loads the 802.1Q-tagging tc program, sends a Router Advertisement
   golang-go       # gopacket peer benchmark
   golang-github-google-gopacket-dev
+  strace          # netlink: the request bytes iproute2 sends, for link kinds this kernel lacks
+  python3-pyroute2  # netlink peer benchmark
+  bird2           # BGP interop: real daemons in namespaces
+  gobgpd          # BGP interop and MRT files (gobgp, gobgpd)
+  frr             # BGP interop (bgpd, vtysh)
+  golang-github-osrg-gobgp-dev  # GoBGP codec peer benchmark
+  etcd-server     # IPAM etcd store and flannel leases: a real etcd started by the tests
+  etcd-client     # etcdctl: reading flannel's keys as flannel's users do
+  containernetworking-plugins  # the real host-local, bridge, portmap, tuning (/usr/lib/cni)
 )
 
 missing=()
