@@ -16,6 +16,7 @@ import {
   statefulTcpFields,
   tsharkFlagsMalformed,
 } from '../../../test/support/corpus.js';
+import { MIN_COMPARED_BY_PROTOCOL, WE_REJECT_TSHARK_ACCEPTS } from './fixtures/corpus-agreement-expected.js';
 
 /** Link types whose frames start with a layer of this package: Ethernet and raw IP. */
 const LINK_TYPES = new Set([1, 101, 228, 229]);
@@ -54,7 +55,8 @@ interface Report {
   files: number;
   packets: number;
   tsharkMalformed: number;
-  weThrowTsharkDoesNot: string[];
+  /** `file#frame` → our error's layer and message, for packets tshark finds well formed. */
+  weThrowTsharkDoesNot: Map<string, { layer: string; message: string }>;
   fields: number;
   unmatched: number;
   reordered: number;
@@ -72,7 +74,7 @@ function runAgreement(): Report {
     files: 0,
     packets: 0,
     tsharkMalformed: 0,
-    weThrowTsharkDoesNot: [],
+    weThrowTsharkDoesNot: new Map(),
     fields: 0,
     unmatched: 0,
     reordered: 0,
@@ -104,7 +106,10 @@ function runAgreement(): Report {
       report.packets++;
       if (theirsStopEarly) report.tsharkMalformed++;
       else if (ours.malformed) {
-        report.weThrowTsharkDoesNot.push(`${entry.file}#${packet.index + 1}: ${ours.malformed.message}`);
+        report.weThrowTsharkDoesNot.set(`${entry.file}#${packet.index + 1}`, {
+          layer: ours.malformed.layer,
+          message: ours.malformed.message,
+        });
       }
       const oursFlat = flattenDissection(ours.layers);
       const result = compareFields(oursFlat, theirs, {
@@ -129,10 +134,30 @@ function runAgreement(): Report {
   return report;
 }
 
+let computed: Report | undefined;
+/** One pass over the corpus, shared by the tests below. */
+function agreement(): Report {
+  computed ??= runAgreement();
+  return computed;
+}
+
 function countBy(keys: string[]): Map<string, number> {
   const counts = new Map<string, number>();
   for (const k of keys) counts.set(k, (counts.get(k) ?? 0) + 1);
   return counts;
+}
+
+/**
+ * Values compared per protocol (the field name's first part: `udp.srcport` counts for `udp`).
+ * `data.*` is left out: those are the bytes no layer of ours claimed, fewer as dissectors grow.
+ */
+function comparedByProtocol(r: Report): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [field, n] of r.fieldNames) {
+    const protocol = field.split('.')[0];
+    if (protocol !== 'data') out.set(protocol, (out.get(protocol) ?? 0) + n);
+  }
+  return out;
 }
 
 function printReport(r: Report): void {
@@ -149,8 +174,9 @@ function printReport(r: Report): void {
     `mismatches by field: ${[...countBy(r.mismatches.map((m) => m.field))].map(([f, n]) => `${f} ${n}`).join(', ') || 'none'}`,
     ...[...byLayer].map(([layer, fields]) => `  ${layer} (${fields.length}): ${fields.join(' ')}`),
     `emitted but never compared: ${[...r.emitted].filter((f) => !r.fieldNames.has(f)).join(' ') || 'none'}`,
-    `we raise DecodeError where tshark reports no error: ${r.weThrowTsharkDoesNot.length}`,
-    ...r.weThrowTsharkDoesNot.slice(0, 20).map((s) => `  ${s}`),
+    `values compared per protocol: ${[...comparedByProtocol(r)].map(([p, n]) => `${p} ${n}`).join(', ')}`,
+    `we raise DecodeError where tshark reports no error: ${r.weThrowTsharkDoesNot.size}`,
+    ...[...r.weThrowTsharkDoesNot].slice(0, 20).map(([where, e]) => `  ${where}: ${e.message}`),
     ...r.mismatches
       .slice(0, 20)
       .map(
@@ -163,11 +189,32 @@ function printReport(r: Report): void {
 
 describe('agreement with tshark on the shared corpus', () => {
   it('every field we emit for Ethernet and raw-IP frames equals tshark value for value', () => {
-    const report = runAgreement();
+    const report = agreement();
     printReport(report);
     expect(report.files).toBeGreaterThan(400);
     expect(report.packets).toBeGreaterThan(7000);
     expect(report.mismatches.slice(0, 20)).toEqual([]);
     for (const field of SENTINELS) expect(report.fieldNames.get(field) ?? 0, field).toBeGreaterThan(0);
+  });
+
+  it('rejects exactly the listed packets tshark finds well formed, each at the listed layer', () => {
+    const report = agreement();
+    const rejected = Object.fromEntries(
+      [...report.weThrowTsharkDoesNot].map(([where, e]) => [where, e.layer] as const),
+    );
+    const listed = Object.fromEntries(
+      Object.entries(WE_REJECT_TSHARK_ACCEPTS).map(([where, e]) => [where, e.layer] as const),
+    );
+    expect(rejected).toEqual(listed);
+  });
+
+  it('compares at least as many values of each protocol as it did when the floors were set', () => {
+    const compared = comparedByProtocol(agreement());
+    const short = Object.entries(MIN_COMPARED_BY_PROTOCOL)
+      .filter(([protocol, floor]) => (compared.get(protocol) ?? 0) < floor)
+      .map(([protocol, floor]) => `${protocol}: ${compared.get(protocol) ?? 0} < ${floor}`);
+    expect(short).toEqual([]);
+    // A protocol that appears must get a floor too.
+    expect([...compared.keys()].filter((p) => !(p in MIN_COMPARED_BY_PROTOCOL))).toEqual([]);
   });
 });

@@ -107,6 +107,19 @@ export function firstMismatches<T extends { field: string }>(all: readonly T[]):
   });
 }
 
+/**
+ * Values compared per protocol (the field name's first part: `udp.srcport` counts for `udp`).
+ * `data.*` is left out: the bytes no layer of ours claimed, fewer as dissectors grow.
+ */
+export function comparedByProtocol(report: CliReport): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const [field, n] of report.comparedByField) {
+    const protocol = field.split('.')[0];
+    if (protocol !== 'data') out.set(protocol, (out.get(protocol) ?? 0) + n);
+  }
+  return out;
+}
+
 /** What compareCliFile adds up over the files it is given. */
 export interface CliReport {
   files: number;
@@ -118,6 +131,8 @@ export interface CliReport {
   distinct: Set<string>;
   /** Per field, how many of its values were compared with tshark's. */
   comparedByField: Map<string, number>;
+  /** `file#frame` → the layer of our `_ws.malformed`, for packets tshark finds well formed. */
+  weRejectTsharkAccepts: Map<string, { layer: string; reason: string }>;
   mismatches: (FieldMismatch & { where: string })[];
 }
 
@@ -131,6 +146,7 @@ export function emptyCliReport(): CliReport {
     corrupt: [],
     distinct: new Set(),
     comparedByField: new Map(),
+    weRejectTsharkAccepts: new Map(),
     mismatches: [],
   };
 }
@@ -177,8 +193,13 @@ export async function compareCliFile(
     const protocols = String(line['frame.protocols']);
     const theirProtocols = theirs.get('frame.protocols')?.[0] ?? '';
     const theirsStopEarly = tsharkFlagsMalformed(theirLayers, theirs);
+    const malformed = line['_ws.malformed'] as { layer: string; reason: string } | undefined;
+    if (malformed && !theirsStopEarly) {
+      report.weRejectTsharkAccepts.set(where, { layer: malformed.layer, reason: malformed.reason });
+    }
     const own = (field: string, ok: boolean, theirValue: string) => {
       report.fields++;
+      report.comparedByField.set(field, (report.comparedByField.get(field) ?? 0) + 1);
       const value = ours.get(field)?.[0] ?? '';
       if (!ok) report.mismatches.push({ where, field, occurrence: 0, ours: value, theirs: theirValue });
     };
