@@ -12,7 +12,7 @@ describe('usage errors exit 2 with a message', () => {
   it.each([
     [[], 'a command is needed'],
     [['frobnicate', 'x.pcap'], 'unknown command "frobnicate"'],
-    [['dissect'], 'dissect needs a capture FILE'],
+    [['dissect'], 'dissect needs a capture FILE (or - for standard input)'],
     [['dissect', 'x.pcap', '--colour'], 'unknown option --colour'],
     [['dissect', 'x.pcap', '-c', 'ten'], '-c needs a packet count, not "ten"'],
     [['stats', 'a.pcap', 'b.pcap'], 'unexpected argument b.pcap'],

@@ -21,7 +21,7 @@ commands:
   stats FILE [--filter EXPR] [-c N]              packets and bytes per protocol (like tshark -z io,phs)
 
 options:
-  --json            one JSON object per packet and line, keyed by Wireshark field names; a field
+  --json            (dissect) one JSON object per packet and line, keyed by Wireshark field names; a field
                     seen more than once (inner and outer ip.src) maps to an array in order
   --filter EXPR     display-filter subset: field == value, != < <= > >=, && || !, (), bare
                     protocol names, ip.src == 10.0.0.0/8 (also -Y EXPR)
@@ -29,8 +29,13 @@ options:
   -h, --help        this text
   --version         print the version
 
-FILE is a pcap or pcapng file, read as a stream (bounded memory, any size). A progress bar
-shows on stderr for large files when stderr is a terminal (not for dissect/hexdump to a terminal).
+FILE is a pcap or pcapng file, read as a stream (bounded memory, any size); - reads standard
+input (cat f.pcap | cnikit dissect -). A progress bar shows on stderr for large files when stderr
+is a terminal (not for dissect/hexdump to a terminal, nor for standard input).
+
+A filter is checked against the fields cnikit knows before anything is read: an unknown field,
+a value out of the field's range, a bad address or a word the field has no value name for is a
+bad filter (exit 2), as in tshark. Value names work as in tshark (ip.proto == UDP).
 
 A packet whose link type has no dissector (the link type is named once on stderr) is shown as
 undecoded data, and a packet that cannot be decoded to its end is shown up to the error, with
@@ -42,6 +47,22 @@ exit status:
   1  the capture file is corrupt: the packets before the damage are printed, then the error
      with its byte offset in the file
   2  usage error, bad filter (with a caret under the problem), or FILE cannot be opened`;
+
+/** Options that only some commands take: given to another, they are a usage error. */
+const ONLY_FOR: Readonly<Record<string, { readonly option: string; readonly commands: readonly string[] }>> =
+  {
+    json: { option: '--json', commands: ['dissect'] },
+  };
+
+/** Throws UsageError for an option the command does not take (`hexdump --json`). */
+export function checkOptionsFor(args: CliArgs): void {
+  const given: Record<string, boolean> = { json: args.json };
+  for (const [key, { option, commands }] of Object.entries(ONLY_FOR)) {
+    if (given[key] && !commands.includes(args.command)) {
+      throw new UsageError(`${args.command} does not take ${option} (only ${commands.join(', ')} does)`);
+    }
+  }
+}
 
 export function parseArgs(argv: readonly string[]): CliArgs {
   const args: CliArgs = { command: '', json: false, help: false, version: false };

@@ -49,14 +49,17 @@ export async function readPackets(
   options: { readonly progress: boolean },
   onPacket: (p: NumberedPacket) => boolean | Promise<boolean>,
 ): Promise<ReadOutcome> {
-  const { handle, size } = await openFile(path);
+  const input = path === STDIN ? standardInput(io) : await openFile(path);
+  // Standard input has no size to show progress against.
+  const size = input.size ?? 0;
   const bar = new ProgressBar(io.stderr, options.progress && size >= PROGRESS_MIN_BYTES ? size : 0, path);
   let bytesRead = 0;
   async function* chunks(): AsyncGenerator<Uint8Array> {
-    for await (const chunk of handle.createReadStream({ highWaterMark: CHUNK_BYTES })) {
-      bytesRead += (chunk as Uint8Array).length;
+    for await (const chunk of input.chunks) {
+      if (typeof chunk === 'string') throw new CliError(`${path}: input is text, not a capture`, 2);
+      bytesRead += chunk.length;
       bar.update(bytesRead);
-      yield chunk as Uint8Array;
+      yield chunk;
     }
   }
   const reader = openCapture(chunks(), { zeroCopy: true, onError: 'throw' });
@@ -78,14 +81,32 @@ export async function readPackets(
     return { packets: number };
   } catch (e) {
     if (e instanceof DecodeError) return { packets: number, error: e };
+    if (e instanceof CliError) throw e;
     throw new CliError(`cannot read ${path}: ${e instanceof Error ? e.message : String(e)}`, 1);
   } finally {
     bar.finish();
-    await handle.close().catch(() => {});
+    await input.close();
   }
 }
 
-async function openFile(path: string) {
+/** The FILE name that means standard input. */
+export const STDIN = '-';
+
+interface Input {
+  readonly chunks: AsyncIterable<Uint8Array | string>;
+  /** Bytes in the file, when known (not for standard input). */
+  readonly size?: number;
+  close(): Promise<void>;
+}
+
+function standardInput(io: CliIo): Input {
+  const stdin = io.stdin;
+  if (!stdin) throw new CliError('cannot open -: no standard input', 2);
+  // Standard input belongs to the process: left open for whoever owns it.
+  return { chunks: stdin, close: async () => {} };
+}
+
+async function openFile(path: string): Promise<Input> {
   try {
     const handle = await open(path, 'r');
     const stat = await handle.stat();
@@ -93,7 +114,11 @@ async function openFile(path: string) {
       await handle.close();
       throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
     }
-    return { handle, size: stat.size };
+    return {
+      chunks: handle.createReadStream({ highWaterMark: CHUNK_BYTES }),
+      size: stat.size,
+      close: () => handle.close().catch(() => {}),
+    };
   } catch (e) {
     const code = (e as { code?: string }).code ?? '';
     const reason = OPEN_FAILURES[code] ?? (e instanceof Error ? e.message : String(e));

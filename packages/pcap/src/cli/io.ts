@@ -6,10 +6,12 @@ export interface CliStream {
   once?(event: 'drain', listener: () => void): unknown;
 }
 
-/** Where `runCli` writes, and what it reports for `--version`. */
+/** Where `runCli` writes, what it reads for FILE `-`, and what it reports for `--version`. */
 export interface CliIo {
   readonly stdout: CliStream;
   readonly stderr: CliStream;
+  /** Standard input, read when FILE is `-` (a Node Readable is an async iterable of chunks). */
+  readonly stdin?: AsyncIterable<Uint8Array | string>;
   readonly version?: string;
 }
 

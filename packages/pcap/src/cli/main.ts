@@ -14,6 +14,7 @@ export async function main(version?: string): Promise<void> {
   process.exitCode = await runCli(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,
+    stdin: process.stdin,
     version,
   });
 }

@@ -1,4 +1,4 @@
-import { type CliArgs, parseArgs, USAGE, UsageError } from './args.js';
+import { type CliArgs, checkOptionsFor, parseArgs, USAGE, UsageError } from './args.js';
 import { CliError, type ReadOutcome } from './capture-input.js';
 import { dissectCommand } from './dissect-command.js';
 import { compileFilter, FilterSyntaxError, type PacketFilter } from './filter.js';
@@ -38,7 +38,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     if (args.command === '') throw new UsageError('a command is needed');
     const command = COMMANDS[args.command];
     if (!command) throw new UsageError(`unknown command ${JSON.stringify(args.command)}`);
-    if (args.file === undefined) throw new UsageError(`${args.command} needs a capture FILE`);
+    checkOptionsFor(args);
+    if (args.file === undefined)
+      throw new UsageError(`${args.command} needs a capture FILE (or - for standard input)`);
     const filter = args.filter === undefined ? undefined : compileFilter(args.filter);
     const outcome = await command({ ...args, file: args.file }, filter, io);
     if (outcome.error) {
