@@ -1,8 +1,16 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   CORPUS_DIR,
+  CORPUS_PCAP_DIR,
   compareFields,
+  corpusFiles,
   corpusPackets,
+  corpusProblems,
+  haveCorpus,
+  REPO_ROOT,
   flattenDissection,
   flattenTshark,
   missingFields,
@@ -10,24 +18,70 @@ import {
   sameValue,
 } from './corpus.js';
 
+const CORPUS = haveCorpus(
+  'test/support/corpus.test.ts: 2 checks of the shared corpus (file set, packets per file)',
+);
+
 describe('corpus test support', () => {
-  it('reads as many packets, of the link type, as MANIFEST.tsv lists for every capture', () => {
-    const wrong: string[] = [];
-    let packets = 0;
-    for (const entry of readManifest(`${CORPUS_DIR}/MANIFEST.tsv`)) {
-      const read = corpusPackets(entry.file);
-      packets += read.length;
-      const types = new Set(read.map((p) => p.linkType));
-      if (read.length !== entry.packets || (read.length > 0 && !types.has(entry.linkType))) {
-        wrong.push(
-          `${entry.file}: ${read.length} packets of ${[...types]}, manifest ${entry.packets} of ${entry.linkType}`,
-        );
-      }
-      if (read.some((p, i) => p.index !== i)) wrong.push(`${entry.file}: indexes out of order`);
+  it.skipIf(!CORPUS)(
+    'the corpus holds exactly the 490 captures MANIFEST.tsv lists and 487 tshark decodes',
+    () => {
+      expect(corpusProblems(CORPUS_DIR)).toEqual([]);
+      expect(corpusFiles()).toHaveLength(490);
+    },
+  );
+
+  it('names every way a corpus can be incomplete', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cnikit-corpus-'));
+    try {
+      mkdirSync(join(dir, 'pcap'));
+      mkdirSync(join(dir, 'expected'));
+      writeFileSync(join(dir, 'MANIFEST.tsv'), 'file\tsource\na.pcap\tx\nb.pcap\tx\n');
+      writeFileSync(join(dir, 'pcap', 'a.pcap'), '');
+      writeFileSync(join(dir, 'pcap', 'c.pcap'), '');
+      writeFileSync(join(dir, 'expected', 'a.pcap.json.gz'), '');
+      writeFileSync(join(dir, 'expected', 'd.pcap.json.gz'), '');
+      expect(corpusProblems(dir, { captures: 2, expected: 1 })).toEqual([
+        '1 captures MANIFEST.tsv lists are missing (b.pcap)',
+        '1 captures are not in MANIFEST.tsv (c.pcap)',
+        'expected/ has files of no listed capture (d.pcap.json.gz)',
+        'expected/ holds 2 decodes, not 1',
+      ]);
+      rmSync(join(dir, 'pcap', 'c.pcap'));
+      expect(corpusProblems(dir, { captures: 2, expected: 1 })).toContain('pcap/ holds 1 files, not 2');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
-    expect(wrong).toEqual([]);
-    expect(packets).toBe(7572);
   });
+
+  it('an unreadable capture is an error naming the file, never an empty packet list', () => {
+    const notACapture = relative(CORPUS_PCAP_DIR, join(REPO_ROOT, 'package.json'));
+    expect(() => corpusPackets(notACapture)).toThrow(
+      `cannot read corpus capture ${join(REPO_ROOT, 'package.json')}: not a pcap or pcapng file`,
+    );
+    expect(() => corpusPackets('no-such-capture.pcap')).toThrow(/no-such-capture\.pcap.*ENOENT/);
+  });
+
+  it.skipIf(!CORPUS)(
+    'reads as many packets, of the link type, as MANIFEST.tsv lists for every capture',
+    () => {
+      const wrong: string[] = [];
+      let packets = 0;
+      for (const entry of readManifest(`${CORPUS_DIR}/MANIFEST.tsv`)) {
+        const read = corpusPackets(entry.file);
+        packets += read.length;
+        const types = new Set(read.map((p) => p.linkType));
+        if (read.length !== entry.packets || (read.length > 0 && !types.has(entry.linkType))) {
+          wrong.push(
+            `${entry.file}: ${read.length} packets of ${[...types]}, manifest ${entry.packets} of ${entry.linkType}`,
+          );
+        }
+        if (read.some((p, i) => p.index !== i)) wrong.push(`${entry.file}: indexes out of order`);
+      }
+      expect(wrong).toEqual([]);
+      expect(packets).toBe(7572);
+    },
+  );
 
   it('flattens tshark layers in document order, expanding merged repeats and subtrees', () => {
     const fields = flattenTshark({

@@ -1,37 +1,42 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { type CapturedPacket, readCapture } from './capture-reader.js';
+import {
+  assertCorpusComplete,
+  CORPUS_DIR,
+  CORPUS_EXPECTED_DIR,
+  CORPUS_HOWTO,
+  CORPUS_PCAP_DIR,
+  corpusPresent,
+} from './corpus-location.js';
 
 export * from './capture-reader.js';
+export * from './corpus-location.js';
 export * from './dissection-fields.js';
 export * from './field-agreement.js';
 export * from './manifest.js';
 export * from './mutate.js';
 export * from './tshark-expected.js';
 
-/** The repository's root folder. */
-export const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '../..');
-
-/** The shared capture corpus (see its README.md): `../shared/corpus` beside the clone, or $CNIKIT_CORPUS. */
-export const CORPUS_DIR = process.env.CNIKIT_CORPUS ?? resolve(REPO_ROOT, '../shared/corpus');
-export const CORPUS_PCAP_DIR = join(CORPUS_DIR, 'pcap');
-
-/** Path of tshark's decode of a capture, or undefined when there is none. */
+/** Path of tshark's decode of a corpus capture, or undefined when the corpus has none for it. */
 export function expectedPath(file: string): string | undefined {
-  const path = join(CORPUS_DIR, 'expected', `${file}.json.gz`);
+  const path = join(CORPUS_EXPECTED_DIR, `${file}.json.gz`);
   return existsSync(path) ? path : undefined;
 }
 
+/** The corpus's capture files, sorted; throws when the corpus is missing or incomplete (guard with haveCorpus). */
 export function corpusFiles(): string[] {
-  return existsSync(CORPUS_PCAP_DIR) ? readdirSync(CORPUS_PCAP_DIR).sort() : [];
+  if (!corpusPresent()) throw new Error(`no capture corpus at ${CORPUS_DIR}: ${CORPUS_HOWTO}`);
+  assertCorpusComplete();
+  return readdirSync(CORPUS_PCAP_DIR).sort();
 }
 
-/** Every packet of a corpus capture; unreadable files yield nothing. */
+/** Every packet of a corpus capture; throws naming the file when it cannot be read. */
 export function corpusPackets(file: string): CapturedPacket[] {
+  const path = join(CORPUS_PCAP_DIR, file);
   try {
-    return [...readCapture(readFileSync(join(CORPUS_PCAP_DIR, file)))];
-  } catch {
-    return [];
+    return [...readCapture(readFileSync(path))];
+  } catch (e) {
+    throw new Error(`cannot read corpus capture ${path}: ${(e as Error).message}`);
   }
 }

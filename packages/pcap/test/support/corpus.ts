@@ -1,18 +1,13 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { CORPUS_DIR, CORPUS_PCAP_DIR } from '../../../../test/support/corpus-location.js';
 
-export const CORPUS_DIR = '/work/shared/corpus';
-export const PCAP_DIR = join(CORPUS_DIR, 'pcap');
-
-/** Capture file names of the corpus, sorted (empty when the corpus is absent). */
-export function corpusFiles(): string[] {
-  if (!existsSync(PCAP_DIR)) return [];
-  return readdirSync(PCAP_DIR)
-    .filter((f) => f.endsWith('.pcap') || f.endsWith('.pcapng'))
-    .sort();
-}
+// One location rule for every suite: $CNIKIT_CORPUS, else ../shared/corpus beside the clone.
+export { CORPUS_DIR, haveCorpus } from '../../../../test/support/corpus-location.js';
+export { corpusFiles } from '../../../../test/support/corpus.js';
+export const PCAP_DIR = CORPUS_PCAP_DIR;
 
 export function corpusBytes(name: string): Uint8Array {
   return new Uint8Array(readFileSync(join(PCAP_DIR, name)));
