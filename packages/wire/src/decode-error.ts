@@ -11,11 +11,43 @@ export type DecodeErrorCode =
   | 'unsupported';
 
 /**
+ * The brand every DecodeError carries, in the global symbol registry so that the ESM and the
+ * CommonJS build (two copies of this class when a program loads both) agree on it.
+ */
+const DECODE_ERROR_BRAND: unique symbol = Symbol.for('@cnikit/wire.DecodeError');
+
+/**
  * The only exception a cnikit decoder throws on bad input: it names the protocol layer,
  * the byte offset (from the start of the buffer handed to the decoder) and the reason.
+ *
+ * `e instanceof DecodeError` and `DecodeError.is(e)` hold for a DecodeError of either build of
+ * this package (ESM `import` and CommonJS `require` load two copies of the class): both test a
+ * `Symbol.for` brand, not the prototype chain. `instanceof` a subclass still tests its prototype.
  */
 export class DecodeError extends Error {
   override readonly name = 'DecodeError';
+
+  /** True for a DecodeError from any build or copy of `@cnikit/wire`. */
+  static is(value: unknown): value is DecodeError {
+    return (
+      typeof value === 'object' &&
+      value !== null &&
+      (value as { [DECODE_ERROR_BRAND]?: unknown })[DECODE_ERROR_BRAND] === true
+    );
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // A subclass keeps the ordinary prototype test: a DecodeError is not every subclass.
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class `instanceof` was asked about
+    if (this !== DecodeError) return Function.prototype[Symbol.hasInstance].call(this, value);
+    return DecodeError.is(value);
+  }
+
+  /** The cross-build brand (see `DecodeError.is`), on the prototype: nothing per instance. */
+  get [DECODE_ERROR_BRAND](): true {
+    return true;
+  }
+
   constructor(
     readonly code: DecodeErrorCode,
     readonly layer: string,

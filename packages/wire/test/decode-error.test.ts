@@ -88,3 +88,34 @@ describe('requireBytes', () => {
     expect(() => requireBytes('ip', 60, 20, 40)).toThrow('ip: needs 20 bytes, only 0 left (at byte 60)');
   });
 });
+
+describe('DecodeError.is and instanceof (the cross-build brand)', () => {
+  const e = new DecodeError('truncated', 'udp', 0, 'x');
+
+  it('recognises a DecodeError by its brand, not by its class object', () => {
+    expect(DecodeError.is(e)).toBe(true);
+    // What the other build's class looks like from here: another class with the same brand.
+    const copy = Object.create(Object.getPrototypeOf(e));
+    expect(DecodeError.is(copy)).toBe(true);
+    expect(copy instanceof DecodeError).toBe(true);
+    const brand = Symbol.for('@cnikit/wire.DecodeError');
+    const foreign = { [brand]: true };
+    expect(foreign instanceof DecodeError).toBe(true);
+    expect(Object.getOwnPropertySymbols(e)).toEqual([]);
+  });
+
+  it('is false for other errors and look-alikes', () => {
+    for (const x of [new Error('x'), new RangeError('x'), { name: 'DecodeError' }, null, undefined, 'x', 0]) {
+      expect(DecodeError.is(x)).toBe(false);
+      expect(x instanceof DecodeError).toBe(false);
+    }
+  });
+
+  it('keeps the prototype test for subclasses', () => {
+    class NotificationError extends DecodeError {}
+    const n = new NotificationError('bad-value', 'bgp', 19, 'y');
+    expect(n instanceof DecodeError).toBe(true);
+    expect(n instanceof NotificationError).toBe(true);
+    expect(e instanceof NotificationError).toBe(false);
+  });
+});
