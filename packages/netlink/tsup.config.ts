@@ -1,4 +1,5 @@
 import { defineConfig } from 'tsup';
 import { packageBuild } from '../../tsup.config.base';
 
-export default defineConfig(packageBuild);
+// shims: the CJS build needs import.meta.url to find the package root for node-gyp-build.
+export default defineConfig({ ...packageBuild, shims: true });

@@ -1,1 +1,9 @@
-export {};
+export * from './attributes.js';
+export * from './builder.js';
+export * from './errno.js';
+export * from './errors.js';
+export * from './host-order.js';
+export * from './message.js';
+export * from './native.js';
+export * from './netlink-constants.js';
+export * from './socket.js';

@@ -1,0 +1,78 @@
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** The socket addon's functions (native/netlink.c); every error it throws has `code` = errno name. */
+export interface NativeNetlink {
+  open(protocol: number, netns: string | number | undefined): number;
+  bind(fd: number, groups: number): number;
+  setsockopt(fd: number, level: number, name: number, value: number): void;
+  getsockopt(fd: number, level: number, name: number): number;
+  send(fd: number, bytes: Uint8Array): number;
+  /** The datagram's full length (more than `into.length` if cut short), or -1 when none waits. */
+  recv(fd: number, into: Uint8Array): number;
+  close(fd: number): void;
+  pollStart(fd: number, onReadable: (status: number) => void): NativePoll;
+  pollStop(poll: NativePoll): void;
+  pollRef(poll: NativePoll, ref: boolean): void;
+  netnsCreate(dir: string, path: string): void;
+  netnsDelete(path: string): void;
+}
+
+/** An opaque uv_poll handle of the addon. */
+export type NativePoll = { readonly __nativePoll: unique symbol };
+
+/** Thrown when a socket is opened where the addon is missing (not Linux, or it was not built). */
+export class NetlinkUnavailableError extends Error {
+  override readonly name = 'NetlinkUnavailableError';
+  readonly code = 'ENETLINKUNAVAILABLE';
+}
+
+let loaded: NativeNetlink | Error | undefined;
+
+function packageRoot(): string {
+  // src/native.ts in the repository, dist/index.{js,cjs} when installed: the package is one up.
+  return join(dirname(fileURLToPath(import.meta.url)), '..');
+}
+
+/** The addon, loaded on first use (importing the package never loads it). */
+export function nativeNetlink(): NativeNetlink {
+  if (loaded === undefined) {
+    if (process.platform !== 'linux') {
+      loaded = new NetlinkUnavailableError(
+        `@cnikit/netlink: netlink sockets exist only on Linux (this is ${process.platform}); ` +
+          'the message codec works everywhere',
+      );
+    } else {
+      try {
+        const require = createRequire(import.meta.url);
+        const load = require('node-gyp-build') as (dir: string) => NativeNetlink & { supported?: boolean };
+        const addon = load(packageRoot());
+        loaded =
+          addon.supported === false
+            ? new NetlinkUnavailableError(
+                '@cnikit/netlink: the native addon was built without netlink support',
+              )
+            : addon;
+      } catch (e) {
+        loaded = new NetlinkUnavailableError(
+          `@cnikit/netlink: the native socket addon is not built (${(e as Error).message.split('\n')[0]}); ` +
+            'run `npm rebuild @cnikit/netlink` with a C compiler and Python installed',
+          { cause: e },
+        );
+      }
+    }
+  }
+  if (loaded instanceof Error) throw loaded;
+  return loaded;
+}
+
+/** Whether the addon can be loaded here (without throwing). */
+export function netlinkAvailable(): boolean {
+  try {
+    nativeNetlink();
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,307 @@
+import { DecodeError } from '@cnikit/wire';
+import {
+  DumpInterruptedError,
+  decodeDoneMessage,
+  decodeErrorMessage,
+  NetlinkClosedError,
+  NetlinkError,
+  NetlinkSystemError,
+} from './errors.js';
+import { readHostU16, writeHostU32 } from './host-order.js';
+import { type NetlinkMessage, NetlinkMessageCursor } from './message.js';
+import { type NativeNetlink, type NativePoll, nativeNetlink } from './native.js';
+import {
+  NETLINK_ADD_MEMBERSHIP,
+  NETLINK_DROP_MEMBERSHIP,
+  NETLINK_EXT_ACK,
+  NETLINK_GET_STRICT_CHK,
+  NETLINK_ROUTE,
+  NLM_F_ACK,
+  NLM_F_DUMP,
+  NLM_F_DUMP_INTR,
+  NLM_F_MULTI,
+  NLMSG_DONE,
+  NLMSG_ERROR,
+  NLMSG_NOOP,
+  NLMSG_OVERRUN,
+  SO_RCVBUF,
+  SO_RCVBUFFORCE,
+  SOL_NETLINK,
+  SOL_SOCKET,
+} from './netlink-constants.js';
+
+/** Where and how to open a netlink socket. */
+export interface NetlinkSocketOptions {
+  /** NETLINK_ROUTE (0) unless told. */
+  protocol?: number;
+  /** A network namespace: a path (`/var/run/netns/x`, `/proc/<pid>/ns/net`) or an open fd. */
+  netns?: string | number;
+  /** Legacy multicast group bitmask for bind(). */
+  groups?: number;
+  /** Receive buffer size in bytes (SO_RCVBUFFORCE when `forceReceiveBuffer`, which needs CAP_NET_ADMIN). */
+  receiveBuffer?: number;
+  forceReceiveBuffer?: boolean;
+  /** NETLINK_EXT_ACK (default true): errors carry the kernel's message and the offending attribute. */
+  extendedAck?: boolean;
+  /** NETLINK_GET_STRICT_CHK (default true): dump filters are checked and honoured by the kernel. */
+  strictCheck?: boolean;
+}
+
+const RECEIVE_BUFFER = 64 * 1024;
+
+/**
+ * One netlink socket: requests go out one at a time, each with its own sequence number; only
+ * replies carrying that number and this socket's port id are taken as answers (others are counted
+ * in `ignoredMessages` and dropped). Datagrams are read without blocking the event loop.
+ */
+export class NetlinkSocket {
+  readonly fd: number;
+  /** The port id the kernel bound this socket to (nlmsg_pid of our replies). */
+  readonly portId: number;
+  /** Replies that were not for the request in flight (a stale sequence number or another port). */
+  ignoredMessages = 0;
+  private readonly native: NativeNetlink;
+  private seq: number;
+  private closed = false;
+  private readonly rx = new Uint8Array(RECEIVE_BUFFER);
+  private poll: NativePoll | undefined;
+  private waiter: { resolve: () => void; reject: (e: Error) => void } | undefined;
+  private queue: Promise<void> = Promise.resolve();
+
+  private constructor(native: NativeNetlink, fd: number, portId: number) {
+    this.native = native;
+    this.fd = fd;
+    this.portId = portId;
+    this.seq = Math.floor(Date.now() / 1000) >>> 0;
+  }
+
+  static open(options: NetlinkSocketOptions = {}): NetlinkSocket {
+    const native = nativeNetlink();
+    let fd: number;
+    try {
+      fd = native.open(options.protocol ?? NETLINK_ROUTE, options.netns);
+    } catch (e) {
+      throw NetlinkSystemError.from(e);
+    }
+    try {
+      if (options.extendedAck !== false) native.setsockopt(fd, SOL_NETLINK, NETLINK_EXT_ACK, 1);
+      if (options.strictCheck !== false) native.setsockopt(fd, SOL_NETLINK, NETLINK_GET_STRICT_CHK, 1);
+      if (options.receiveBuffer) {
+        const opt = options.forceReceiveBuffer ? SO_RCVBUFFORCE : SO_RCVBUF;
+        native.setsockopt(fd, SOL_SOCKET, opt, options.receiveBuffer);
+      }
+      const portId = native.bind(fd, options.groups ?? 0);
+      return new NetlinkSocket(native, fd, portId);
+    } catch (e) {
+      native.close(fd);
+      throw NetlinkSystemError.from(e);
+    }
+  }
+
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Joins a multicast group (NETLINK_ADD_MEMBERSHIP, group numbers as RTNLGRP_*). */
+  addMembership(group: number): void {
+    this.check();
+    this.sys(() => this.native.setsockopt(this.fd, SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, group));
+  }
+
+  dropMembership(group: number): void {
+    this.check();
+    this.sys(() => this.native.setsockopt(this.fd, SOL_NETLINK, NETLINK_DROP_MEMBERSHIP, group));
+  }
+
+  setOption(level: number, name: number, value: number): void {
+    this.check();
+    this.sys(() => this.native.setsockopt(this.fd, level, name, value));
+  }
+
+  getOption(level: number, name: number): number {
+    this.check();
+    return this.sys(() => this.native.getsockopt(this.fd, level, name));
+  }
+
+  /** A fresh sequence number. */
+  nextSeq(): number {
+    this.seq = (this.seq + 1) >>> 0;
+    return this.seq;
+  }
+
+  /** Sends bytes as they are. */
+  send(bytes: Uint8Array): void {
+    this.check();
+    this.sys(() => this.native.send(this.fd, bytes));
+  }
+
+  /**
+   * Reads one datagram into the socket's buffer (valid until the next read) without blocking the
+   * event loop; resolves with its length.
+   */
+  async receive(): Promise<Uint8Array> {
+    for (;;) {
+      this.check();
+      const n = this.sys(() => this.native.recv(this.fd, this.rx));
+      if (n > this.rx.length) {
+        throw new DecodeError('truncated', 'netlink', 0, `datagram of ${n} bytes cut to ${this.rx.length}`);
+      }
+      if (n >= 0) return this.rx.subarray(0, n);
+      await this.readable();
+    }
+  }
+
+  /** Reads one datagram if one is waiting (undefined if none); never waits. */
+  receiveNow(): Uint8Array | undefined {
+    this.check();
+    const n = this.sys(() => this.native.recv(this.fd, this.rx));
+    if (n > this.rx.length) {
+      throw new DecodeError('truncated', 'netlink', 0, `datagram of ${n} bytes cut to ${this.rx.length}`);
+    }
+    return n >= 0 ? this.rx.subarray(0, n) : undefined;
+  }
+
+  /** Resolves when the socket is readable (a level-triggered uv_poll, stopped once it fired). */
+  readable(): Promise<void> {
+    this.check();
+    return new Promise<void>((resolve, reject) => {
+      this.waiter = { resolve, reject };
+      this.poll = this.native.pollStart(this.fd, () => {
+        this.stopPoll();
+        const w = this.waiter;
+        this.waiter = undefined;
+        w?.resolve();
+      });
+    });
+  }
+
+  /** Keeps calling `onReadable` whenever data waits, until the returned function is called. */
+  watch(onReadable: () => void): () => void {
+    this.check();
+    const poll = this.native.pollStart(this.fd, onReadable);
+    this.poll = poll;
+    return () => {
+      if (this.poll === poll) this.stopPoll();
+    };
+  }
+
+  private stopPoll(): void {
+    if (this.poll) {
+      this.native.pollStop(this.poll);
+      this.poll = undefined;
+    }
+  }
+
+  /**
+   * Sends `request` (its nlmsg_seq and nlmsg_pid are overwritten with a fresh number and this
+   * port) and yields, per datagram, what `decode` returns for each reply message (a view valid
+   * only during the call; `undefined` results are skipped) until the request is answered: the ack
+   * (NLMSG_ERROR 0), NLMSG_DONE of a dump, or the one reply of a request without NLM_F_ACK and
+   * NLM_F_DUMP. A kernel error throws a NetlinkError (its `request` a copy of the bytes sent). A
+   * dump interrupted by a change (NLM_F_DUMP_INTR) throws DumpInterruptedError after all its
+   * messages were yielded. Requests on one socket run one after another; leaving the loop early
+   * is safe (the rest of that reply is recognised by its sequence number and dropped).
+   */
+  async *exchange<T>(
+    request: Uint8Array,
+    decode: (m: NetlinkMessage) => T | undefined,
+    operation = 'netlink request',
+  ): AsyncGenerator<T[], void, undefined> {
+    const previous = this.queue;
+    let release!: () => void;
+    this.queue = new Promise<void>((r) => (release = r));
+    try {
+      await previous;
+      yield* this.run(request, decode, operation);
+    } finally {
+      release();
+    }
+  }
+
+  /** Sends `request` and collects every decoded reply (see `exchange`). */
+  async request<T>(
+    request: Uint8Array,
+    decode: (m: NetlinkMessage) => T | undefined = () => undefined,
+    operation?: string,
+  ): Promise<T[]> {
+    const out: T[] = [];
+    for await (const batch of this.exchange(request, decode, operation)) for (const x of batch) out.push(x);
+    return out;
+  }
+
+  private async *run<T>(
+    request: Uint8Array,
+    decode: (m: NetlinkMessage) => T | undefined,
+    operation: string,
+  ): AsyncGenerator<T[], void, undefined> {
+    this.check();
+    const seq = this.nextSeq();
+    writeHostU32(request, 8, seq);
+    writeHostU32(request, 12, 0);
+    const flags = readHostU16(request, 6);
+    const dump = (flags & NLM_F_DUMP) === NLM_F_DUMP;
+    const acked = (flags & NLM_F_ACK) !== 0;
+    this.send(request);
+    const cursor = new NetlinkMessageCursor();
+    let interrupted = false;
+    for (;;) {
+      const datagram = await this.receive();
+      cursor.reset(datagram);
+      const batch: T[] = [];
+      let finished = false;
+      while (!finished && cursor.next()) {
+        const m = cursor.message;
+        if (m.seq !== seq || (m.pid !== this.portId && m.pid !== 0)) {
+          this.ignoredMessages++;
+          continue;
+        }
+        if (m.flags & NLM_F_DUMP_INTR) interrupted = true;
+        const type = m.type;
+        if (type === NLMSG_NOOP || type === NLMSG_OVERRUN) continue;
+        if (type === NLMSG_ERROR) {
+          const { error, extAck } = decodeErrorMessage(m);
+          if (error !== 0) throw new NetlinkError(-error, extAck, request.slice(), operation);
+          if (!dump) finished = true;
+          continue;
+        }
+        if (type === NLMSG_DONE) {
+          const { error, extAck } = decodeDoneMessage(m);
+          if (error !== 0) throw new NetlinkError(-error, extAck, request.slice(), operation);
+          if (!acked || dump) finished = true;
+          continue;
+        }
+        const x = decode(m);
+        if (x !== undefined) batch.push(x);
+        if (!dump && !acked && !(m.flags & NLM_F_MULTI)) finished = true;
+      }
+      if (batch.length > 0) yield batch;
+      if (finished) {
+        if (interrupted) throw new DumpInterruptedError(operation, 1);
+        return;
+      }
+    }
+  }
+
+  /** Closes the socket; a pending read rejects with NetlinkClosedError. Closing twice is a no-op. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.stopPoll();
+    const w = this.waiter;
+    this.waiter = undefined;
+    this.native.close(this.fd);
+    w?.reject(new NetlinkClosedError());
+  }
+
+  private check(): void {
+    if (this.closed) throw new NetlinkClosedError();
+  }
+
+  private sys<T>(f: () => T): T {
+    try {
+      return f();
+    } catch (e) {
+      throw NetlinkSystemError.from(e);
+    }
+  }
+}
