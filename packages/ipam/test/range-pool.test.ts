@@ -1,0 +1,190 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { canonicalizeRanges, type HostLocalConfig, IpamError, RangePool } from '../src/index.js';
+
+const owner = (i: number, ifname = 'eth0') => ({ containerId: `c${i}`, ifname });
+
+function pool(config: HostLocalConfig): RangePool {
+  return new RangePool(canonicalizeRanges(config));
+}
+
+function snapshot(p: RangePool): string {
+  return JSON.stringify([...p.entries()].map((e) => [e.set, e.value.toString(), e.key]).sort(), null, 0);
+}
+
+function expectIpamError(f: () => unknown, code: string, input: string): void {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(IpamError);
+    expect((e as IpamError).code).toBe(code);
+    expect((e as IpamError).input).toBe(input);
+    return;
+  }
+  throw new Error('expected an IpamError');
+}
+
+describe('RangePool: host-local semantics', () => {
+  it('skips network, gateway and broadcast; round-robins from the last reserved; wraps across ranges', () => {
+    const p = pool({ ranges: [[{ subnet: '10.1.2.0/29' }, { subnet: '10.1.3.0/30' }]] });
+    const got = [];
+    for (let i = 0; i < 6; i++) got.push(p.allocate(owner(i))[0].address);
+    expectIpamError(() => p.allocate(owner(6)), 'exhausted', 'ranges[0]');
+    // .1 is the gateway and .7 the broadcast of the /29; the /30 offers only .2 (its .1 is its gateway).
+    expect(got).toEqual(['10.1.2.2', '10.1.2.3', '10.1.2.4', '10.1.2.5', '10.1.2.6', '10.1.3.2']);
+  });
+
+  it('after a release the next allocation continues after the last reserved, not at the hole', () => {
+    const p = pool({ ranges: [[{ subnet: '10.0.0.0/24', rangeStart: '10.0.0.10', rangeEnd: '10.0.0.13' }]] });
+    expect(p.allocate(owner(1))[0].cidr).toBe('10.0.0.10/24');
+    expect(p.allocate(owner(2))[0].address).toBe('10.0.0.11');
+    p.release(owner(1));
+    expect(p.allocate(owner(3))[0].address).toBe('10.0.0.12');
+    expect(p.allocate(owner(4))[0].address).toBe('10.0.0.13');
+    expect(p.allocate(owner(5))[0].address).toBe('10.0.0.10');
+    expectIpamError(() => p.allocate(owner(6)), 'exhausted', 'ranges[0]');
+  });
+
+  it('specific requests, gateway refused, duplicates refused, exclusions honoured', () => {
+    const p = pool({
+      ranges: [[{ subnet: '10.0.0.0/28', exclude: ['10.0.0.2', '10.0.0.4/31'] }], [{ subnet: 'fd00::/120' }]],
+    });
+    expect(p.allocate(owner(1)).map((a) => a.address)).toEqual(['10.0.0.3', 'fd00::2']);
+    expect(p.allocate(owner(2)).map((a) => a.address)).toEqual(['10.0.0.6', 'fd00::3']);
+    expect(p.allocate(owner(3), ['10.0.0.9', 'fd00::99']).map((a) => a.address)).toEqual([
+      '10.0.0.9',
+      'fd00::99',
+    ]);
+    expectIpamError(() => p.allocate(owner(4), ['10.0.0.1']), 'unavailable', 'ips[0]');
+    expectIpamError(() => p.allocate(owner(4), ['10.0.0.4']), 'unavailable', 'ips[0]');
+    expectIpamError(() => p.allocate(owner(4), ['10.0.0.9']), 'unavailable', 'ips[0]');
+    expectIpamError(() => p.allocate(owner(4), ['10.9.0.9']), 'unavailable', 'ips[0]');
+    expectIpamError(() => p.allocate(owner(1)), 'duplicate', 'ranges[0]');
+    expect(p.allocate(owner(1, 'eth1'))[0].address).toBe('10.0.0.10');
+  });
+
+  it('an IPv6 /64 uses the sparse set and allocates in order', () => {
+    const p = pool({ ranges: [[{ subnet: 'fd00:1::/64' }]] });
+    for (let i = 0; i < 1000; i++) p.allocate(owner(i));
+    expect(p.allocate(owner(1000))[0].address).toBe('fd00:1::3ea');
+    expect(p.freeCount(0)).toBe((1n << 64n) - 1n - 1n - 1001n);
+  });
+});
+
+describe('RangePool: bad configuration names its input', () => {
+  const cases: [HostLocalConfig, string, string][] = [
+    [
+      { ranges: [[{ subnet: '10.0.0.0/24' }], [{ subnet: '10.0.0.128/25' }]] },
+      'ranges[1][0]',
+      'overlaps with ranges[0][0]',
+    ],
+    [
+      { ranges: [[{ subnet: '10.0.0.0/24', gateway: '10.0.1.1' }]] },
+      'ranges[0][0].gateway',
+      'not in network',
+    ],
+    [
+      { ranges: [[{ subnet: '10.0.0.0/24', rangeStart: '10.0.0.1', rangeEnd: '10.0.0.1' }]] },
+      'ranges[0][0]',
+      'no usable address',
+    ],
+    [{ ranges: [[{ subnet: '10.0.0.0/31' }]] }, 'ranges[0][0].subnet', 'too small'],
+    [
+      { ranges: [[{ subnet: '10.0.0.0/24' }, { subnet: 'fd00::/64' }]] },
+      'ranges[0][1]',
+      'mixed address families',
+    ],
+    [
+      { ranges: [[{ subnet: '10.0.0.0/24', rangeStart: '10.0.0.9', rangeEnd: '10.0.0.3' }]] },
+      'ranges[0][0].rangeEnd',
+      'before start',
+    ],
+    [{ ranges: [[{ subnet: 'banana' }]] }, 'ranges[0][0].subnet', 'not a CIDR'],
+    [{ ranges: [] }, 'ranges', 'non-empty'],
+    [{}, 'ranges', 'no IP ranges'],
+  ];
+  for (const [config, input, text] of cases) {
+    it(`${input}: ${text}`, () => {
+      expectIpamError(() => canonicalizeRanges(config), 'bad-config', input);
+      expect(() => canonicalizeRanges(config)).toThrow(text);
+    });
+  }
+});
+
+describe('RangePool properties (fast-check)', () => {
+  const ops = fc.array(
+    fc.record({
+      release: fc.boolean(),
+      who: fc.integer({ min: 0, max: 40 }),
+      ask: fc.option(fc.integer({ min: 0, max: 20 })),
+    }),
+    { maxLength: 200 },
+  );
+
+  it('never hands out an address twice; releasing everything leaves it empty; failures change nothing', () => {
+    fc.assert(
+      fc.property(ops, (script) => {
+        const p = pool({
+          ranges: [[{ subnet: '10.0.0.0/28' }, { subnet: '10.0.1.0/29' }], [{ subnet: 'fd00::/124' }]],
+        });
+        const live = new Map<string, string>();
+        for (const op of script) {
+          const o = owner(op.who);
+          if (op.release) {
+            for (const a of p.release(o)) {
+              expect(live.get(a.address)).toBe(`c${op.who}`);
+              live.delete(a.address);
+            }
+            continue;
+          }
+          const before = snapshot(p);
+          const lastBefore = [p.lastReserved(0), p.lastReserved(1)];
+          try {
+            const got = p.allocate(o, op.ask === null ? [] : [`10.0.0.${op.ask}`]);
+            expect(got.map((a) => a.family)).toEqual([4, 6]);
+            for (const a of got) {
+              expect(live.has(a.address)).toBe(false);
+              live.set(a.address, `c${op.who}`);
+            }
+          } catch (e) {
+            expect(e).toBeInstanceOf(IpamError);
+            expect(snapshot(p)).toBe(before);
+            expect([p.lastReserved(0), p.lastReserved(1)]).toEqual(lastBefore);
+          }
+        }
+        expect(p.size).toBe(live.size);
+        for (let i = 0; i <= 40; i++) p.release(owner(i));
+        expect(p.size).toBe(0);
+        expect(p.freeCount(0)).toBe(13n + 5n);
+        expect(p.freeCount(1)).toBe(14n);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('a dual-stack request that fails on IPv6 leaves IPv4 untouched (and the reverse)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 30 }), fc.boolean(), (n, v6small) => {
+        // One family has room for 3 addresses, the other for 13: the 4th request fails on the small one.
+        const small = v6small
+          ? [{ subnet: 'fd00::/125', rangeEnd: 'fd00::4' }]
+          : [{ subnet: '10.0.0.0/29', rangeEnd: '10.0.0.4' }];
+        const big = v6small ? [{ subnet: '10.0.0.0/28' }] : [{ subnet: 'fd00::/124' }];
+        const p = pool({ ranges: v6small ? [big, small] : [small, big] });
+        const bigSet = v6small ? 0 : 1;
+        for (let i = 0; i < n; i++) {
+          const freeBig = p.freeCount(bigSet);
+          try {
+            p.allocate(owner(i));
+          } catch (e) {
+            expect((e as IpamError).code).toBe('exhausted');
+            expect((e as IpamError).input).toBe(`ranges[${1 - bigSet}]`);
+            expect(p.freeCount(bigSet)).toBe(freeBig);
+          }
+        }
+        expect(p.size).toBe(2 * Math.min(n, 3));
+      }),
+      { numRuns: 100 },
+    );
+  });
+});
