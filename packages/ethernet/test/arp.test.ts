@@ -10,6 +10,7 @@ import {
   hexBytes,
   ourValues,
 } from './fixtures/l2-support.js';
+import { validPayloads } from './fixtures/decode-property.js';
 import { assertParsesBack } from './fixtures/round-trip.js';
 
 // RFC 826 Ethernet/IPv4 request: who has 172.21.79.100? tell 172.21.79.97 (802.1ad_QinQ.pcap frame 1).
@@ -97,13 +98,18 @@ describe('ArpPacket', () => {
     expect(out.every((b) => b === 0xee)).toBe(true);
   });
 
-  it('100,000 random byte strings: returns or throws DecodeError only', () => {
+  it('100,000 random byte strings: returns or throws DecodeError only, and known-valid ARP decodes', () => {
     const a = new ArpPacket();
-    assertDecodeErrorOnly(40, (b) => {
-      a.bind(b);
-      a.toJSON();
-      dissectArp(b, 0, b.length, {});
-    });
+    const counts = assertDecodeErrorOnly(
+      40,
+      (b) => {
+        a.bind(b);
+        a.toJSON();
+        dissectArp(b, 0, b.length, {});
+      },
+      validPayloads([0x0806]),
+    );
+    console.log(`arp decode property: ${JSON.stringify(counts)}`);
   });
 });
 

@@ -16,6 +16,7 @@ import {
   corpusFrame,
   hexBytes,
 } from './fixtures/l2-support.js';
+import { validEthernetFrames } from './fixtures/decode-property.js';
 import { assertParsesBack } from './fixtures/round-trip.js';
 
 // 802.1ad_QinQ.pcap frame 1 (tshark -x): broadcast ARP request from 00:20:d2:5a:fb:3f in S-VLAN 200 / C-VLAN 2001.
@@ -92,13 +93,18 @@ describe('EthernetFrame', () => {
     expect(out.every((b) => b === 0xee)).toBe(true);
   });
 
-  it('100,000 random byte strings: returns or throws DecodeError only', () => {
+  it('100,000 random byte strings: returns or throws DecodeError only, and known-valid frames decode', () => {
     const f = new EthernetFrame();
-    assertDecodeErrorOnly(20, (b) => {
-      f.bind(b);
-      f.toJSON();
-      dissectEthernet(b, 0, b.length, {});
-    });
+    const counts = assertDecodeErrorOnly(
+      20,
+      (b) => {
+        f.bind(b);
+        f.toJSON();
+        dissectEthernet(b, 0, b.length, {});
+      },
+      validEthernetFrames(),
+    );
+    console.log(`ethernet decode property: ${JSON.stringify(counts)}`);
   });
 });
 

@@ -16,6 +16,7 @@ import {
   corpusFrame,
   hexBytes,
 } from './fixtures/l2-support.js';
+import { validPayloads } from './fixtures/decode-property.js';
 import { assertParsesBack } from './fixtures/round-trip.js';
 
 const tagHeader: fc.Arbitrary<VlanTagHeader> = fc.record({
@@ -62,14 +63,19 @@ describe('VlanTag', () => {
     expect(out.every((b) => b === 0xee)).toBe(true);
   });
 
-  it('100,000 random byte strings: returns or throws DecodeError only', () => {
+  it('100,000 random byte strings: returns or throws DecodeError only, and known-valid tags decode', () => {
     const t = new VlanTag();
-    assertDecodeErrorOnly(8, (b) => {
-      t.bind(b);
-      t.toJSON();
-      dissectVlan(b, 0, b.length, {});
-      dissectQinQ(b, 0, b.length, {});
-    });
+    const counts = assertDecodeErrorOnly(
+      8,
+      (b) => {
+        t.bind(b);
+        t.toJSON();
+        dissectVlan(b, 0, b.length, {});
+        dissectQinQ(b, 0, b.length, {});
+      },
+      validPayloads([0x8100, 0x88a8]),
+    );
+    console.log(`vlan decode property: ${JSON.stringify(counts)}`);
   });
 });
 
