@@ -1,10 +1,10 @@
-// The cnikit tour: dissect a few real captures, then build a frame and take it apart again.
+// The cnikit tour: dissect a few frames of real traffic, then build a frame and take it apart again.
 // Run with `npm start` (which builds the packages first).
 import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { encodeEthernet, encodeIpv4, encodeUdp, ethernetDissectors, FrameDecoder } from '@cnikit/ethernet';
-import { readCapture } from '@cnikit/pcap';
+import { readCapture, timestampToDate } from '@cnikit/pcap';
 import {
   annotatedHexdump,
   composeDissectors,
@@ -17,14 +17,14 @@ import {
 } from '@cnikit/wire';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const corpus = process.env.CNIKIT_CORPUS ?? resolve(here, '../../shared/corpus');
 const registry = composeDissectors(ethernetDissectors, ...(await optionalDissectors()));
 
 /** VXLAN plugs in when its package is built: the tour, like the CLI, only composes sets. */
 async function optionalDissectors() {
   try {
     const vxlan = await import('@cnikit/vxlan');
-    return vxlan.vxlanDissectors ? [vxlan.vxlanDissectors] : [];
+    // flannel's port as well as IANA's, as `tshark -d udp.port==8472,vxlan` would.
+    return vxlan.vxlanDissectorsForPorts ? [vxlan.vxlanDissectorsForPorts([4789, 8472])] : [];
   } catch {
     return [];
   }
@@ -43,25 +43,64 @@ function show(bytes, linkType, title) {
   process.stdout.write(annotatedHexdump(bytes, result.layers));
 }
 
-const captures = [
+/** A capture timestamp (ns since the epoch) as UTC text, to the nanosecond. */
+function utc(ns) {
+  return `${timestampToDate(ns).toISOString().slice(0, 19)}.${(ns % 1_000_000_000n).toString().padStart(9, '0')}Z`;
+}
+
+/** Dissects the chosen frames (1-based) of a capture file, saying when and where each was captured. */
+function showFrames(path, frames) {
+  const capture = readCapture(readFileSync(path));
+  const packets = capture.packets();
+  for (const [number, what] of frames) {
+    const packet = packets[number - 1];
+    if (!packet) continue;
+    const iface =
+      capture.format === 'pcapng'
+        ? `, interface ${capture.interfaces[packet.interfaceIndex]?.name ?? packet.interfaceIndex}`
+        : '';
+    show(
+      packet.data,
+      packet.linkType,
+      `${basename(path)}, frame ${number} (${utc(packet.timestamp)}${iface}): ${what}`,
+    );
+  }
+}
+
+// Captures recorded by this repository in network namespaces (examples/captures/README.md).
+const own = join(here, 'captures');
+showFrames(join(own, 'flannel-vxlan-8472.pcap'), [
+  [3, 'flannel VXLAN on UDP 8472: node 1 asks for the peer VTEP, an ARP request inside the tunnel'],
+  [
+    5,
+    'pod 10.244.1.2 pings pod 10.244.2.2 through the tunnel: Ethernet / IPv4 / UDP / VXLAN / Ethernet / IPv4 / ICMP',
+  ],
+]);
+showFrames(join(own, 'tcp-handshake.pcap'), [
+  [1, 'TCP SYN as Linux sends it: MSS, SACK permitted, timestamps, window scale'],
+]);
+showFrames(join(own, 'ipv6-neighbour-discovery.pcap'), [
+  [
+    14,
+    'IPv6 neighbour solicitation to the solicited-node multicast address, with the source link-layer option',
+  ],
+]);
+showFrames(join(own, 'two-interfaces-ns.pcapng'), [
+  [6, "pcapng, nanosecond timestamps: the forwarded ping on the router's second interface, TTL one lower"],
+]);
+
+// A bigger corpus, when you have one: CNIKIT_CORPUS=/path/to/corpus (with a pcap/ folder).
+const corpus = process.env.CNIKIT_CORPUS;
+const corpusCaptures = [
   ['802.1ad_QinQ.pcap', 1, 'ARP inside two VLAN tags (802.1ad outer, 802.1Q inner)'],
   ['IGMP_V2.pcap', 1, 'IPv4 with a Router Alert option'],
   ['dns_tcp.pcap', 1, 'TCP handshake: SYN with MSS, SACK-permitted, timestamps, window scale'],
   ['vxlan.pcap', 1, 'VXLAN: an Ethernet frame inside UDP inside Ethernet'],
 ];
-
-if (!existsSync(join(corpus, 'pcap'))) {
-  console.log(`(no capture corpus at ${corpus}; set CNIKIT_CORPUS to dissect real captures)`);
-} else {
-  for (const [file, frameNumber, what] of captures) {
+if (corpus && existsSync(join(corpus, 'pcap'))) {
+  for (const [file, frameNumber, what] of corpusCaptures) {
     const path = join(corpus, 'pcap', file);
-    if (!existsSync(path)) continue;
-    let n = 0;
-    for (const packet of readCapture(readFileSync(path))) {
-      if (++n !== frameNumber) continue;
-      show(packet.data, packet.linkType, `${file}, frame ${n}: ${what}`);
-      break;
-    }
+    if (existsSync(path)) showFrames(path, [[frameNumber, what]]);
   }
 }
 
