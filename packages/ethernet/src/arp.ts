@@ -1,9 +1,11 @@
 import {
   checkUint,
+  DecodeError,
   type DissectionNode,
   formatIpv4,
   formatMac,
   hex,
+  type LayerDissection,
   type LayerDissector,
   fieldNode as leaf,
   readU16,
@@ -194,6 +196,8 @@ function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
  * from 0.0.0.0 with a zero target hardware address a probe (RFC 5227).
  */
 export const dissectArp: LayerDissector = (buf, start, end) => {
+  const length = arpClaimedLength(buf, start, end);
+  if (length > end - start) return dissectCutArp(buf, start, end, length);
   const p = new ArpPacket().bind(buf, start, end);
   const mac = p.hasMacAddresses;
   const ipv4 = p.hasIpv4Addresses;
@@ -267,5 +271,48 @@ export const dissectArp: LayerDissector = (buf, start, end) => {
   // Bytes past the four addresses are the link layer's (Ethernet padding/trailer).
   return { node, end: p.end };
 };
+
+/** 8 + the four addresses' sizes when the size octets are there, else the 8 fixed octets. */
+function arpClaimedLength(buf: Uint8Array, start: number, end: number): number {
+  return end - start < 6 ? FIXED_LENGTH : FIXED_LENGTH + 2 * buf[start + 4] + 2 * buf[start + 5];
+}
+
+/** The error `ArpPacket.bind` throws for an ARP packet of `length` bytes cut at `end`. */
+function cutArpError(start: number, end: number, length: number): DecodeError {
+  const need = end - start < FIXED_LENGTH ? FIXED_LENGTH : length;
+  return new DecodeError(
+    'truncated',
+    LAYER,
+    start,
+    `needs ${need} bytes, only ${Math.max(0, end - start)} left`,
+  );
+}
+
+/**
+ * An ARP packet whose addresses do not all fit: as tshark 4.0.17 shows it, the fixed fields that
+ * fit (each whole) and no address, then malformed.
+ */
+function dissectCutArp(buf: Uint8Array, start: number, end: number, length: number): LayerDissection {
+  const have = end - start;
+  const children: DissectionNode[] = [];
+  if (have >= 2) children.push(leaf('arp.hw.type', 'Hardware type', start, 2, readU16(buf, start)));
+  if (have >= 4) {
+    const type = readU16(buf, start + 2);
+    children.push(
+      leaf('arp.proto.type', 'Protocol type', start + 2, 2, type, `Protocol type: ${hex(type, 4)}`),
+    );
+  }
+  if (have >= 5) children.push(leaf('arp.hw.size', 'Hardware size', start + 4, 1, buf[start + 4]));
+  if (have >= 6) children.push(leaf('arp.proto.size', 'Protocol size', start + 5, 1, buf[start + 5]));
+  if (have >= 8) children.push(leaf('arp.opcode', 'Opcode', start + 6, 2, readU16(buf, start + 6)));
+  const node: DissectionNode = {
+    field: 'arp',
+    name: 'Address Resolution Protocol',
+    offset: start,
+    length: have,
+    children,
+  };
+  return { node, malformed: cutArpError(start, end, length) };
+}
 
 export const arpBindings = [{ table: 'ethertype', key: 0x0806, layer: 'arp' }] as const;

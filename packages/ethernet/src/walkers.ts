@@ -1,4 +1,5 @@
 import {
+  DecodeError,
   type LayerStep,
   type LayerWalker,
   LINK_TABLE,
@@ -90,9 +91,14 @@ export const walkVlan: LayerWalker = (buf, start, end) => walkTag(vlanView, 'vla
 
 export const walkQinQ: LayerWalker = (buf, start, end) => walkTag(qinqView, 'ieee8021ad', buf, start, end);
 
-/** ARP ends the frame. */
+/** ARP ends the frame; one cut short still counts as `arp`, then malformed (as the dissector). */
 export const walkArp: LayerWalker = (buf, start, end) => {
-  arpView.bind(buf, start, end);
+  try {
+    arpView.bind(buf, start, end);
+  } catch (e) {
+    if (!(e instanceof DecodeError)) throw e;
+    return { field: ARP.field, malformed: e };
+  }
   return ARP;
 };
 

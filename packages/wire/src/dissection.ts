@@ -99,6 +99,13 @@ export interface LayerDissection {
    * `dissectLayerPath` never calls it.
    */
   readonly trailer?: LayerTrailer;
+  /**
+   * Set when the layer's bytes turned out malformed part way: `node` holds the fields that fit
+   * (Wireshark's tree keeps the items added before its exception) and `dissect` stops after it,
+   * reporting this error as the frame's `malformed`, as if the layer had thrown it. `next` is
+   * ignored; the previous layer's trailer runs as for a thrown error.
+   */
+  readonly malformed?: DecodeError;
 }
 
 export interface DissectContext {
@@ -140,6 +147,8 @@ export type LayerDissector = (
 export interface LayerStep {
   readonly field: string;
   readonly next?: NextLayer;
+  /** As `LayerDissection.malformed`: the layer counts, then the walk stops with this error. */
+  readonly malformed?: DecodeError;
 }
 
 /**
@@ -305,10 +314,12 @@ function walkLayers(
       const layerContext = depth === 0 ? firstContext : context;
       let field: string;
       const walker = nodes || !layerName ? undefined : registry.walkers?.get(layerName);
+      let partial: DecodeError | undefined;
       if (walker) {
         const step = walker(buf, next.start, next.end, layerContext);
         field = step.field;
         next = step.next;
+        partial = step.malformed;
       } else {
         const handedEnd = next.end;
         let result: LayerDissection;
@@ -324,15 +335,18 @@ function walkLayers(
         }
         field = result.node.field;
         next = result.next;
+        partial = result.malformed;
         if (nodes) {
           nodes.push(result.node);
           if (trailer) {
-            addTrailer(nodes, trailer, result.end ?? handedEnd, start, end, reportedEnd, trailerError);
+            const layerEnd = result.end ?? partial?.layerEnd ?? handedEnd;
+            addTrailer(nodes, trailer, layerEnd, start, end, reportedEnd, trailerError);
           }
           trailer = result.trailer && { at: nodes.length - 1, of: result.trailer };
         }
       }
       names?.push(field);
+      if (partial) return partial;
       if (next && (next.start < start || next.end > end || next.start > next.end)) {
         throw new DecodeError('bad-length', field, next.start, 'layer hands over an out-of-range payload');
       }
