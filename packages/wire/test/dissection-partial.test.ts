@@ -15,7 +15,7 @@ import { describe, expect, it } from 'vitest';
  * `never` if its `next` were followed.
  */
 function registry(options: { partEnd?: number; errorEnd?: number; withWalker?: boolean }) {
-  const outer: LayerDissector = (buf, start, end) => ({
+  const outer: LayerDissector = (_buf, start, end) => ({
     node: { field: 'outer', name: 'Outer', offset: start, length: 2 },
     next: { table: 'a', keys: [1], start: start + 2, end },
     trailer: (payloadEnd) =>
