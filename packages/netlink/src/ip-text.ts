@@ -1,0 +1,44 @@
+import { formatIpv4, formatIpv6, formatMac, parseIpv4, parseIpv6, parseMac, writeU32 } from '@cnikit/wire';
+import { AF_INET, AF_INET6 } from './netlink-constants.js';
+
+/** An address's family (AF_INET or AF_INET6) and its 4 or 16 bytes, from text. */
+export function ipBytes(text: string): { family: number; bytes: Uint8Array } {
+  if (text.includes(':')) return { family: AF_INET6, bytes: parseIpv6(text) };
+  const b = new Uint8Array(4);
+  writeU32(b, 0, parseIpv4(text));
+  return { family: AF_INET, bytes: b };
+}
+
+/** Address bytes as text: 4 → dotted quad, 16 → RFC 5952, 6 → MAC; anything else as hex. */
+export function formatAddress(b: Uint8Array, start: number, end: number): string {
+  const n = end - start;
+  if (n === 4)
+    return formatIpv4(((b[start] << 24) | (b[start + 1] << 16) | (b[start + 2] << 8) | b[start + 3]) >>> 0);
+  if (n === 16) return formatIpv6(b, start);
+  if (n === 6) return formatMac(b, start);
+  let s = '';
+  for (let i = start; i < end; i++) s += (i > start ? ':' : '') + b[i].toString(16).padStart(2, '0');
+  return s;
+}
+
+/** `10.0.0.0/24` → address text and prefix length (a bare address: 32 or 128). */
+export function splitPrefix(text: string): {
+  address: string;
+  length: number;
+  family: number;
+  bytes: Uint8Array;
+} {
+  const slash = text.indexOf('/');
+  const address = slash < 0 ? text : text.slice(0, slash);
+  const { family, bytes } = ipBytes(address);
+  const max = family === AF_INET ? 32 : 128;
+  const length = slash < 0 ? max : Number(text.slice(slash + 1));
+  if (!Number.isInteger(length) || length < 0 || length > max) {
+    throw new RangeError(`prefix length out of range in ${JSON.stringify(text)}`);
+  }
+  return { address, length, family, bytes };
+}
+
+export function macBytes(text: string): Uint8Array {
+  return parseMac(text);
+}

@@ -1,0 +1,49 @@
+import { Addresses, Links, Neighbours, Routes, Rules } from './rtnetlink.js';
+import { NetlinkSocket, type NetlinkSocketOptions } from './socket.js';
+
+export interface NetlinkOptions {
+  /** The namespace to work in: a path (`/var/run/netns/x`, `/proc/<pid>/ns/net`) or an open fd. */
+  netns?: string | number;
+  /** Receive buffer (bytes) of the request socket. */
+  receiveBuffer?: number;
+}
+
+/**
+ * An rtnetlink handle bound to one network namespace, in the spirit of vishvananda/netlink's
+ * `NewHandleAt`: every request goes through a socket opened inside that namespace, so nothing
+ * here ever switches the calling thread's namespace beyond the one native call that opens it.
+ */
+export class Netlink {
+  readonly links: Links;
+  readonly addresses: Addresses;
+  readonly routes: Routes;
+  readonly neighbours: Neighbours;
+  /** Bridge/VXLAN forwarding entries (AF_BRIDGE neighbours, NTF_SELF unless told). */
+  readonly fdb: Neighbours;
+  readonly rules: Rules;
+
+  private constructor(
+    readonly socket: NetlinkSocket,
+    readonly options: NetlinkOptions,
+  ) {
+    this.links = new Links(socket);
+    this.addresses = new Addresses(socket);
+    this.routes = new Routes(socket);
+    this.neighbours = new Neighbours(socket);
+    this.fdb = new Neighbours(socket, true);
+    this.rules = new Rules(socket);
+  }
+
+  static async open(options: NetlinkOptions = {}): Promise<Netlink> {
+    const socketOptions: NetlinkSocketOptions = {
+      netns: options.netns,
+      receiveBuffer: options.receiveBuffer,
+    };
+    return new Netlink(NetlinkSocket.open(socketOptions), options);
+  }
+
+  /** Closes the socket; later calls reject with NetlinkClosedError. */
+  close(): void {
+    this.socket.close();
+  }
+}
