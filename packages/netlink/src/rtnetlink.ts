@@ -6,7 +6,7 @@ import {
   writeAddressRequest,
 } from './address.js';
 import { MessageBuilder } from './builder.js';
-import { DumpInterruptedError, NetlinkError } from './errors.js';
+import { DumpInterruptedError } from './errors.js';
 import { decodeLink, type Link, type LinkAttributes, writeIfinfomsg, writeLinkAttributes } from './link.js';
 import type { NetlinkMessage } from './message.js';
 import {
@@ -14,7 +14,6 @@ import {
   NDMSG_LEN,
   type Neighbour,
   type NeighbourSpec,
-  NUD,
   writeNeighbourRequest,
 } from './neighbour.js';
 import {
