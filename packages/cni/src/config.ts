@@ -125,7 +125,7 @@ function checkVersionField(o: JsonObject, key: string, at: string): void {
  * Whether the version is supported is the caller's question (the skeleton answers it).
  */
 export function parsePluginConfig(input: string | Uint8Array | JsonObject): CniPluginConfig {
-  const o = isObject(input) ? { ...input } : parseJsonObject(input);
+  const o = typeof input === 'string' || input instanceof Uint8Array ? parseJsonObject(input) : { ...input };
   if (o.cniVersion === undefined || o.cniVersion === '') o.cniVersion = '0.1.0';
   if (typeof o.cniVersion !== 'string') throw invalidConfig('cniVersion', 'must be a string');
   validateNetworkName(o.name);
@@ -152,7 +152,10 @@ function parseAttachments(v: unknown, field: string): CniAttachmentId[] {
  * and at least one plugin, each with its `type` and well-known keys of the right type.
  */
 export function parseConfList(input: string | Uint8Array | JsonObject): CniConfList {
-  const o = isObject(input) ? { ...input } : parseJsonObject(input, 'network configuration list');
+  const o =
+    typeof input === 'string' || input instanceof Uint8Array
+      ? parseJsonObject(input, 'network configuration list')
+      : { ...input };
   if (o.cniVersions !== undefined) {
     checkStringList(o.cniVersions, 'cniVersions');
     for (const v of o.cniVersions as string[]) {
