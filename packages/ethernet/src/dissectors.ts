@@ -1,6 +1,7 @@
 import type { DissectorSet } from '@cnikit/wire';
 import { arpBindings, dissectArp } from './arp.js';
 import { dissectEthernet, ethernetBindings } from './ethernet.js';
+import { ethernetFields } from './field-descriptions.js';
 import { dissectIcmpv4, icmpv4Bindings } from './icmpv4.js';
 import { dissectIcmpv6, icmpv6Bindings } from './icmpv6.js';
 import { dissectIgmp, igmpBindings } from './igmp.js';
@@ -65,6 +66,8 @@ export const ethernetDissectors: DissectorSet = {
     icmp: walkIcmpv4,
     igmp: walkIgmp,
   },
+  // Types and value names of every field emitted: filter checks, value names in trees.
+  fields: ethernetFields,
   // A pure-annotated call, not an array spread: esbuild keeps a spread (it may run an iterator)
   // and with it every dissector, even in bundles that only import one view.
   bindings: /* @__PURE__ */ [

@@ -4,6 +4,7 @@ export * from './dissectors.js';
 export * from './ethernet.js';
 export * from './ethernet-ipv4-udp.js';
 export * from './extended-echo.js';
+export * from './field-descriptions.js';
 export * from './frame-decoder.js';
 export * from './icmpv4.js';
 export * from './icmpv6.js';

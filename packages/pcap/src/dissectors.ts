@@ -1,4 +1,5 @@
 import type { DissectorSet } from '@cnikit/wire';
+import { pcapLinkFields } from './link-fields.js';
 import { dissectLoop, dissectNull, nullBindings } from './null-loopback.js';
 import { dissectSll, sllBindings } from './sll.js';
 import { dissectSll2, sll2Bindings } from './sll2.js';
@@ -11,4 +12,5 @@ import { dissectSll2, sll2Bindings } from './sll2.js';
 export const pcapLinkDissectors: DissectorSet = {
   layers: { sll: dissectSll, sll2: dissectSll2, null: dissectNull, loop: dissectLoop },
   bindings: [...sllBindings, ...sll2Bindings, ...nullBindings],
+  fields: pcapLinkFields,
 };

@@ -3,6 +3,7 @@ export * from './capture-reader.js';
 export * from './capture-sink.js';
 export * from './capture-types.js';
 export * from './dissectors.js';
+export * from './link-fields.js';
 export * from './link-types.js';
 export * from './null-loopback.js';
 export * from './open-capture.js';

@@ -2,6 +2,7 @@ import type { DissectorSet } from '@cnikit/wire';
 import { VxlanPort } from './constants.js';
 import { dissectVxlanGpe } from './dissect-gpe.js';
 import { dissectVxlan } from './dissect-vxlan.js';
+import { vxlanFields } from './field-descriptions.js';
 
 export { dissectVxlanGpe } from './dissect-gpe.js';
 export { dissectVxlan } from './dissect-vxlan.js';
@@ -16,6 +17,7 @@ export function vxlanDissectorsForPorts(
 ): DissectorSet {
   return {
     layers: { vxlan: dissectVxlan, vxlan_gpe: dissectVxlanGpe },
+    fields: vxlanFields,
     bindings: [
       ...ports.map((key) => ({ table: 'udp.port', key, layer: 'vxlan' })),
       ...gpePorts.map((key) => ({ table: 'udp.port', key, layer: 'vxlan_gpe' })),

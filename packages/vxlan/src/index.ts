@@ -3,6 +3,7 @@ export * from './decapsulate.js';
 export * from './dissectors.js';
 export * from './encapsulate.js';
 export * from './fdb.js';
+export * from './field-descriptions.js';
 export * from './flow-hash.js';
 export * from './gbp.js';
 export * from './gpe.js';

@@ -1,4 +1,5 @@
 import { DecodeError } from './decode-error.js';
+import { DATA_FIELDS, type FieldDescription, type FieldDescriptions } from './field-description.js';
 import { dataNode } from './field-node.js';
 
 /** A field value as decoded: numbers stay numbers, addresses are text as Wireshark writes them. */
@@ -163,6 +164,8 @@ export interface DissectorSet {
   readonly bindings: readonly { readonly table: string; readonly key: number; readonly layer: string }[];
   /** Walkers for some of `layers` (by the same name); a layer without one is walked by its dissector. */
   readonly walkers?: Readonly<Record<string, LayerWalker>>;
+  /** Every field (and protocol) the layers can emit, by display-filter name: types and value names. */
+  readonly fields?: FieldDescriptions;
 }
 
 /** Link-layer table keys are pcap LINKTYPE values. */
@@ -177,6 +180,8 @@ export interface DissectorRegistry {
   readonly tables: ReadonlyMap<string, ReadonlyMap<number, string>>;
   /** Layer walkers, each belonging to the dissector of the same name in `layers`. */
   readonly walkers?: ReadonlyMap<string, LayerWalker>;
+  /** The sets' field descriptions merged (a later set's description of a name wins). */
+  readonly fields?: ReadonlyMap<string, FieldDescription>;
 }
 
 /** Merges dissector sets into one registry; a later set's binding of the same key wins. */
@@ -184,7 +189,11 @@ export function composeDissectors(...sets: DissectorSet[]): DissectorRegistry {
   const layers = new Map<string, LayerDissector>();
   const tables = new Map<string, Map<number, string>>();
   const walkers = new Map<string, LayerWalker>();
+  // `dissect` itself adds the `data` node, whatever the sets.
+  const fields = new Map<string, FieldDescription>(Object.entries(DATA_FIELDS));
   for (const set of sets) {
+    if (set.fields)
+      for (const [name, description] of Object.entries(set.fields)) fields.set(name, description);
     for (const [name, fn] of Object.entries(set.layers)) {
       layers.set(name, fn);
       // A walker belongs to its own set's dissector: a replaced dissector loses the old walker.
@@ -198,7 +207,7 @@ export function composeDissectors(...sets: DissectorSet[]): DissectorRegistry {
       t.set(b.key, b.layer);
     }
   }
-  return { layers, tables, walkers };
+  return { layers, tables, walkers, fields };
 }
 
 export interface Dissection {

@@ -1,5 +1,6 @@
 import { formatBytes } from './bytes.js';
 import type { DissectionNode, FieldValue } from './dissection.js';
+import { type FieldDescription, namedValue } from './field-description.js';
 
 /** A value as text: bytes as colon hex, everything else as itself. */
 export function formatFieldValue(value: FieldValue | undefined): string {
@@ -19,14 +20,42 @@ export function displayValue(node: DissectionNode): string {
   return formatFieldValue(node.value);
 }
 
-/** One line per node (hidden ones left out), indented four spaces per level, like `tshark -V`. */
-export function formatTree(nodes: readonly DissectionNode[], indent = ''): string {
+export interface TreeOptions {
+  /** Prefix of every line (default none). */
+  readonly indent?: string;
+  /**
+   * Field descriptions (a registry's `fields`): a value its field names is shown by name
+   * (`Protocol: UDP (17)`), a generated field in brackets (`[Checksum Status: Good]`).
+   */
+  readonly fields?: ReadonlyMap<string, FieldDescription>;
+}
+
+/**
+ * One line per node (hidden ones left out), indented four spaces per level, like `tshark -V`.
+ * The second argument is the indent, or options with it and the field descriptions to name values.
+ */
+export function formatTree(nodes: readonly DissectionNode[], options: string | TreeOptions = ''): string {
+  const { indent = '', fields } = typeof options === 'string' ? { indent: options } : options;
+  return formatLevel(nodes, indent, fields);
+}
+
+function formatLevel(
+  nodes: readonly DissectionNode[],
+  indent: string,
+  fields: ReadonlyMap<string, FieldDescription> | undefined,
+): string {
   let out = '';
   for (const n of nodes) {
     if (n.hidden) continue;
-    const text = n.display ?? (n.value === undefined ? n.name : `${n.name}: ${formatFieldValue(n.value)}`);
+    const description = fields?.get(n.field);
+    let text = n.display;
+    if (text === undefined) {
+      if (n.value === undefined) text = n.name;
+      else text = `${n.name}: ${namedValue(description, n.value) ?? formatFieldValue(n.value)}`;
+    }
+    if (description?.generated && !text.startsWith('[')) text = `[${text}]`;
     out += `${indent}${text}\n`;
-    if (n.children) out += formatTree(n.children, `${indent}    `);
+    if (n.children) out += formatLevel(n.children, `${indent}    `, fields);
   }
   return out;
 }

@@ -3,6 +3,7 @@ export * from './checksum.js';
 export * from './crc32.js';
 export * from './decode-error.js';
 export * from './dissection.js';
+export * from './field-description.js';
 export * from './field-node.js';
 export * from './format-tree.js';
 export * from './hexdump.js';

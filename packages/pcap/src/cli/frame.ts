@@ -1,4 +1,12 @@
-import type { DissectionNode } from '@cnikit/wire';
+import {
+  type DissectionNode,
+  type FieldDescriptions,
+  I16_FIELD,
+  PROTOCOL_FIELD,
+  STRING_FIELD,
+  TIME_FIELD,
+  U32_FIELD,
+} from '@cnikit/wire';
 import type { CapturePacket } from '../capture-types.js';
 import { linkTypeName } from '../link-types.js';
 import { formatEpochTime, timestampToDate } from '../timestamp.js';
@@ -26,6 +34,19 @@ export function frameFields({ number, packet, pcapng }: NumberedPacket): Record<
   fields['frame.cap_len'] = packet.captureLength;
   return fields;
 }
+
+/** The fields the CLI adds to every packet (`frame.*`, `_ws.malformed`), typed as Wireshark types them. */
+export const FRAME_FIELDS: FieldDescriptions = {
+  frame: PROTOCOL_FIELD,
+  'frame.interface_id': U32_FIELD,
+  'frame.time_epoch': TIME_FIELD,
+  'frame.number': U32_FIELD,
+  'frame.len': U32_FIELD,
+  'frame.cap_len': U32_FIELD,
+  'frame.protocols': STRING_FIELD,
+  'frame.encap_type': I16_FIELD,
+  '_ws.malformed': PROTOCOL_FIELD,
+};
 
 const MONTHS = ['Jan', 'Feb', 'Mar', 'Apr', 'May', 'Jun', 'Jul', 'Aug', 'Sep', 'Oct', 'Nov', 'Dec'];
 

@@ -2,6 +2,7 @@ import { ethernetDissectors } from '@cnikit/ethernet';
 import { VxlanPort, vxlanDissectorsForPorts } from '@cnikit/vxlan';
 import { composeDissectors, type DissectorRegistry, LINK_TABLE } from '@cnikit/wire';
 import { pcapLinkDissectors } from '../dissectors.js';
+import { FRAME_FIELDS } from './frame.js';
 
 /**
  * Every protocol the `cnikit` command decodes, composed in this one place: a new protocol
@@ -12,6 +13,7 @@ export const cliDissectors: DissectorRegistry = composeDissectors(
   pcapLinkDissectors,
   ethernetDissectors,
   vxlanDissectorsForPorts([VxlanPort.IANA, VxlanPort.Linux]),
+  { layers: {}, bindings: [], fields: FRAME_FIELDS },
 );
 
 /** Whether the CLI has a first-layer dissector for this pcap LINKTYPE. */
