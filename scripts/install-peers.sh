@@ -22,6 +22,7 @@ packages=(
   etcd-server     # IPAM etcd store and flannel leases: a real etcd started by the tests
   etcd-client     # etcdctl: reading flannel's keys as flannel's users do
   containernetworking-plugins  # the real host-local, bridge, portmap, tuning (/usr/lib/cni)
+  iptables        # cni interop: portmap's DNAT rules (iptables-save reads them)
 )
 
 missing=()
