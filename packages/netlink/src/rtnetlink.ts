@@ -84,6 +84,15 @@ function linkRef(b: MessageBuilder, ref: LinkRef, up?: boolean): void {
   if (typeof ref === 'string') b.string(C.IFLA_IFNAME, ref);
 }
 
+/** Settings of a bridge port (IFLA_BRPORT_*). */
+export interface BridgePortSettings {
+  /** Send frames back out of the port they came in on (what CNI's `hairpinMode` sets). */
+  hairpin?: boolean;
+  learning?: boolean;
+  cost?: number;
+  priority?: number;
+}
+
 /** Links: `ip link`. */
 export class Links {
   constructor(private readonly socket: NetlinkSocket) {}
@@ -151,6 +160,23 @@ export class Links {
     }
     writeLinkAttributes(b, changes);
     await ack(this.socket, b, `RTM_NEWLINK ${ref} (set)`);
+  }
+
+  /**
+   * Bridge port settings (`bridge link set dev X hairpin on learning off cost N`): RTM_SETLINK
+   * with AF_BRIDGE and IFLA_PROTINFO, as the CNI bridge plugin sets hairpin mode.
+   */
+  async setBridgePort(ref: LinkRef, port: BridgePortSettings): Promise<void> {
+    const index = await this.index(ref);
+    const b = request(C.RTM_SETLINK, NLM_F_ACK);
+    writeIfinfomsg(b, index, undefined, AF_BRIDGE);
+    const nest = b.nestStart(C.IFLA_PROTINFO, true);
+    if (port.hairpin !== undefined) b.u8(C.IFLA_BRPORT_MODE, port.hairpin ? 1 : 0);
+    if (port.learning !== undefined) b.u8(C.IFLA_BRPORT_LEARNING, port.learning ? 1 : 0);
+    if (port.cost !== undefined) b.u32(C.IFLA_BRPORT_COST, port.cost);
+    if (port.priority !== undefined) b.u16(C.IFLA_BRPORT_PRIORITY, port.priority);
+    b.nestEnd(nest);
+    await ack(this.socket, b, `RTM_SETLINK ${ref} (bridge port)`);
   }
 
   /** `ip link del`. */
