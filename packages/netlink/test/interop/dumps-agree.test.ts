@@ -162,9 +162,9 @@ describe.skipIf(blocker)('our dumps equal ip -j for objects iproute2 made', () =
     const ours = await nl.fdb.list({ index: vx0 });
     const theirs = bridgeJson(lab, ns, 'fdb show dev vx0') as Json[];
     expect(ours).toHaveLength(theirs.length);
-    ours.forEach((n, i) =>
-      agreement.compare(`fdb ${n.lladdr}`, fdbAsBridge(n, 7), bridgeFdbFields(theirs[i])),
-    );
+    ours.forEach((n, i) => {
+      agreement.compare(`fdb ${n.lladdr}`, fdbAsBridge(n, 7), bridgeFdbFields(theirs[i]));
+    });
     expect(agreement.take()).toEqual([]);
     expect(ours.find((n) => n.dst === '10.0.0.5')).toMatchObject({ vni: 70, port: 4790, flags: 2 });
   });
@@ -173,7 +173,9 @@ describe.skipIf(blocker)('our dumps equal ip -j for objects iproute2 made', () =
     const ours = await nl.rules.list();
     const theirs = ipJson(lab, ns, 'rule show') as Json[];
     expect(ours).toHaveLength(theirs.length);
-    ours.forEach((r, i) => agreement.compare(`rule ${r.priority}`, ruleAsIp(r), ipRuleFields(theirs[i])));
+    ours.forEach((r, i) => {
+      agreement.compare(`rule ${r.priority}`, ruleAsIp(r), ipRuleFields(theirs[i]));
+    });
     expect(agreement.take()).toEqual([]);
     expect(agreement.compared).toBeGreaterThan(350);
   });
