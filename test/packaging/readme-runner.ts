@@ -248,7 +248,7 @@ export async function runReadmeExamples(
  */
 export function typecheckReadmeExample(packageDir: string): string {
   const { code } = extractReadmeExample(readReadme(packagePath(packageDir)));
-  return typecheckCode([code])[0];
+  return typecheckCode([code], packageTypes(packageDir))[0];
 }
 
 /**
@@ -259,7 +259,10 @@ export function typecheckReadmeExamples(packageDir: string): NumberedReadmeTypec
   const examples = extractReadmeExamples(readReadme(packagePath(packageDir)));
   if (examples.length === 0)
     throw new Error(`${packageDir}/README.md has no \`\`\`ts example with a "prints" block`);
-  const diagnostics = typecheckCode(examples.map((e) => e.code));
+  const diagnostics = typecheckCode(
+    examples.map((e) => e.code),
+    packageTypes(packageDir),
+  );
   return examples.map((e, i) => ({ ...e, diagnostics: diagnostics[i] }));
 }
 
@@ -267,7 +270,21 @@ export function typecheckReadmeExamples(packageDir: string): NumberedReadmeTypec
  * Runs tsc (strict) once over `codes`, each written as its own module `example-<n>.ts`; returns
  * each one's diagnostics ('' when clean). Diagnostics tsc does not tie to a file go to every one.
  */
-function typecheckCode(codes: readonly string[]): string[] {
+/**
+ * The ambient type packages the package itself compiles with (its tsconfig's `types`, e.g. `node`
+ * for the Node-only packages), so its examples may use what the package may; none otherwise.
+ */
+function packageTypes(packageDir: string): string[] {
+  try {
+    const config = JSON.parse(readFileSync(join(packagePath(packageDir), 'tsconfig.json'), 'utf8'));
+    const types = config?.compilerOptions?.types;
+    return Array.isArray(types) ? types.filter((t): t is string => typeof t === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+function typecheckCode(codes: readonly string[], types: readonly string[] = []): string[] {
   const tmp = mkdtempSync(join(tmpdir(), 'cnikit-readme-tsc-'));
   try {
     const files = codes.map((_, i) => (codes.length === 1 ? 'example.ts' : `example-${i + 1}.ts`));
@@ -283,7 +300,7 @@ function typecheckCode(codes: readonly string[]): string[] {
         strict: true,
         noEmit: true,
         skipLibCheck: true,
-        types: [],
+        types,
         typeRoots: [join(REPO_ROOT, 'node_modules/@types')],
         baseUrl: tmp,
         paths: { '@cnikit/*': [join(REPO_ROOT, 'packages/*/src/index.ts')] },
