@@ -15,6 +15,8 @@ export class BgpFramer {
   private pending: Uint8Array;
   private have = 0;
   private failed: Error | undefined;
+  /** `pending` was handed out in a returned message: the next partial message needs a new buffer. */
+  private shared = false;
 
   constructor(private session: BgpSession = DEFAULT_SESSION) {
     this.pending = new Uint8Array(maxMessageLength(session));
@@ -49,7 +51,6 @@ export class BgpFramer {
   private take(chunk: Uint8Array): Uint8Array[] {
     const out: Uint8Array[] = [];
     let at = 0;
-    let handedOut = false;
     if (this.have > 0) {
       if (this.have < HEADER_LENGTH) {
         const n = Math.min(HEADER_LENGTH - this.have, chunk.length);
@@ -66,7 +67,7 @@ export class BgpFramer {
       if (this.have < total) return out;
       out.push(this.pending.subarray(0, total));
       this.have = 0;
-      handedOut = true;
+      this.shared = true;
     }
     while (chunk.length - at >= HEADER_LENGTH) {
       const length = checkHeaderFields(chunk, at, this.session);
@@ -75,7 +76,10 @@ export class BgpFramer {
       at += length;
     }
     if (at < chunk.length) {
-      if (handedOut) this.pending = new Uint8Array(this.pending.length);
+      if (this.shared) {
+        this.pending = new Uint8Array(this.pending.length);
+        this.shared = false;
+      }
       this.pending.set(chunk.subarray(at), 0);
       this.have = chunk.length - at;
     }
