@@ -113,6 +113,13 @@ export class MessageBuilder {
     return this;
   }
 
+  /** A string without the NUL terminator (how iproute2 writes IFLA_INFO_KIND; the kernel accepts both). */
+  chars(type: number, s: string): this {
+    const b = encoder.encode(s);
+    this.buf.set(b, this.attrSpace(type, b.length));
+    return this;
+  }
+
   /** Opens a nested attribute (NLA_F_NESTED set unless `flagNested` is false, as older kinds expect). */
   nestStart(type: number, flagNested = false): number {
     const at = this.pos;

@@ -161,7 +161,7 @@ export function writeLinkAttributes(b: MessageBuilder, l: LinkAttributes): void 
 
 function writeLinkInfo(b: MessageBuilder, l: LinkKindFields): void {
   const info = b.nestStart(C.IFLA_LINKINFO);
-  b.string(C.IFLA_INFO_KIND, l.kind!);
+  b.chars(C.IFLA_INFO_KIND, l.kind!);
   const kind = l.kind;
   const data = () => b.nestStart(C.IFLA_INFO_DATA);
   if (kind === 'veth' && l.veth?.peer) {

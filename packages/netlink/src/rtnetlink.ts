@@ -84,6 +84,17 @@ function linkRef(b: MessageBuilder, ref: LinkRef, up?: boolean): void {
   if (typeof ref === 'string') b.string(C.IFLA_IFNAME, ref);
 }
 
+/**
+ * The RTM_NEWLINK request `links.create` sends (NLM_F_REQUEST|ACK|CREATE|EXCL, sequence 0): the
+ * same bytes as `ip link add` for the same link (attributes in iproute2's order).
+ */
+export function encodeLinkCreate(link: LinkAttributes & { name: string }): Uint8Array {
+  const b = request(C.RTM_NEWLINK, CREATE);
+  writeIfinfomsg(b, 0, link.up);
+  writeLinkAttributes(b, link);
+  return b.finish();
+}
+
 /** Settings of a bridge port (IFLA_BRPORT_*). */
 export interface BridgePortSettings {
   /** Send frames back out of the port they came in on (what CNI's `hairpinMode` sets). */
@@ -137,10 +148,7 @@ export class Links {
 
   /** `ip link add`: fails with EEXIST if the name is taken. Returns the new link as the kernel reports it. */
   async create(link: LinkAttributes & { name: string }): Promise<Link> {
-    const b = request(C.RTM_NEWLINK, CREATE);
-    writeIfinfomsg(b, 0, link.up);
-    writeLinkAttributes(b, link);
-    await ack(this.socket, b, `RTM_NEWLINK ${link.name}`);
+    await this.socket.request(encodeLinkCreate(link), () => undefined, `RTM_NEWLINK ${link.name}`);
     if (link.netns !== undefined) return { index: 0, name: link.name, type: 0, flags: 0, up: !!link.up };
     return this.get(link.name);
   }
