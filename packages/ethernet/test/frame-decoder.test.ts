@@ -5,6 +5,11 @@ import { DecodeError, parseBytes } from '@cnikit/wire';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { corpusFiles, corpusPackets, expectedPath, loadTsharkPackets } from '../../../test/support/corpus.js';
+import { haveCorpus } from '../../../test/support/corpus-location.js';
+
+const CORPUS = haveCorpus(
+  'packages/ethernet/test/frame-decoder.test.ts: FrameDecoder against tshark frame.protocols on the corpus, and the allocation test on corpus frames',
+);
 
 const MACS = 'ffffffffffff 020000000001';
 const IPV4_UDP = '4500001c 00000000 4011 0000 0a000001 0a000002 0035 1f90 0008 0000';
@@ -166,7 +171,7 @@ function tsharkLayers(protocols: string): string[] {
   return out;
 }
 
-describe('FrameDecoder against tshark on the corpus', () => {
+describe.skipIf(!CORPUS)('FrameDecoder against tshark on the corpus', () => {
   it('finds the same layers as tshark frame.protocols, as far as it decodes', () => {
     const decoder = new FrameDecoder({ maxVlanTags: 8 });
     const differ: string[] = [];
@@ -224,7 +229,7 @@ function exposeGc(): () => void {
   return runInNewContext('gc') as () => void;
 }
 
-describe('FrameDecoder allocation', () => {
+describe.skipIf(!CORPUS)('FrameDecoder allocation', () => {
   it('decodes 100,000 corpus frames without growing the heap', async () => {
     // A malformed frame allocates its DecodeError (and stack trace): only the error path does.
     const probe = new FrameDecoder();
