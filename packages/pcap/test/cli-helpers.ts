@@ -1,8 +1,16 @@
 import { spawnSync } from 'node:child_process';
-import { closeSync, existsSync, openSync, readFileSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { it } from 'vitest';
-import { CORPUS_PCAP_DIR, expectedPath, loadTsharkPackets } from '../../../test/support/corpus.js';
+import {
+  assertCorpusComplete,
+  CORPUS_DIR,
+  CORPUS_HOWTO,
+  CORPUS_PCAP_DIR,
+  corpusPresent,
+  expectedPath,
+  loadTsharkPackets,
+} from '../../../test/support/corpus.js';
 import { type CliIo, runCli } from '../src/cli/run.js';
 
 export interface CliRun {
@@ -70,9 +78,16 @@ export function itRequires(
 }
 
 export const TSHARK = { ok: HAVE_TSHARK, missing: 'tshark is not installed (apt-get install tshark)' };
+function corpusReady(): boolean {
+  if (!corpusPresent()) return false;
+  assertCorpusComplete();
+  return true;
+}
+
+/** The shared corpus; when it is there it must be whole (assertCorpusComplete throws naming what is missing). */
 export const CORPUS = {
-  ok: existsSync(CORPUS_PCAP_DIR),
-  missing: `the capture corpus is not at ${CORPUS_PCAP_DIR} (set CNIKIT_CORPUS)`,
+  ok: corpusReady(),
+  missing: `no capture corpus at ${CORPUS_DIR}; ${CORPUS_HOWTO}`,
 };
 
 /**

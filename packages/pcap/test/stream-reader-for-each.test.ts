@@ -1,8 +1,13 @@
 import { readCapture, readCaptureStream } from '@cnikit/pcap';
 import { describe, expect, it } from 'vitest';
+import { haveCorpus } from '../../../test/support/corpus-location.js';
 import { corpusBytes, corpusFiles, prng, randomChunks, toHex } from './support/corpus.js';
 
-describe('CaptureStreamReader.forEachPacket', () => {
+const CORPUS = haveCorpus(
+  'packages/pcap/test/stream-reader-for-each.test.ts: forEachPacket on corpus files (2 tests)',
+);
+
+describe.skipIf(!CORPUS)('CaptureStreamReader.forEachPacket', () => {
   it('visits exactly the sync reader’s packets on every corpus file, chunked at random places', async () => {
     const random = prng(0xfeed);
     for (const name of corpusFiles()) {

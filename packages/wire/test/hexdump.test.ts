@@ -1,8 +1,7 @@
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { annotatedHexdump, type DissectionNode, formatTree, hexdump, parseBytes } from '@cnikit/wire';
 import { describe, expect, it } from 'vitest';
+import { CORPUS_PCAP_DIR, haveCorpus } from '../../../test/support/corpus-location.js';
 import { itWithTool, run } from './tools.js';
 
 /** The first 20 bytes are the IPv4 header of LINKTYPE_IPV4.pcap; TShark shows "E..9....@......d". */
@@ -40,15 +39,8 @@ describe('hexdump', () => {
 
   const itTshark = itWithTool('tshark', ['-v']);
   itTshark('has the same offsets, bytes and ASCII as `tshark -x` on a real capture', () => {
-    // The shared corpus sits beside the clone (../shared/corpus) unless $CNIKIT_CORPUS says otherwise
-    const repoRoot = fileURLToPath(new URL('../../../', import.meta.url));
-    const corpus = join(process.env.CNIKIT_CORPUS ?? resolve(repoRoot, '../shared/corpus'), 'pcap');
-    const file = join(corpus, 'dns_tcp.pcap');
-    if (!existsSync(file)) {
-      expect(process.env.CI, `corpus file ${file} is missing`).not.toBe('true');
-      console.warn(`\n*** SKIPPING the tshark -x comparison: ${file} is missing.\n`);
-      return;
-    }
+    if (!haveCorpus('packages/wire/test/hexdump.test.ts: the tshark -x comparison on dns_tcp.pcap')) return;
+    const file = join(CORPUS_PCAP_DIR, 'dns_tcp.pcap');
     const out = run('tshark', ['-r', file, '-Y', 'frame.number == 6', '-x']);
     const lines = out.split('\n').filter((l) => /^[0-9a-f]{4} {2}/.test(l));
     expect(lines.length).toBeGreaterThan(16); // a 280-byte frame
