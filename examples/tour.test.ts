@@ -48,7 +48,7 @@ describe('examples/tour.mjs', () => {
     expect(out).toContain(
       'FrameDecoder (no allocation per frame): eth / ip / udp, to 10.244.2.3:53, IPv4 checksum good, UDP checksum good',
     );
-  });
+  }, 600_000); // builds every package first when a source changed, as npm start does
 
   it.skipIf(!CORPUS)('also dissects frames of a bigger corpus named by CNIKIT_CORPUS', () => {
     const out = tour({ CNIKIT_CORPUS: CORPUS_DIR });
