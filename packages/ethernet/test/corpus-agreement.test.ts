@@ -16,7 +16,12 @@ import {
   statefulTcpFields,
   tsharkFlagsMalformed,
 } from '../../../test/support/corpus.js';
+import { haveCorpus } from '../../../test/support/corpus-location.js';
 import { MIN_COMPARED_BY_PROTOCOL, WE_REJECT_TSHARK_ACCEPTS } from './fixtures/corpus-agreement-expected.js';
+
+const CORPUS = haveCorpus(
+  'packages/ethernet/test/corpus-agreement.test.ts: agreement with tshark on the shared corpus',
+);
 
 /** Link types whose frames start with a layer of this package: Ethernet and raw IP. */
 const LINK_TYPES = new Set([1, 101, 228, 229]);
@@ -187,7 +192,7 @@ function printReport(r: Report): void {
   console.log(lines.join('\n'));
 }
 
-describe('agreement with tshark on the shared corpus', () => {
+describe.skipIf(!CORPUS)('agreement with tshark on the shared corpus', () => {
   it('every field we emit for Ethernet and raw-IP frames equals tshark value for value', () => {
     const report = agreement();
     printReport(report);

@@ -11,8 +11,13 @@ import {
   type TsharkLayers,
   tsharkFlagsMalformed,
 } from '../../../test/support/corpus.js';
+import { haveCorpus } from '../../../test/support/corpus-location.js';
 import { fieldCounts } from '../../../test/support/dissection-fields.js';
 import { TSHARK_DERIVED } from '../../../test/support/field-agreement.js';
+
+const CORPUS = haveCorpus(
+  'packages/ethernet/test/corpus-coverage.test.ts: coverage of tshark fields on the shared corpus',
+);
 
 /**
  * The other half of the agreement test: that one compares every field we emit; this one lists
@@ -180,7 +185,7 @@ function tsharkOnlyFields(): Coverage {
   return coverage;
 }
 
-describe('coverage of tshark fields on the shared corpus', () => {
+describe.skipIf(!CORPUS)('coverage of tshark fields on the shared corpus', () => {
   it('every field tshark shows in our layers we emit too, or it is listed with its reason', () => {
     const coverage = tsharkOnlyFields();
     const only = coverage.only;
