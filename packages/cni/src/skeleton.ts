@@ -1,3 +1,4 @@
+import { readFileSync, writeSync } from 'node:fs';
 import { parseJsonObject, parsePluginConfig, validateContainerId, validateInterfaceName } from './config.js';
 import { CniError, CniErrorCode } from './errors.js';
 import { convertResult, parseResult } from './result.js';
@@ -229,7 +230,6 @@ function parsePrevResult(config: CniPluginConfig): CniResult {
  * handlers and one `runPlugin(plugin)` call.
  */
 export async function runPlugin(plugin: CniPlugin): Promise<void> {
-  const { readFileSync, writeSync } = await import('node:fs');
   let stdin: Uint8Array = new Uint8Array(0);
   let ioError: CniError | undefined;
   if (process.env.CNI_COMMAND && process.env.CNI_COMMAND !== 'VERSION') {
