@@ -8,12 +8,10 @@ import {
   flattenTshark,
   loadTsharkPackets,
   readManifest,
-  type TsharkLayers,
   tsharkFlagsMalformed,
 } from '../../../test/support/corpus.js';
 import { haveCorpus } from '../../../test/support/corpus-location.js';
-import { fieldCounts } from '../../../test/support/dissection-fields.js';
-import { TSHARK_DERIVED } from '../../../test/support/field-agreement.js';
+import { tsharkOnlyFields } from './fixtures/tshark-only.js';
 
 const CORPUS = haveCorpus(
   'packages/ethernet/test/corpus-coverage.test.ts: coverage of tshark fields on the shared corpus',
@@ -43,6 +41,14 @@ const NOT_EMITTED: Record<string, string> = {
   'tcp.segment.count': 'reassembly across packets',
   'tcp.segment_tree': 'reassembly across packets',
   'tcp.segment.overlap': 'reassembly across packets',
+  'tcp.segment.overlap.conflict': 'reassembly across packets',
+  'tcp.segment.error': 'reassembly across packets',
+  'mptcp.master': 'conversation state: MPTCP connection analysis (which subflow came first)',
+  'mptcp.analysis.subflows': 'conversation state: MPTCP connection analysis',
+  'mptcp.ack': 'conversation state: the data ACK relative to the initial data sequence number',
+  'mptcp.dss.dsn': 'conversation state: the DSN relative to the initial data sequence number',
+  'mptcp.expected_token': 'derived: tshark hashes the key (RFC 8684 §3.1), it is not on the wire',
+  'mptcp.expected_idsn': 'derived, as mptcp.expected_token',
   'tcp.reassembled.length': 'reassembly across packets',
   'tcp.reassembled.data': 'reassembly across packets',
   'tcp.flags.ace': 'conversation state: the AccECN counter view follows the handshake',
@@ -80,48 +86,6 @@ const NOT_EMITTED_PREFIXES: Record<string, string> = {
     'RFC 5837 interface information objects (inside the ICMP extension structure) are not dissected',
 };
 
-/**
- * Pairs our layers (names, outermost first) with tshark's layer objects: the n-th layer of a name
- * is the n-th element of the array `--no-duplicate-keys` makes of repeated keys; one of ours that
- * tshark has no top-level layer for is inside the previous one (a datagram quoted in an ICMP
- * error). Stops before a layer in which tshark gave up (a malformed mark or expert error inside
- * it, or the layer right before a top-level `_ws.malformed`), since it shows that layer partly.
- * Returns how many of our layers are paired and tshark's objects for them.
- */
-function pairLayers(
-  ours: readonly string[],
-  theirs: TsharkLayers,
-): { paired: number; objects: TsharkLayers[] } {
-  const keys = Object.keys(theirs);
-  const at = keys.indexOf('_ws.malformed');
-  const beforeMalformed = at > 0 ? keys[at - 1] : '';
-  const seen = new Map<string, number>();
-  const objects: TsharkLayers[] = [];
-  let paired = 0;
-  for (const name of ours) {
-    const k = seen.get(name) ?? 0;
-    const entry = theirs[name];
-    const all = Array.isArray(entry) ? entry : entry === undefined ? [] : [entry];
-    const layer = all[k] as TsharkLayers | undefined;
-    if (!layer || typeof layer !== 'object') {
-      if (objects.length === 0) break;
-      paired++;
-      continue;
-    }
-    seen.set(name, k + 1);
-    const wrapped = { [name]: layer };
-    if (tsharkFlagsMalformed(wrapped, flattenTshark(wrapped))) break;
-    if (name === beforeMalformed && k === all.length - 1) break;
-    objects.push(wrapped);
-    paired++;
-  }
-  // Entries that are no layer but belong to one: reassembly (`tcp.segments`) and labels holding
-  // expert fields (`Duplicate IP address detected for …` after `arp`).
-  for (const key of keys)
-    if (/[. ]/.test(key) && key !== '_ws.malformed') objects.push({ [key]: theirs[key] });
-  return { paired, objects };
-}
-
 interface Coverage {
   /** Field → packets where tshark shows it (more often than we do) in a layer both decoded. */
   only: Map<string, { packets: number; example: string }>;
@@ -135,7 +99,7 @@ interface Coverage {
  * tshark) stopped: the `data` we leave undecoded and a layer that threw are left out, and so is a
  * layer in which tshark gave up. In those layers, each tshark field we do not emit as often.
  */
-function tsharkOnlyFields(): Coverage {
+function corpusCoverage(): Coverage {
   const registry = composeDissectors(ethernetDissectors);
   const coverage: Coverage = { only: new Map(), packets: 0, allOurs: 0 };
   for (const entry of readManifest(`${CORPUS_DIR}/MANIFEST.tsv`)) {
@@ -164,18 +128,7 @@ function tsharkOnlyFields(): Coverage {
       ) {
         coverage.allOurs++;
       }
-      const decoded = ours.layers.filter((l) => l.field !== 'data');
-      const { paired, objects } = pairLayers(
-        decoded.map((l) => l.field),
-        theirLayers,
-      );
-      const compared = decoded.slice(0, paired);
-      const counts = fieldCounts(compared);
-      const layers = new Set(compared.map((l) => l.field));
-      const theirs = flattenTshark(Object.assign({}, ...objects.map((m, i) => ({ [i]: m }))));
-      for (const [field, values] of theirs) {
-        if (!layers.has(field.split('.')[0]) || layers.has(field) || TSHARK_DERIVED.test(field)) continue;
-        if (values.length <= (counts.get(field) ?? 0)) continue;
+      for (const field of tsharkOnlyFields(ours.layers, theirLayers)) {
         const seen = coverage.only.get(field) ?? { packets: 0, example: `${entry.file}#${packet.index + 1}` };
         seen.packets++;
         coverage.only.set(field, seen);
@@ -187,7 +140,7 @@ function tsharkOnlyFields(): Coverage {
 
 describe.skipIf(!CORPUS)('coverage of tshark fields on the shared corpus', () => {
   it('every field tshark shows in our layers we emit too, or it is listed with its reason', () => {
-    const coverage = tsharkOnlyFields();
+    const coverage = corpusCoverage();
     const only = coverage.only;
     const listed = (field: string) =>
       field in NOT_EMITTED || Object.keys(NOT_EMITTED_PREFIXES).some((p) => field.startsWith(p));
