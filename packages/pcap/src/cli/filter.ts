@@ -1,4 +1,12 @@
-import { formatIpv6, parseIpv4, parseIpv6, parsePrefix, prefixContains } from '@cnikit/wire';
+import {
+  type FieldDescription,
+  formatIpv6,
+  parseIpv4,
+  parseIpv6,
+  parsePrefix,
+  prefixContains,
+  valueOfName,
+} from '@cnikit/wire';
 import type { FieldMap, JsonFieldValue } from './fields.js';
 
 /**
@@ -12,8 +20,17 @@ import type { FieldMap, JsonFieldValue } from './fields.js';
 export type FilterNode =
   | { kind: 'and' | 'or'; left: FilterNode; right: FilterNode }
   | { kind: 'not'; operand: FilterNode }
-  | { kind: 'present'; field: string }
-  | { kind: 'compare'; field: string; op: CompareOp; value: string };
+  | { kind: 'present'; field: string; at?: number }
+  | {
+      kind: 'compare';
+      field: string;
+      op: CompareOp;
+      value: string;
+      at?: number;
+      /** Where the value starts in the filter, and whether it was written in quotes. */
+      valueAt?: number;
+      quoted?: boolean;
+    };
 
 export type CompareOp = '==' | '!=' | '<' | '<=' | '>' | '>=';
 
@@ -146,19 +163,173 @@ export function parseFilter(filter: string): FilterNode {
       const v = peek();
       if (v.type !== 'word' && v.type !== 'string') fail(v, 'value expected');
       k++;
-      return { kind: 'compare', field: t.text, op: op.text as CompareOp, value: v.text };
+      const node: FilterNode = {
+        kind: 'compare',
+        field: t.text,
+        op: op.text as CompareOp,
+        value: v.text,
+      };
+      return Object.defineProperties(node, positions(t.pos, v.pos, v.type === 'string'));
     }
-    return { kind: 'present', field: t.text };
+    return Object.defineProperties({ kind: 'present', field: t.text }, positions(t.pos));
   };
   const tree = parseOr();
   if (peek().type !== 'end') fail(peek(), `unexpected ${peek().text}`);
   return tree;
 }
 
-/** Compiles a filter string into a predicate over a packet's fields. */
-export function compileFilter(filter: string): PacketFilter {
-  const tree = parseFilter(filter);
+/**
+ * Positions are kept out of the node's own (enumerable) shape, so a tree compares equal to a
+ * literal one; `checkFilter` reads them to point at the problem.
+ */
+function positions(at: number, valueAt?: number, quoted?: boolean): PropertyDescriptorMap {
+  const map: PropertyDescriptorMap = { at: { value: at, enumerable: false } };
+  if (valueAt !== undefined) {
+    map.valueAt = { value: valueAt, enumerable: false };
+    map.quoted = { value: quoted === true, enumerable: false };
+  }
+  return map;
+}
+
+/**
+ * Compiles a filter string into a predicate over a packet's fields. With `fields` (a dissector
+ * registry's descriptions) it is first checked as tshark checks it: see `checkFilter`.
+ */
+export function compileFilter(filter: string, fields?: ReadonlyMap<string, FieldDescription>): PacketFilter {
+  const parsed = parseFilter(filter);
+  const tree = fields ? checkFilter(filter, parsed, fields) : parsed;
   return (packet) => evaluate(tree, packet);
+}
+
+/**
+ * Checks a parsed filter against the fields' descriptions and returns it with value names
+ * replaced by their numbers (`ip.proto == UDP` → 17). A filter that could never match is a
+ * FilterSyntaxError naming the field, at the position of the problem: an unknown field or
+ * protocol, a value out of the field's range, text that is not an address of the field's
+ * family, or a word the field has no value name for.
+ */
+export function checkFilter(
+  filter: string,
+  tree: FilterNode,
+  fields: ReadonlyMap<string, FieldDescription>,
+): FilterNode {
+  const fail = (at: number | undefined, why: string): never => {
+    throw new FilterSyntaxError(filter, at ?? 0, why);
+  };
+  const describe = (field: string, at: number | undefined): FieldDescription =>
+    fields.get(field) ?? fail(at, `"${field}" is not a field or protocol cnikit knows`);
+  const check = (node: FilterNode): FilterNode => {
+    switch (node.kind) {
+      case 'and':
+      case 'or':
+        return { kind: node.kind, left: check(node.left), right: check(node.right) };
+      case 'not':
+        return { kind: 'not', operand: check(node.operand) };
+      case 'present':
+        describe(node.field, node.at);
+        return node;
+      case 'compare': {
+        const d = describe(node.field, node.at);
+        if (!node.quoted && fields.has(node.value)) {
+          fail(node.valueAt, `${node.field} cannot be compared with the field ${node.value}`);
+        }
+        const value = checkValue(node.field, d, node.value, (why) => fail(node.valueAt, why));
+        return value === node.value ? node : { ...node, value };
+      }
+    }
+  };
+  return check(tree);
+}
+
+/** Integers as tshark reads them: decimal, 0x hex, 0-prefixed octal, optionally negative. */
+const INT_TEXT = /^-?(0x[0-9a-f]+|0[0-7]*|[1-9][0-9]*)$/i;
+
+/** The literal as the evaluator should compare it (a value name as its number), or `fail`s. */
+function checkValue(
+  field: string,
+  d: FieldDescription,
+  literal: string,
+  fail: (why: string) => never,
+): string {
+  switch (d.type) {
+    case 'protocol':
+    case 'none':
+      return fail(`${field} has no value to compare (test it alone: ${field})`);
+    case 'uint':
+    case 'int':
+    case 'boolean': {
+      const named = d.values ? valueOfName(d.values, literal) : undefined;
+      if (named !== undefined) return String(named);
+      if (d.type === 'boolean' && (literal === 'True' || literal === 'False'))
+        return literal === 'True' ? '1' : '0';
+      if (!INT_TEXT.test(literal)) {
+        return fail(
+          d.values
+            ? `"${literal}" is neither a number nor a value name of ${field}`
+            : `"${literal}" is not a number (${field} is a number field)`,
+        );
+      }
+      const n = parseInteger(literal);
+      const bits = d.type === 'boolean' ? 64 : (d.bits ?? 64);
+      const max = d.type === 'int' ? 2n ** BigInt(bits - 1) - 1n : 2n ** BigInt(bits) - 1n;
+      if (n > max) return fail(`"${literal}" is too big for ${field} (at most ${max})`);
+      if (d.type === 'int' && n < -(2n ** BigInt(bits - 1))) {
+        return fail(`"${literal}" is too small for ${field} (at least ${-(2n ** BigInt(bits - 1))})`);
+      }
+      // A negative value for an unsigned field is accepted and never matches, as in tshark.
+      return String(n);
+    }
+    case 'ipv4':
+      if (!isIpv4Literal(literal)) return fail(`"${literal}" is not an IPv4 address or prefix (${field})`);
+      return literal;
+    case 'ipv6':
+      if (!isIpv6Literal(literal)) return fail(`"${literal}" is not an IPv6 address or prefix (${field})`);
+      return literal;
+    case 'ether':
+      if (!/^([0-9a-f]{12}|[0-9a-f]{2}([:.-][0-9a-f]{2}){5})$/i.test(literal))
+        return fail(`"${literal}" is not an Ethernet address (${field}: six bytes, aa:bb:cc:dd:ee:ff)`);
+      return literal.length === 12 ? (literal.match(/../g) ?? []).join(':') : literal;
+    case 'bytes':
+      if (!/^[0-9a-f]{2}([:.-]?[0-9a-f]{2})*$/i.test(literal))
+        return fail(`"${literal}" is not a byte string (${field}: hex bytes, 01:02:03)`);
+      return literal;
+    default:
+      return literal;
+  }
+}
+
+function parseInteger(text: string): bigint {
+  const negative = text.startsWith('-');
+  const digits = negative ? text.slice(1) : text;
+  let n: bigint;
+  if (/^0x/i.test(digits)) n = BigInt(digits);
+  else if (digits.length > 1 && digits.startsWith('0')) n = BigInt(`0o${digits.slice(1)}`);
+  else n = BigInt(digits);
+  return negative ? -n : n;
+}
+
+function isIpv4Literal(text: string): boolean {
+  const [address, bits, extra] = text.split('/');
+  if (extra !== undefined) return false;
+  if (bits !== undefined && !(/^[0-9]{1,2}$/.test(bits) && Number(bits) <= 32)) return false;
+  try {
+    parseIpv4(address);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isIpv6Literal(text: string): boolean {
+  const [address, bits, extra] = text.split('/');
+  if (extra !== undefined || !address.includes(':')) return false;
+  if (bits !== undefined && !(/^[0-9]{1,3}$/.test(bits) && Number(bits) <= 128)) return false;
+  try {
+    parseIpv6(address);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function evaluate(node: FilterNode, p: PacketFields): boolean {

@@ -3,6 +3,7 @@ import { CliError, type ReadOutcome } from './capture-input.js';
 import { dissectCommand } from './dissect-command.js';
 import { compileFilter, FilterSyntaxError, type PacketFilter } from './filter.js';
 import { hexdumpCommand } from './hexdump-command.js';
+import { cliDissectors } from './protocols.js';
 import type { CliIo } from './io.js';
 import { statsCommand } from './stats-command.js';
 
@@ -41,7 +42,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     checkOptionsFor(args);
     if (args.file === undefined)
       throw new UsageError(`${args.command} needs a capture FILE (or - for standard input)`);
-    const filter = args.filter === undefined ? undefined : compileFilter(args.filter);
+    const filter = args.filter === undefined ? undefined : compileFilter(args.filter, cliDissectors.fields);
     const outcome = await command({ ...args, file: args.file }, filter, io);
     if (outcome.error) {
       io.stderr.write(
