@@ -48,7 +48,8 @@ export interface ExecOptions {
   readonly launcher?: readonly string[];
   /** Where the plugin's stderr goes (default: discarded into `stderr` of the error). */
   readonly onStderr?: (text: string) => void;
-  readonly signal?: AbortSignal;
+  /** Milliseconds after which the plugin is killed (SIGKILL) and counts as failed; none by default. */
+  readonly timeoutMs?: number;
 }
 
 /** What a plugin printed and how it exited. */
@@ -69,7 +70,11 @@ export async function execPluginRaw(pluginPath: string, options: ExecOptions): P
   for (let attempt = 0; ; attempt++) {
     try {
       return await new Promise<ExecOutcome>((resolve, reject) => {
-        const child = spawn(cmd, pre, { env, stdio: ['pipe', 'pipe', 'pipe'], signal: options.signal });
+        const child = spawn(cmd, pre, {
+          env,
+          stdio: ['pipe', 'pipe', 'pipe'],
+          ...(options.timeoutMs ? { timeout: options.timeoutMs, killSignal: 'SIGKILL' as const } : {}),
+        });
         const out: Buffer[] = [];
         const err: Buffer[] = [];
         child.stdout.on('data', (d: Buffer) => out.push(d));

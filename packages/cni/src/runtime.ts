@@ -54,6 +54,8 @@ export interface CniRuntimeOptions {
   readonly launcher?: readonly string[];
   /** The environment plugins inherit besides the CNI_* variables (default: this process's). */
   readonly env?: CniEnv;
+  /** Milliseconds a plugin may run before it is killed and its command fails (default: no limit). */
+  readonly timeoutMs?: number;
   /** Receives the plugins' stderr (default: discarded). */
   readonly onStderr?: (text: string) => void;
   /** Versions this runtime speaks, for `cniVersions` negotiation (default: all released ones). */
@@ -107,6 +109,7 @@ export class CniRuntime {
       stdin: JSON.stringify(stdin),
       launcher: this.options.launcher,
       onStderr: this.options.onStderr,
+      timeoutMs: this.options.timeoutMs,
     };
   }
 
