@@ -322,14 +322,18 @@ typedef struct {
   napi_env env;
   napi_ref callback;
   napi_async_context context;
-  int active;
+  int active;    /* polling; uv_close not yet called */
+  int closed;    /* uv_close finished: the handle is gone */
+  int finalized; /* the JS external was collected: nothing refers to p any more */
 } poller_t;
 
+/* p is freed once both the uv handle is closed and the JS external is finalized, whichever is last. */
 static void poller_closed(uv_handle_t *h) {
   poller_t *p = h->data;
+  p->closed = 1;
   napi_delete_reference(p->env, p->callback);
   napi_async_destroy(p->env, p->context);
-  free(p);
+  if (p->finalized) free(p);
 }
 
 static void poller_stop(poller_t *p) {
@@ -373,8 +377,9 @@ static void poller_finalize(napi_env env, void *data, void *hint) {
   (void)env;
   (void)hint;
   poller_t *p = data;
-  /* Collected without stop(): close the handle now; memory is freed in the close callback. */
-  if (p->active) poller_stop(p);
+  p->finalized = 1;
+  if (p->active) poller_stop(p); /* collected without stop(): freed in the close callback */
+  else if (p->closed) free(p);
 }
 
 /* pollStart(fd, callback(status)) -> handle; callback runs while the socket is readable. */
@@ -396,7 +401,7 @@ static napi_value nl_poll_start(napi_env env, napi_callback_info info) {
   p->env = env;
   int r = uv_poll_init(loop, &p->handle, fd);
   if (r != 0) {
-    free(p);
+    free(p); /* never initialised: nothing else refers to it */
     napi_throw_error(env, "EPOLL", uv_strerror(r));
     return NULL;
   }
@@ -408,6 +413,7 @@ static napi_value nl_poll_start(napi_env env, napi_callback_info info) {
   p->active = 1;
   r = uv_poll_start(&p->handle, UV_READABLE, poller_ready);
   if (r != 0) {
+    p->finalized = 1; /* no external will be made: the close callback frees p */
     poller_stop(p);
     napi_throw_error(env, "EPOLL", uv_strerror(r));
     return NULL;

@@ -16,5 +16,6 @@ export * from './netns.js';
 export * from './route.js';
 export * from './rtnetlink.js';
 export * from './rtnetlink-constants.js';
+export * from './rtnetlink-message.js';
 export * from './rule.js';
 export * from './socket.js';

@@ -37,3 +37,29 @@ export function bridgeJson<T = Record<string, unknown>[]>(lab: Lab, ns: string, 
 }
 
 export { execFileSync, spawnSync };
+
+/**
+ * Bundles a test child script (TypeScript, importing ../src) into a fresh directory inside the
+ * package (so node-gyp-build finds the addon one level up) readable by any user; returns the
+ * script's path and a cleanup function.
+ */
+export async function bundleChild(entry: string): Promise<{ script: string; cleanup: () => void }> {
+  const { build } = await import('esbuild');
+  const { chmodSync, mkdtempSync, rmSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const here = import.meta.dirname;
+  const dir = mkdtempSync(join(here, '..', '.test-child-'));
+  chmodSync(dir, 0o755);
+  const script = join(dir, 'child.mjs');
+  await build({
+    entryPoints: [join(here, entry)],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile: script,
+    external: ['node-gyp-build'],
+    alias: { '@cnikit/wire': join(here, '..', '..', 'wire', 'src', 'index.ts') },
+    logLevel: 'silent',
+  });
+  return { script, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}

@@ -2,7 +2,6 @@
 import { spawnSync } from 'node:child_process';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lab } from '../../../../test/support/netns.js';
 import {
@@ -21,7 +20,7 @@ import {
   NLM_F_REQUEST,
   RTM_NEWLINK,
 } from '../../src/index.js';
-import { ipJson, kernelBlocker, netlinkLab, nsPath } from '../kernel.js';
+import { bundleChild, ipJson, kernelBlocker, netlinkLab, nsPath } from '../kernel.js';
 
 const blocker = kernelBlocker('netlink error handling', ['setpriv']);
 type Json = Record<string, unknown>;
@@ -139,20 +138,8 @@ describe.skipIf(blocker)('errors from the kernel and the system, typed', () => {
   });
 
   it('a non-root caller (uid 65534, no capabilities) gets EPERM for a change and for entering a namespace', async () => {
-    const dir = mkdtempSync(join(import.meta.dirname, '..', '..', '.test-child-'));
-    chmodSync(dir, 0o755);
+    const { script: out, cleanup } = await bundleChild('eperm-child.ts');
     try {
-      const out = join(dir, 'child.mjs');
-      await build({
-        entryPoints: [join(import.meta.dirname, '..', 'eperm-child.ts')],
-        bundle: true,
-        platform: 'node',
-        format: 'esm',
-        outfile: out,
-        external: ['node-gyp-build'],
-        alias: { '@cnikit/wire': join(import.meta.dirname, '..', '..', '..', 'wire', 'src', 'index.ts') },
-        logLevel: 'silent',
-      });
       const r = spawnSync(
         'ip',
         [
@@ -168,7 +155,7 @@ describe.skipIf(blocker)('errors from the kernel and the system, typed', () => {
           out,
           nsPath(ns),
         ],
-        { encoding: 'utf8', cwd: dir },
+        { encoding: 'utf8' },
       );
       expect(r.stderr).toBe('');
       const got = JSON.parse(r.stdout) as Json;
@@ -178,7 +165,7 @@ describe.skipIf(blocker)('errors from the kernel and the system, typed', () => {
       expect(got.setns).toMatchObject({ name: 'NetlinkSystemError', code: 'EPERM', syscall: 'setns' });
       expect(names()).not.toContain('eperm0');
     } finally {
-      rmSync(dir, { recursive: true, force: true });
+      cleanup();
     }
   });
 

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Lab } from '../../../../test/support/netns.js';
@@ -20,7 +21,7 @@ import {
   SOL_SOCKET,
 } from '../../src/index.js';
 import { nativeNetlink } from '../../src/native.js';
-import { kernelBlocker, netlinkLab, nsPath } from '../kernel.js';
+import { bundleChild, kernelBlocker, netlinkLab, nsPath } from '../kernel.js';
 
 const blocker = kernelBlocker('netlink native addon tests');
 
@@ -133,6 +134,20 @@ describe.skipIf(blocker)('native socket addon (in a namespace of its own)', () =
     expect(e).toBeInstanceOf(NetlinkSystemError);
     expect((e as NetlinkSystemError).code).toBe('ENOENT');
     expect((e as NetlinkSystemError).path).toBe(missing);
+  });
+
+  it('poll handles stopped and garbage-collected in any order: a child doing 300 dumps exits cleanly', async () => {
+    const { script, cleanup } = await bundleChild('poll-child.ts');
+    try {
+      const r = spawnSync(process.execPath, ['--expose-gc', script, nsPath(ns)], {
+        encoding: 'utf8',
+        env: { ...process.env, MALLOC_PERTURB_: '165' }, // freed memory reads as garbage: a use after free shows
+      });
+      expect([r.status, r.signal, r.stderr]).toEqual([0, null, '']);
+      expect(r.stdout).toBe('300');
+    } finally {
+      cleanup();
+    }
   });
 
   it('a closed socket throws NetlinkClosedError; a read pending at close rejects with it', async () => {
