@@ -79,6 +79,23 @@ const SMOKE: Record<string, { js: string; expected: unknown; ts: string }> = {
       const wrong: string = ip.ttl;
       export { ttl, ok, layers, wrong };`,
   },
+  '@cnikit/cni': {
+    js: `
+      const r = pkg.convertResult(pkg.parseResult({ cniVersion: '1.0.0', ips: [{ address: '10.1.0.5/16' }] }), '0.4.0');
+      let error;
+      try { pkg.parsePluginConfig('{"name": '); } catch (e) { error = [e instanceof pkg.CniError, e.code]; }
+      return [r.ips[0].version, error, pkg.CniErrorCode.InvalidNetworkConfig, typeof pkg.CniRuntime];`,
+    expected: ['4', [true, 6], 7, 'function'],
+    ts: `
+      import { type CniPlugin, type CniResult, CniError, convertResult, parseResult } from '@cnikit/cni';
+      const r: CniResult = parseResult('{"cniVersion": "1.0.0"}');
+      const p: CniPlugin = { add: () => ({}), del: () => {} };
+      const e: CniError = new CniError(7, 'bad');
+      const old = convertResult(r, '0.4.0');
+      // @ts-expect-error cniVersion is a string
+      const wrong: number = r.cniVersion;
+      export { r, p, e, old, wrong };`,
+  },
 };
 
 const { included, skipped } = discoverPackages();
