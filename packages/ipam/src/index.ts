@@ -3,3 +3,7 @@ export * from './offset-set.js';
 export * from './prefix-math.js';
 export * from './range-config.js';
 export * from './range-pool.js';
+export * from './etcd-store.js';
+export * from './file-store.js';
+export * from './host-local.js';
+export * from './kv-store.js';

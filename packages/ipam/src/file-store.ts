@@ -1,0 +1,271 @@
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  unlinkSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
+import { dirname, join } from 'node:path';
+import { IpamError } from './errors.js';
+import { FileLock } from './file-lock.js';
+import { BufferedTxn, type KvStore, type KvTxn, Mutex } from './kv-store.js';
+
+const TEMP_PREFIX = '.cnikit-tmp-';
+const TTL_PREFIX = '.cnikit-ttl.';
+
+function errno(e: unknown): string | undefined {
+  return (e as NodeJS.ErrnoException).code;
+}
+
+/**
+ * The embedded default store: one file per key under a directory (a key's `/` makes
+ * subdirectories), values as the file's bytes, so host-local's data directory is this store's
+ * layout. Every transaction runs under an exclusive flock on `<dir>/lock` (host-local's lock);
+ * each write goes to a temp file, is fsynced, then linked (create: fails if the key exists) or
+ * renamed into place, and the directory is fsynced. A crash leaves whole files or none, plus temp
+ * files that `removeDebris()` (and the allocators' GC) delete.
+ */
+export class FileStore implements KvStore {
+  readonly kind = 'file';
+  private readonly lock: FileLock;
+  private readonly mutex = new Mutex();
+  private seq = 0;
+  /** Temp files already written and fsynced, by value (see stage()). */
+  private readonly staged = new Map<string, string[]>();
+
+  constructor(
+    readonly dir: string,
+    private readonly now: () => number = Date.now,
+  ) {
+    mkdirSync(dir, { recursive: true, mode: 0o755 });
+    this.lock = new FileLock(join(dir, 'lock'));
+  }
+
+  get location(): string {
+    return this.dir;
+  }
+
+  transact<T>(fn: (tx: KvTxn) => Promise<T> | T): Promise<T> {
+    return this.mutex.run(async () => {
+      let dirs = new Set<string>();
+      await this.lock.lock();
+      try {
+        const tx = new FileTxn(this);
+        const result = await fn(tx);
+        dirs = this.apply(tx);
+        return result;
+      } finally {
+        await this.lock.unlock();
+        // Directory entries are made durable after the lock is dropped but before the caller hears
+        // of them: a crash in between loses a reservation nobody was told about.
+        for (const d of dirs) fsyncDir(d);
+        this.dropStaged();
+      }
+    });
+  }
+
+  stage(value: string): void {
+    const tmp = this.tempFile(this.dir);
+    writeDurably(tmp, value);
+    const list = this.staged.get(value);
+    if (list) list.push(tmp);
+    else this.staged.set(value, [tmp]);
+  }
+
+  private dropStaged(): void {
+    for (const files of this.staged.values()) {
+      for (const f of files) {
+        try {
+          unlinkSync(f);
+        } catch {}
+      }
+    }
+    this.staged.clear();
+  }
+
+  private tempFile(dir: string): string {
+    return join(dir, `${TEMP_PREFIX}${process.pid}-${this.seq++}`);
+  }
+
+  async close(): Promise<void> {
+    this.lock.close();
+  }
+
+  /** Deletes temp files a crash left behind; only safe under the lock (call inside a transaction). */
+  removeDebris(sub = ''): string[] {
+    const removed: string[] = [];
+    const dir = join(this.dir, sub);
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      if (e.isDirectory()) removed.push(...this.removeDebris(join(sub, e.name)));
+      else if (e.name.startsWith(TEMP_PREFIX)) {
+        unlinkSync(join(dir, e.name));
+        removed.push(join(sub, e.name));
+      }
+    }
+    return removed;
+  }
+
+  path(key: string): string {
+    const rel = key.replace(/^\/+/, '');
+    const parts = rel.split('/');
+    if (
+      rel === '' ||
+      parts.some((p) => p === '' || p === '.' || p === '..' || p.startsWith('.')) ||
+      rel === 'lock'
+    ) {
+      throw new IpamError('bad-config', key, 'not a key the file store can hold');
+    }
+    return join(this.dir, rel);
+  }
+
+  readKey(key: string): string | undefined {
+    const file = this.path(key);
+    try {
+      const value = readFileSync(file, 'utf8');
+      if (this.expired(file)) return undefined;
+      return value;
+    } catch (e) {
+      if (errno(e) === 'ENOENT' || errno(e) === 'ENOTDIR') return undefined;
+      throw e;
+    }
+  }
+
+  /** Every key under a `prefix` that ends at a directory boundary ('' or 'a/b/'). */
+  listKeys(prefix: string): string[] {
+    const rel = prefix.replace(/^\/+/, '');
+    const lead = prefix.slice(0, prefix.length - rel.length);
+    const baseDir = rel === '' ? this.dir : join(this.dir, rel.endsWith('/') ? rel : dirname(rel));
+    const out: string[] = [];
+    const walk = (dir: string, keyPrefix: string) => {
+      let entries: import('node:fs').Dirent[];
+      try {
+        entries = readdirSync(dir, { withFileTypes: true });
+      } catch (e) {
+        if (errno(e) === 'ENOENT') return;
+        throw e;
+      }
+      for (const e of entries) {
+        if (e.name.startsWith('.') || (dir === this.dir && e.name === 'lock')) continue;
+        if (e.isDirectory()) walk(join(dir, e.name), `${keyPrefix}${e.name}/`);
+        else if (!this.expired(join(dir, e.name))) out.push(`${lead}${keyPrefix}${e.name}`);
+      }
+    };
+    const startPrefix =
+      rel === '' ? '' : rel.endsWith('/') ? rel : dirname(rel) === '.' ? '' : `${dirname(rel)}/`;
+    walk(baseDir, startPrefix);
+    return out.filter((k) => k.startsWith(prefix));
+  }
+
+  private expired(file: string): boolean {
+    const sidecar = join(dirname(file), `${TTL_PREFIX}${file.slice(dirname(file).length + 1)}`);
+    let text: string;
+    try {
+      text = readFileSync(sidecar, 'utf8');
+    } catch {
+      return false;
+    }
+    return Number(text) <= this.now();
+  }
+
+  private writeFile(file: string, value: string, create: boolean, durable = true): void {
+    const dir = dirname(file);
+    mkdirSync(dir, { recursive: true, mode: 0o755 });
+    let ready = dir === this.dir ? this.staged.get(value)?.pop() : undefined;
+    // A staged file sat in the directory unlocked: something (host-local's DEL of that owner) may have removed it.
+    if (ready !== undefined && !existsSync(ready)) ready = undefined;
+    const tmp = ready ?? this.tempFile(dir);
+    if (ready === undefined) {
+      if (durable) writeDurably(tmp, value);
+      else writeFileSync(tmp, value, { mode: 0o644, flag: 'wx' });
+    }
+    if (create) {
+      try {
+        linkSync(tmp, file);
+      } catch (e) {
+        unlinkSync(tmp);
+        if (errno(e) === 'EEXIST')
+          throw new IpamError('conflict', file, 'exists already (written without the lock?)');
+        throw e;
+      }
+      unlinkSync(tmp);
+    } else renameSync(tmp, file);
+  }
+
+  private apply(tx: FileTxn): Set<string> {
+    const dirs = new Set<string>();
+    for (const w of tx.writes) {
+      const file = this.path(w.key);
+      const sidecar = join(dirname(file), `${TTL_PREFIX}${file.slice(dirname(file).length + 1)}`);
+      if (w.op === 'delete') {
+        for (const f of [file, sidecar]) {
+          try {
+            unlinkSync(f);
+          } catch (e) {
+            if (errno(e) !== 'ENOENT') throw e;
+          }
+        }
+      } else {
+        if (w.create && this.expired(file)) unlinkSync(file);
+        this.writeFile(file, w.value, w.create, !w.hint);
+        if (w.ttlSeconds !== undefined)
+          this.writeFile(sidecar, String(this.now() + w.ttlSeconds * 1000), false);
+        else {
+          try {
+            unlinkSync(sidecar);
+          } catch {}
+        }
+      }
+      dirs.add(dirname(file));
+    }
+    return dirs;
+  }
+}
+
+function writeDurably(file: string, value: string): void {
+  const fd = openSync(file, 'wx', 0o644);
+  try {
+    writeSync(fd, value);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function fsyncDir(dir: string): void {
+  const fd = openSync(dir, 'r');
+  try {
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+class FileTxn extends BufferedTxn {
+  constructor(private readonly store: FileStore) {
+    super(0);
+  }
+
+  protected async read(key: string): Promise<string | undefined> {
+    return this.store.readKey(key);
+  }
+
+  protected async readAll(prefix: string): Promise<Map<string, string>> {
+    const m = new Map<string, string>();
+    for (const k of this.store.listKeys(prefix)) {
+      const v = this.store.readKey(k);
+      if (v !== undefined) m.set(k, v);
+    }
+    return m;
+  }
+
+  async peekKeys(prefix: string): Promise<string[]> {
+    return this.store.listKeys(prefix);
+  }
+}
