@@ -15,3 +15,4 @@ export * from './open.js';
 export * from './route-refresh.js';
 export * from './session.js';
 export * from './update.js';
+export * from './dissectors.js';

@@ -3,6 +3,7 @@ import {
   type BgpSession,
   decodeAttributeValue,
   decodeCapabilities,
+  dissectBgp,
   decodeEvpnRoute,
   decodeMessage,
   decodeNlri,
@@ -159,6 +160,21 @@ describe(`random input throws only DecodeError (${RUNS} inputs per entry point)`
       ),
       { numRuns: RUNS },
     );
+  });
+
+  it('dissectBgp over whole segments of random messages', () => {
+    let dissected = 0;
+    fc.assert(
+      fc.property(fc.array(message, { minLength: 1, maxLength: 3 }), (msgs) => {
+        const seg = Uint8Array.from(msgs.flatMap((m) => [...m.bytes]));
+        onlyDecodeError(() => {
+          dissectBgp(seg, 0, seg.length, {});
+          dissected++;
+        });
+      }),
+      { numRuns: RUNS },
+    );
+    expect(dissected).toBeGreaterThan(RUNS / 20);
   });
 
   it('BgpFramer over random chunkings of random streams', () => {

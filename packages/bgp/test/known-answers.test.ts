@@ -65,9 +65,7 @@ describe('byte layouts the RFCs give (bytes written here from the RFC figures)',
     expect(encodeMessage(m)).toEqual(b);
     // The same OPEN without the flag is written the RFC 4271 way, as §2 says it SHOULD be.
     const plain = encodeMessage({ ...m, extendedParameters: undefined } as typeof m);
-    expect(Buffer.from(plain).toString('hex')).toBe(
-      `${MARKER}0025010` + '4fde8005ac000020108020641040000fde8',
-    );
+    expect(Buffer.from(plain).toString('hex')).toBe(`${MARKER}00250104fde8005ac000020108020641040000fde8`);
   });
 
   it('RFC 9234 §4.1 BGP Role capability (code 9, length 1) and §5 OTC attribute (35, optional transitive, 4 octets)', () => {

@@ -1,0 +1,16 @@
+import type { DissectorSet } from '@cnikit/wire';
+import { dissectBgp } from './dissect-bgp.js';
+
+export { dissectBgp } from './dissect-bgp.js';
+
+/** The TCP port BGP listens on (RFC 4271 §8.2.1). */
+export const BGP_PORT = 179;
+
+/**
+ * BGP bound on TCP port 179 in table `tcp.port`, for `composeDissectors`:
+ * `composeDissectors(ethernetDissectors, bgpDissectors)`.
+ */
+export const bgpDissectors: DissectorSet = {
+  layers: { bgp: dissectBgp },
+  bindings: [{ table: 'tcp.port', key: BGP_PORT, layer: 'bgp' }],
+};
