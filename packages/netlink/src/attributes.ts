@@ -154,9 +154,15 @@ export class AttributeCursor {
 }
 
 function decodeText(b: Uint8Array, start: number, end: number): string {
-  let ascii = true;
-  for (let i = start; i < end; i++) if (b[i] > 0x7e || b[i] < 0x20) ascii = false;
-  if (ascii) return String.fromCharCode(...b.subarray(start, end));
+  // Short ASCII (interface names, kinds) without a TextDecoder; anything else through one.
+  if (end - start <= 64) {
+    let s = '';
+    for (let i = start; i < end; i++) {
+      if (b[i] > 0x7e) return new TextDecoder().decode(b.subarray(start, end));
+      s += String.fromCharCode(b[i]);
+    }
+    return s;
+  }
   return new TextDecoder().decode(b.subarray(start, end));
 }
 

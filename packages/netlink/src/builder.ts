@@ -81,28 +81,35 @@ export class MessageBuilder {
     this.attrSpace(type, 0);
     return this;
   }
+  // Each writer takes the offset first: attrSpace may grow (replace) this.buf.
   u8(type: number, v: number): this {
-    this.buf[this.attrSpace(type, 1)] = v;
+    const at = this.attrSpace(type, 1);
+    this.buf[at] = v;
     return this;
   }
   u16(type: number, v: number): this {
-    writeHostU16(this.buf, this.attrSpace(type, 2), v);
+    const at = this.attrSpace(type, 2);
+    writeHostU16(this.buf, at, v);
     return this;
   }
   u32(type: number, v: number): this {
-    writeHostU32(this.buf, this.attrSpace(type, 4), v);
+    const at = this.attrSpace(type, 4);
+    writeHostU32(this.buf, at, v);
     return this;
   }
   u64(type: number, v: number): this {
-    writeHostU64(this.buf, this.attrSpace(type, 8), v);
+    const at = this.attrSpace(type, 8);
+    writeHostU64(this.buf, at, v);
     return this;
   }
   be16(type: number, v: number): this {
-    writeU16(this.buf, this.attrSpace(type, 2), v);
+    const at = this.attrSpace(type, 2);
+    writeU16(this.buf, at, v);
     return this;
   }
   be32(type: number, v: number): this {
-    writeU32(this.buf, this.attrSpace(type, 4), v);
+    const at = this.attrSpace(type, 4);
+    writeU32(this.buf, at, v);
     return this;
   }
   /** A NUL-terminated string. */
@@ -116,7 +123,8 @@ export class MessageBuilder {
   /** A string without the NUL terminator (how iproute2 writes IFLA_INFO_KIND; the kernel accepts both). */
   chars(type: number, s: string): this {
     const b = encoder.encode(s);
-    this.buf.set(b, this.attrSpace(type, b.length));
+    const at = this.attrSpace(type, b.length);
+    this.buf.set(b, at);
     return this;
   }
 
