@@ -46,7 +46,8 @@ function transient(e: unknown): boolean {
   return (
     err instanceof GRPCGenericError ||
     err instanceof ClientRuntimeError ||
-    err?.name === 'BrokenCircuitError' ||
+    // etcd3's per-host circuit breaker (cockatiel) refuses calls for a while after failures.
+    (err as { isBrokenCircuitError?: boolean })?.isBrokenCircuitError === true ||
     (err instanceof Error && isRecoverableError(err))
   );
 }
