@@ -1,7 +1,9 @@
 import type { DissectorSet } from '@cnikit/wire';
 import { dissectBgp } from './dissect-bgp.js';
+import { bgpFields } from './field-descriptions.js';
 
 export { dissectBgp } from './dissect-bgp.js';
+export { bgpFields } from './field-descriptions.js';
 
 /** The TCP port BGP listens on (RFC 4271 §8.2.1). */
 export const BGP_PORT = 179;
@@ -13,4 +15,5 @@ export const BGP_PORT = 179;
 export const bgpDissectors: DissectorSet = {
   layers: { bgp: dissectBgp },
   bindings: [{ table: 'tcp.port', key: BGP_PORT, layer: 'bgp' }],
+  fields: bgpFields,
 };
