@@ -12,12 +12,12 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { haveCorpus } from '../../../test/support/corpus-location.js';
 import { canonicalOptions } from './fixtures/l2-arbitraries.js';
+import { assertRejectsOnlyWithDecodeError, validPayloads } from './fixtures/decode-property.js';
 import {
   agreeWithTshark,
   allCorpusFrames,
   catchDecodeError,
   corpusFrame,
-  decodeErrorOnly,
   hexBytes,
   ourValues,
 } from './fixtures/l2-support.js';
@@ -228,38 +228,41 @@ describe('Ipv4Packet', () => {
     expect(out.every((b) => b === 0xee)).toBe(true);
   });
 
-  it('100,000 random byte strings (half shaped like IPv4 with options): returns or throws DecodeError only', () => {
+  it('100,000 random byte strings (half shaped like IPv4 with options): returns or throws DecodeError only, and known-valid packets decode', () => {
     const p = new Ipv4Packet();
     const bytes = fc.oneof(
-      fc.uint8Array({ maxLength: 64 }),
-      fc.uint8Array({ minLength: 1, maxLength: 64 }).map((b) => {
+      fc.uint8Array({ maxLength: 64, size: 'max' }),
+      fc.uint8Array({ minLength: 1, maxLength: 64, size: 'max' }).map((b) => {
         b[0] = 0x40 | (b[0] & 0x0f);
         if (b.length > 3) b[2] = 0;
         return b;
       }),
     );
-    fc.assert(
-      fc.property(bytes, fc.boolean(), (b, partial) =>
-        decodeErrorOnly(() => {
-          p.bind(b, 0, b.length, partial);
-          p.verifyChecksum();
-          p.toJSON();
-        }),
-      ),
-      { numRuns: 100_000 },
-    );
+    const counts = assertRejectsOnlyWithDecodeError<[Uint8Array, boolean]>({
+      random: fc.tuple(bytes, fc.boolean()),
+      valid: validPayloads([0x0800]).map((b) => [b, false]),
+      decode: ([b, partial]) => {
+        p.bind(b, 0, b.length, partial);
+        p.verifyChecksum();
+        p.toJSON();
+      },
+    });
+    console.log(`ipv4 decode property: ${JSON.stringify(counts)}`);
   });
 });
 
 describe('dissectIpv4', () => {
-  it('20,000 random byte strings: returns or throws DecodeError only', () => {
-    fc.assert(
-      fc.property(fc.uint8Array({ maxLength: 64 }), fc.boolean(), (b, quoted) => {
+  it('20,000 random byte strings: returns or throws DecodeError only, and known-valid packets dissect', () => {
+    const counts = assertRejectsOnlyWithDecodeError<[Uint8Array, boolean]>({
+      random: fc.tuple(fc.uint8Array({ maxLength: 64, size: 'max' }), fc.boolean()).map(([b, quoted]) => {
         if (b.length > 0) b[0] = 0x40 | (b[0] & 0x0f);
-        return decodeErrorOnly(() => dissectIpv4(b, 0, b.length, { quoted }));
+        return [b, quoted];
       }),
-      { numRuns: 20_000 },
-    );
+      valid: validPayloads([0x0800]).map((b) => [b, false]),
+      decode: ([b, quoted]) => dissectIpv4(b, 0, b.length, { quoted }),
+      numRuns: 20_000,
+    });
+    console.log(`dissectIpv4 property: ${JSON.stringify(counts)}`);
   });
 
   it.skipIf(!CORPUS)(
