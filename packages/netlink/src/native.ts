@@ -35,7 +35,11 @@ function packageRoot(): string {
   return join(dirname(fileURLToPath(import.meta.url)), '..');
 }
 
-/** The addon, loaded on first use (importing the package never loads it). */
+/**
+ * The addon, loaded on first use (importing the package never loads it) through node-gyp-build
+ * from the package directory (prebuilds/ or build/), or from `$CNIKIT_NETLINK_ADDON_DIR` when set
+ * (for applications bundled into one file, where the package directory is not beside the code).
+ */
 export function nativeNetlink(): NativeNetlink {
   if (loaded === undefined) {
     if (process.platform !== 'linux') {
@@ -45,9 +49,11 @@ export function nativeNetlink(): NativeNetlink {
       );
     } else {
       try {
-        const require = createRequire(import.meta.url);
+        // A bundled application has no package directory beside its code: it names one.
+        const root = process.env.CNIKIT_NETLINK_ADDON_DIR || packageRoot();
+        const require = createRequire(join(root, 'package.json'));
         const load = require('node-gyp-build') as (dir: string) => NativeNetlink & { supported?: boolean };
-        const addon = load(packageRoot());
+        const addon = load(root);
         loaded =
           addon.supported === false
             ? new NetlinkUnavailableError(
