@@ -268,7 +268,7 @@ function restNodes(m: Icmpv4Message): DissectionNode[] {
 export const dissectIcmpv4: LayerDissector = (buf, start, end, context) => {
   const m = new Icmpv4Message().bind(buf, start, end);
   const checksum = m.checksum;
-  const status = context.quoted ? 2 : m.checksumValid() ? 1 : 0;
+  const status = context.quoted || context.fragment ? 2 : m.checksumValid() ? 1 : 0;
   const statusText = ['[incorrect]', '[correct]', '[unverified]'][status];
   const children: DissectionNode[] = [
     leaf('icmp.type', 'Type', start, 1, m.type),

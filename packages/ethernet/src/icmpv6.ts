@@ -569,11 +569,11 @@ export const ChecksumStatus = { Bad: 0, Good: 1, Unverified: 2 } as const;
  * and dones show their fields (see `dissectMld`).
  */
 export const dissectIcmpv6: LayerDissector = (buf, start, end, context) => {
-  const m = new Icmpv6Message().bind(buf, start, end, context.quoted === true);
+  const m = new Icmpv6Message().bind(buf, start, end, context.quoted === true || context.fragment === true);
   const type = m.type;
   const ip = context.ip;
   let status: number = ChecksumStatus.Unverified;
-  if (ip && ip.family === 6 && !context.quoted) {
+  if (ip && ip.family === 6 && !context.quoted && !context.fragment) {
     status = m.checksumValid(ip.src, ip.dst) ? ChecksumStatus.Good : ChecksumStatus.Bad;
   }
   const children: DissectionNode[] = [

@@ -712,7 +712,8 @@ export const dissectIgmp: LayerDissector = (buf, start, end, context) => {
       if (version === 1 || m.layout === 'v3-report') {
         nodes.push(leaf('igmp.reserved', 'Reserved', start + 1, 1, buf.subarray(start + 1, start + 2)));
       } else nodes.push(maxRespNode(buf, start + 1, version === 3));
-      nodes.push(...checksumNodes(buf, start, covered, available));
+      // In a first fragment the rest of the message is elsewhere: unverified, as tshark.
+      nodes.push(...checksumNodes(buf, start, covered, context.fragment ? 0 : available));
       if (m.layout === 'v3-report') {
         nodes.push(leaf('igmp.reserved', 'Reserved', start + 4, 2, buf.subarray(start + 4, start + 6)));
         v3ReportNodes(m, nodes);

@@ -354,7 +354,9 @@ export function encodeIpv4(h: Ipv4Header, options: Ipv4WriteOptions = NO_WRITE_O
  * Every IPv4 header field under Wireshark's names. Like Wireshark, it shows a header whose total
  * length runs past the captured bytes (snap length, slicing) and hands over what is there. `ip.checksum.status` is 2 ("unverified"), as
  * tshark reports with its default preferences; `verifyChecksum()` gives the real answer.
- * Fragments hand over nothing (Wireshark shows their payload as data until reassembly).
+ * We do not reassemble: as tshark with `-o ip.defragment:FALSE`, a first fragment hands its payload
+ * to the transport layer (marked `fragment`: its length may run past the fragment, its checksum
+ * is not checked) and a later fragment hands over nothing (its payload is data).
  */
 export const dissectIpv4: LayerDissector = (buf, start, end, context) => {
   const p = new Ipv4Packet().bind(buf, start, end, true);
@@ -458,8 +460,8 @@ export const dissectIpv4: LayerDissector = (buf, start, end, context) => {
     display: `Internet Protocol Version 4, Src: ${src}, Dst: ${dst}`,
     children,
   };
-  // A quoted first fragment is still dissected (Wireshark does not reassemble inside ICMP errors).
-  const handOver = context.quoted === true ? p.hasUpperLayer : !p.isFragment;
+  const handOver = p.hasUpperLayer;
+  const fragment = p.moreFragments && handOver && context.quoted !== true;
   return {
     node,
     // Bytes past the total length are the link layer's (Ethernet padding/trailer).
@@ -473,6 +475,7 @@ export const dissectIpv4: LayerDissector = (buf, start, end, context) => {
       ...(p.truncated && p.totalLength > 0 && context.reportedEnd !== undefined
         ? { claimedEnd: Math.min(start + p.totalLength, context.reportedEnd) }
         : {}),
+      ...(fragment ? { fragment } : {}),
       ip: { family: 4, src: p.src, dst: routeAt < 0 ? p.dst : readU32(buf, routeAt) },
     },
   };

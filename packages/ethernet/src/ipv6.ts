@@ -352,8 +352,12 @@ export const dissectIpv6: LayerDissector = (buf, start, end, context) => {
     display: `Internet Protocol Version 6, Src: ${formatIpv6(buf, start + 8)}, Dst: ${formatIpv6(buf, start + 24)}`,
     children,
   };
-  // Wireshark holds fragments for reassembly, so a fragment's payload is shown as data.
-  const keys = p.isFragment ? [] : [p.protocol];
+  // We do not reassemble (tshark with `-o ipv6.defragment:FALSE`): a first fragment's payload
+  // goes to the transport layer, marked `fragment`; a later fragment's is data. Quoted in an
+  // ICMPv6 error, any fragment's payload stays data, as tshark's defaults show it.
+  const quoted = context.quoted === true;
+  const keys = (quoted ? !p.isFragment : p.hasUpperLayer) ? [p.protocol] : [];
+  const fragment = p.moreFragments && p.hasUpperLayer && !quoted;
   return {
     node,
     // Bytes past 40 + the payload length are the link layer's (Ethernet padding/trailer).
@@ -363,6 +367,7 @@ export const dissectIpv6: LayerDissector = (buf, start, end, context) => {
       keys,
       start: p.payloadOffset,
       end: p.end,
+      ...(fragment ? { fragment } : {}),
       ip: { family: 6, src: p.src, dst: p.pseudoHeaderDst },
     },
   };

@@ -412,8 +412,9 @@ export const dissectTcp: LayerDissector = (buf, start, end, context) => {
   const checksum = t.checksum;
   const children: DissectionNode[] = [
     ...portNodes(buf, start),
-    // Cut by the capture: tshark's tcp.len is the IP-claimed length less the data offset.
-    ...(quoted
+    // Cut by the capture: tshark's tcp.len is the IP-claimed length less the data offset. In a
+    // first fragment the segment's length is unknown: tshark shows none.
+    ...(quoted || context.fragment === true
       ? []
       : [
           leaf(

@@ -271,8 +271,14 @@ export const dissectUdp: LayerDissector = (buf, start, end, context) => {
       },
     };
   }
-  // A datagram the capture cut short (the IP header claims more) is shown as far as it goes.
-  const u = new UdpDatagram().bind(buf, start, end, quoted || context.claimedEnd !== undefined);
+  // A datagram the capture cut short (the IP header claims more), or the start of one in a first
+  // fragment, is shown as far as it goes.
+  const u = new UdpDatagram().bind(
+    buf,
+    start,
+    end,
+    quoted || context.claimedEnd !== undefined || context.fragment === true,
+  );
   const src = u.srcPort;
   const dst = u.dstPort;
   const checksum = u.checksum;

@@ -102,7 +102,7 @@ export const walkArp: LayerWalker = (buf, start, end) => {
   return ARP;
 };
 
-/** IPv4: lenient total length (as the dissector), fragments hand over no key, source routes pick the pseudo-header dst. */
+/** IPv4: lenient total length (as the dissector), later fragments hand over no key, source routes pick the pseudo-header dst. */
 export const walkIpv4: LayerWalker = (buf, start, end, context) => {
   const p = ipv4View.bind(buf, start, end, true);
   const hl = p.headerLength;
@@ -110,8 +110,8 @@ export const walkIpv4: LayerWalker = (buf, start, end, context) => {
     hl > IPV4_MIN_HEADER_LENGTH
       ? ipv4SourceRouteDestinationOffset(buf, start + IPV4_MIN_HEADER_LENGTH, start + hl)
       : -1;
-  const quoted = context.quoted === true;
-  const handOver = quoted ? p.hasUpperLayer : !p.isFragment;
+  const handOver = p.hasUpperLayer;
+  const fragment = p.moreFragments && handOver && context.quoted !== true;
   const src = p.src;
   const dst =
     routeAt < 0
@@ -129,13 +129,21 @@ export const walkIpv4: LayerWalker = (buf, start, end, context) => {
         start: start + hl,
         end: layerEnd,
         claimedEnd: Math.min(start + totalLength, context.reportedEnd),
+        fragment,
         ip: { family: 4, src, dst },
       },
     };
   }
   return {
     field: 'ip',
-    next: { table: 'ip.proto', keys, start: start + hl, end: layerEnd, ip: { family: 4, src, dst } },
+    next: {
+      table: 'ip.proto',
+      keys,
+      start: start + hl,
+      end: layerEnd,
+      fragment,
+      ip: { family: 4, src, dst },
+    },
   };
 };
 
@@ -145,14 +153,16 @@ export const walkRawIp: LayerWalker = (buf, start, end) => ({
   next: { table: 'ip.version', keys: start < end ? [buf[start] >>> 4] : NO_KEYS, start, end },
 });
 
-/** IPv6: strict unless quoted; a Fragment header hands over no key. */
+/** IPv6: strict unless quoted; a later fragment (any fragment when quoted) hands over no key. */
 export const walkIpv6: LayerWalker = (buf, start, end, context) => {
-  const p = ipv6View.bind(buf, start, end, context.quoted === true);
+  const quoted = context.quoted === true;
+  const p = ipv6View.bind(buf, start, end, quoted);
   return {
     field: 'ipv6',
     next: {
       table: 'ip.proto',
-      keys: p.isFragment ? NO_KEYS : [p.protocol],
+      keys: (quoted ? !p.isFragment : p.hasUpperLayer) ? [p.protocol] : NO_KEYS,
+      fragment: p.moreFragments && p.hasUpperLayer && !quoted,
       start: p.payloadOffset,
       end: p.end,
       ip: { family: 6, src: p.src, dst: p.pseudoHeaderDst },
@@ -165,7 +175,12 @@ export const walkUdp: LayerWalker = (buf, start, end, context) => {
   const quoted = context.quoted === true;
   // A quoted datagram may be cut to its ports: the dissector shows them and stops.
   if (quoted && end - start < UDP_HEADER_LENGTH && end - start >= 4) return UDP;
-  const u = udpView.bind(buf, start, end, quoted || context.claimedEnd !== undefined);
+  const u = udpView.bind(
+    buf,
+    start,
+    end,
+    quoted || context.claimedEnd !== undefined || context.fragment === true,
+  );
   const stop = u.end;
   const payloadStart = start + UDP_HEADER_LENGTH;
   if (stop === payloadStart) return UDP;

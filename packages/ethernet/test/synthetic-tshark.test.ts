@@ -13,6 +13,7 @@ import {
   type TsharkLayers,
   tsharkFlagsMalformed,
 } from '../../../test/support/corpus.js';
+import { NO_REASSEMBLY_PREFS } from '../../../test/support/unreassembled.js';
 import { type SyntheticFrame, syntheticFrames } from './fixtures/synthetic-frames.js';
 import { haveTshark, pcapFile, tsharkDecode } from './fixtures/synthetic-pcap.js';
 import { tsharkOnlyFields } from './fixtures/tshark-only.js';
@@ -37,6 +38,8 @@ const AGREEMENT_PREFS = [
   'tcp.relative_sequence_numbers:FALSE',
   '-o',
   'tcp.analyze_sequence_numbers:FALSE',
+  // We do not reassemble IP: a first fragment's transport header is dissected, as tshark does then.
+  ...NO_REASSEMBLY_PREFS,
 ];
 
 /** The second pass: every checksum tshark can check, checked. */

@@ -48,6 +48,12 @@ export interface NextLayer {
    * as Wireshark's `tcp.len` does. Applies to the next layer only.
    */
   readonly claimedEnd?: number;
+  /**
+   * Set by IPv4/IPv6 for the payload of a first fragment (offset 0, more to come): the next layer
+   * holds the start of a longer datagram, as Wireshark's `pinfo->fragmented` with reassembly off.
+   * Its length fields may reach past `end` and its checksum cannot be checked. Next layer only.
+   */
+  readonly fragment?: boolean;
 }
 
 /** The frame a dissection walks: where it starts, where its captured bytes end, where it ended on the wire. */
@@ -114,6 +120,8 @@ export interface DissectContext {
   readonly quoted?: boolean;
   /** The enclosing header's claimed end of this layer, past the captured `end` (see NextLayer). */
   readonly claimedEnd?: number;
+  /** The layer starts a datagram of several IP fragments (see NextLayer.fragment). */
+  readonly fragment?: boolean;
   /**
    * Where the frame ended on the wire, when the capture kept less of it (pcap's original length).
    * A length field may claim bytes up to here; past it, the claim is bogus, not a cut capture.
@@ -311,13 +319,21 @@ function walkLayers(
         if (trailer && nodes) addTrailer(nodes, trailer, next.end, start, end, reportedEnd, trailerError);
         return trailerError.error;
       }
-      if (next.ip || next.quoted || next.claimedEnd !== undefined || context.claimedEnd !== undefined) {
+      if (
+        next.ip ||
+        next.quoted ||
+        next.claimedEnd !== undefined ||
+        context.claimedEnd !== undefined ||
+        next.fragment ||
+        context.fragment
+      ) {
         context = {
           ip: next.ip ?? context.ip,
           quoted: next.quoted || context.quoted,
           claimedEnd:
             next.claimedEnd !== undefined && next.claimedEnd > next.end ? next.claimedEnd : undefined,
           reportedEnd,
+          fragment: next.fragment === true,
         };
       }
       const layerContext = depth === 0 ? firstContext : context;
