@@ -9,6 +9,7 @@
  *   ours noop ADD / DEL       a plugin on the skeleton doing nothing (cni-startup/noop-plugin.ts)
  *   Go host-local ADD / DEL   the real IPAM plugin
  *   ours veth ADD / DEL       our test veth plugin delegating to host-local   (root: namespaces)
+ *   ours flannel ADD / DEL    examples/flannel-vxlan's plugin (netlink), host-local (root: namespaces)
  *   Go bridge ADD / DEL       the real bridge plugin delegating to host-local (root: namespaces)
  *
  * Each plugin is one bundled, minified file (esbuild). Target: what the skeleton adds on top of
@@ -81,6 +82,16 @@ async function measure({ dir, podNetns }) {
   const bin = join(dir, 'bin');
   const noop = await bundle(join(ROOT, 'benchmarks/cni-startup/noop-plugin.ts'), join(bin, 'cnk-noop'));
   const veth = await bundle(join(ROOT, 'packages/cni/test/fixtures/veth-plugin.ts'), join(bin, 'cnk-veth'));
+  // The flannel example's plugin (netlink from source, its addon from packages/netlink/build).
+  let flannel;
+  try {
+    const { buildExample } = await import(join(ROOT, 'examples/flannel-vxlan/build.mjs'));
+    flannel = (await buildExample()).plugin;
+  } catch (e) {
+    process.stderr.write(`!!! flannel plugin left out: ${e.message}\n`);
+  }
+  const subnetEnv = join(dir, 'subnet.env');
+  writeFileSync(subnetEnv, 'FLANNEL_NETWORK=10.97.0.0/16\nFLANNEL_SUBNET=10.97.1.1/24\nFLANNEL_MTU=1450\n');
   const haveGo = existsSync(join(CNI_DIR, 'host-local'));
   const empty = join(dir, 'empty.js');
   writeFileSync(empty, '');
@@ -110,6 +121,17 @@ async function measure({ dir, podNetns }) {
       'ours veth + host-local',
       (i) => pair(veth, conf('cnk-veth', { ipam: ipam('10.95.0.0/24') }), `v${i}`),
     ]);
+    if (flannel) {
+      cases.push([
+        'ours flannel + host-local',
+        (i) =>
+          pair(
+            flannel,
+            conf('cnk-flannel', { subnetFile: subnetEnv, dataDir: join(dir, 'ipam'), bridge: 'cnkfl0' }),
+            `f${i}`,
+          ),
+      ]);
+    }
     cases.push([
       'Go bridge + host-local',
       (i) =>
@@ -150,11 +172,11 @@ function report({ results, bundleBytes }, note) {
   console.log(
     `bundles: noop ${bundleBytes.noop} bytes, veth ${bundleBytes.veth} bytes (minified, one file each)\n`,
   );
-  console.log(`${'case'.padEnd(26)}${'ADD'.padStart(10)}${'DEL'.padStart(10)}   ADD ÷ node -e 0`);
+  console.log(`${'case'.padEnd(28)}${'ADD'.padStart(10)}${'DEL'.padStart(10)}   ADD ÷ node -e 0`);
   for (const [name, r] of Object.entries(results)) {
     if ('run' in r)
-      console.log(`${name.padEnd(26)}${fmt(r.run)}${''.padStart(10)}   ${(r.run / node).toFixed(2)}`);
-    else console.log(`${name.padEnd(26)}${fmt(r.add)}${fmt(r.del)}   ${(r.add / node).toFixed(2)}`);
+      console.log(`${name.padEnd(28)}${fmt(r.run)}${''.padStart(10)}   ${(r.run / node).toFixed(2)}`);
+    else console.log(`${name.padEnd(28)}${fmt(r.add)}${fmt(r.del)}   ${(r.add / node).toFixed(2)}`);
   }
   const noop = results['ours noop'];
   const added = Math.max(noop.add, noop.del) - node;
