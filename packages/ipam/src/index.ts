@@ -7,3 +7,5 @@ export * from './etcd-store.js';
 export * from './file-store.js';
 export * from './host-local.js';
 export * from './kv-store.js';
+export * from './flannel.js';
+export * from './calico.js';
