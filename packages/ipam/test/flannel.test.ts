@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FlannelSubnets, IpamError, MemoryStore, parseFlannelConfig } from '../src/index.js';
 
-function setup(config: object, ttlSeconds = 60) {
+function setup(ttlSeconds = 60) {
   let now = 1_000_000;
   const store = new MemoryStore(() => now);
   const flannel = new FlannelSubnets(store, { ttlSeconds, pick: (free) => free[0] });
@@ -23,7 +23,7 @@ describe('flannel subnet leases', () => {
   });
 
   it('leases per node, the same lease back for the same PublicIP, previous subnet honoured, exact JSON', async () => {
-    const { store, flannel } = setup({});
+    const { store, flannel } = setup();
     await flannel.writeConfig({ Network: '10.244.0.0/16', SubnetLen: 24, Backend: { Type: 'vxlan' } });
     const a = await flannel.acquire(vxlan('192.168.1.10', '0a:00:00:00:00:01'));
     const b = await flannel.acquire(vxlan('192.168.1.11', '0a:00:00:00:00:02'));
@@ -38,7 +38,7 @@ describe('flannel subnet leases', () => {
   });
 
   it('TTL: an unrenewed lease expires and its subnet is handed out again; a renewed one stays', async () => {
-    const { flannel, advance } = setup({}, 60);
+    const { flannel, advance } = setup(60);
     await flannel.writeConfig({ Network: '10.10.0.0/22', SubnetLen: 24 });
     const a = await flannel.acquire(vxlan('192.168.1.1', '0a:00:00:00:00:01'));
     const b = await flannel.acquire(vxlan('192.168.1.2', '0a:00:00:00:00:02'));
@@ -52,7 +52,7 @@ describe('flannel subnet leases', () => {
   });
 
   it('exhaustion is typed and changes nothing; a malformed lease value is corrupt-store naming its key', async () => {
-    const { store, flannel } = setup({});
+    const { store, flannel } = setup();
     await flannel.writeConfig({ Network: '10.10.0.0/22', SubnetLen: 24 });
     for (let i = 1; i <= 3; i++) await flannel.acquire(vxlan(`192.168.1.${i}`, '0a:00:00:00:00:01'));
     const size = store.size;
@@ -67,7 +67,7 @@ describe('flannel subnet leases', () => {
   });
 
   it('bad configuration names the field', async () => {
-    const { flannel } = setup({});
+    const { flannel } = setup();
     for (const [cfg, field] of [
       [{ Network: '10.0.0.0/16', SubnetLen: 16 }, 'SubnetLen'],
       [{ Network: '10.0.0.0/16', SubnetMin: '10.1.0.0' }, 'SubnetMin'],
