@@ -11,14 +11,14 @@ import { type ChildProcess, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CniError, CniRuntime } from '@cnikit/cni';
+import { CniError, CniRuntime, execPluginRaw } from '@cnikit/cni';
 import { ethernetDissectors } from '@cnikit/ethernet';
 import { vxlanDissectorsForPorts } from '@cnikit/vxlan';
 import { composeDissectors, type DissectionNode, dissect } from '@cnikit/wire';
 import { announceKernelTestBlocker, kernelTestBlocker, Lab, sleep } from '../../../test/support/netns.js';
 import { buildExample } from '../build.mjs';
 
-const need = ['etcd', 'etcdctl', 'ping', 'nsenter'];
+const need = ['etcd', 'etcdctl', 'ping', 'iptables-save'];
 const blocker =
   kernelTestBlocker(need) ??
   (existsSync('/usr/lib/cni/host-local')
@@ -237,6 +237,39 @@ describe.skipIf(blocker !== undefined)(
       expect(failures).toEqual([]);
     });
 
+    it('the plugin run with bad input prints the spec error and leaves nothing behind', async () => {
+      const links = () => lab.run(ns.n2, 'ip -o link show').trim().split('\n').length;
+      const reserved = () =>
+        readdirSync(join(lab.dir, 'n2', 'ipam', 'cbr0')).filter((f) => /^\d/.test(f)).length;
+      const [linksBefore, reservedBefore] = [links(), reserved()];
+      const bad = lab.ns('bad');
+      const env = {
+        PATH: process.env.PATH,
+        CNI_COMMAND: 'ADD',
+        CNI_CONTAINERID: 'ctr-bad',
+        CNI_NETNS: `/var/run/netns/${bad}`,
+        CNI_IFNAME: 'eth0',
+        CNI_PATH: `${built.pluginDir}:/usr/lib/cni`,
+      };
+      const config = { ...list('n2').plugins[0], cniVersion: '1.1.0', name: 'cbr0' };
+      const cases: [string, Record<string, string>, string, number][] = [
+        ['missing CNI_NETNS', { ...env, CNI_NETNS: '' }, JSON.stringify(config), 4],
+        ['unknown cniVersion', env, JSON.stringify({ ...config, cniVersion: '0.9.9' }), 1],
+        ['malformed JSON', env, '{"cniVersion": "1.1.0", "name": "cbr0",', 6],
+      ];
+      for (const [what, e, stdin, code] of cases) {
+        const out = await execPluginRaw(join(built.pluginDir, 'cnk-flannel'), {
+          env: e,
+          stdin,
+          launcher: ['ip', 'netns', 'exec', ns.n2],
+        });
+        expect(out.exitCode, what).toBe(1);
+        expect(JSON.parse(out.stdout).code, what).toBe(code);
+        expect([links(), reserved()], what).toEqual([linksBefore, reservedBefore]);
+        expect(lab.run(bad, 'ip -o link show').trim().split('\n'), what).toHaveLength(1);
+      }
+    });
+
     it('the underlay carries VXLAN on 8472, VNI 1, node to node, with the pods inside (our dissector)', async () => {
       const cap = await lab.capture(ns.n1, 'eth0', 'udp port 8472');
       expect(ping('n1p1', 'n2p2')).toBe(true);
@@ -262,6 +295,33 @@ describe.skipIf(blocker !== undefined)(
         port: 8472,
         vni: 1,
       });
+    });
+
+    it("Debian's tuning and portmap chained after our plugin accept its prevResult", async () => {
+      // Debian's plugins (1.1.1) speak CNI up to 1.0.0: the chain runs at 1.0.0.
+      const chain = {
+        ...list('n1'),
+        cniVersion: '1.0.0',
+        plugins: [
+          ...list('n1').plugins,
+          { type: 'tuning', sysctl: { 'net.ipv4.conf.eth0.arp_notify': '1' } },
+          { type: 'portmap', capabilities: { portMappings: true }, snat: false },
+        ],
+      };
+      pods.n1p3 = { node: 'n1', ns: lab.ns('n1p3') };
+      const capabilityArgs = { portMappings: [{ hostPort: 18080, containerPort: 80, protocol: 'tcp' }] };
+      const r = await runtimes.n1.add(chain, { ...att('n1p3'), capabilityArgs });
+      pods.n1p3.ip = r.ips![0].address.split('/')[0];
+      expect(r.ips![0].address).toBe('10.244.1.4/24');
+      expect(lab.run(pods.n1p3.ns, 'cat /proc/sys/net/ipv4/conf/eth0/arp_notify').trim()).toBe('1');
+      expect(lab.run(ns.n1, 'iptables-save -t nat')).toMatch(
+        /--dport 18080 -j DNAT --to-destination 10\.244\.1\.4:80/,
+      );
+      await runtimes.n1.check(chain, att('n1p3'));
+      expect(ping('n1p3', 'n3p2')).toBe(true);
+      await runtimes.n1.del(chain, { ...att('n1p3'), capabilityArgs });
+      expect(lab.run(ns.n1, 'iptables-save -t nat')).not.toMatch(/10\.244\.1\.4/);
+      delete pods.n1p3;
     });
 
     it('CHECK passes, then reports a missing address and a missing interface', async () => {
