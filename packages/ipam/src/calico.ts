@@ -332,7 +332,8 @@ export class CalicoIpam {
             used: b.allocations.filter((a) => a !== null).length,
           });
       }
-      return out.sort((a, b) => (a.cidr < b.cidr ? -1 : 1));
+      const first = (c: string) => prefixFirst(parsePrefix(c));
+      return out.sort((a, b) => (first(a.cidr) < first(b.cidr) ? -1 : 1));
     });
   }
 }

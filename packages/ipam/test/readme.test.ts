@@ -1,0 +1,15 @@
+import { describe } from 'vitest';
+import { itRunsEveryReadmeExample } from '../../../test/packaging/readme-examples.js';
+
+/** Every example of the README by heading, with what it must print. */
+const EXPECTED: Record<string, string> = {
+  Example: [
+    '10.22.0.2/24 fd22::2/64 gateway 10.22.0.1',
+    '10.22.0.77/24 fd22::3/64',
+    "[ '10.22.0.2', 'fd22::2' ]",
+  ].join('\n'),
+};
+
+describe('packages/ipam/README.md', () => {
+  itRunsEveryReadmeExample('packages/ipam', EXPECTED);
+});
