@@ -1,6 +1,6 @@
 import { readU16, readU32, writeU16, writeU32 } from '@cnikit/wire';
 import { type AsPathSegment, asPathProblem, decodeAsPath } from './as-path.js';
-import { AttrFlag, AttrType } from './constants.js';
+import { AttrFlag, AttrType, WELL_KNOWN_COMMUNITIES } from './constants.js';
 import { type BgpDecodeError, bgpError, type ErrorAction } from './errors.js';
 import {
   checkExtendedCommunity,
@@ -715,4 +715,16 @@ export function attributesToPassOn(list: readonly PathAttribute[]): PathAttribut
     else if (a.flags & T) out.push({ ...a, flags: a.flags | AttrFlag.Partial });
   }
   return out;
+}
+
+/** A community from its two halves (RFC 1997): `community(65001, 100)`. */
+export function community(asn: number, value: number): number {
+  uint('community AS', asn, 0xffff);
+  uint('community value', value, 0xffff);
+  return ((asn << 16) | value) >>> 0;
+}
+
+/** `65001:100`, or the IANA name of a well-known community (`NO_EXPORT`). */
+export function formatCommunity(c: number): string {
+  return WELL_KNOWN_COMMUNITIES.get(c) ?? `${c >>> 16}:${c & 0xffff}`;
 }

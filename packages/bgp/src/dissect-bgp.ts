@@ -421,6 +421,29 @@ function evpnNode(c: NlriCursor, vxlan: boolean): Node {
   return group('bgp.evpn.nlri', 'EVPN NLRI', s - 2, len + 2, kids);
 }
 
+const ATTRIBUTE_NAMES: Readonly<Record<number, string>> = {
+  1: 'ORIGIN',
+  2: 'AS_PATH',
+  3: 'NEXT_HOP',
+  4: 'MULTI_EXIT_DISC',
+  5: 'LOCAL_PREF',
+  6: 'ATOMIC_AGGREGATE',
+  7: 'AGGREGATOR',
+  8: 'COMMUNITIES',
+  9: 'ORIGINATOR_ID',
+  10: 'CLUSTER_LIST',
+  14: 'MP_REACH_NLRI',
+  15: 'MP_UNREACH_NLRI',
+  16: 'EXTENDED_COMMUNITIES',
+  17: 'AS4_PATH',
+  18: 'AS4_AGGREGATOR',
+  22: 'PMSI_TUNNEL',
+  23: 'TUNNEL_ENCAPSULATION',
+  26: 'AIGP',
+  32: 'LARGE_COMMUNITY',
+  35: 'OTC',
+};
+
 const FLAG_BITS: readonly [string, string, number][] = [
   ['bgp.update.path_attribute.flags.optional', 'Optional', AttrFlag.Optional],
   ['bgp.update.path_attribute.flags.transitive', 'Transitive', AttrFlag.Transitive],
@@ -697,7 +720,10 @@ function attributeNode(buf: Uint8Array, c: AttributeCursor, session: BgpSession,
       );
       break;
   }
-  return group('bgp.update.path_attribute', 'Path Attribute', at, e - at, kids);
+  return {
+    ...group('bgp.update.path_attribute', 'Path Attribute', at, e - at, kids),
+    display: `Path Attribute - ${ATTRIBUTE_NAMES[type] ?? `Unknown (${type})`}`,
+  };
 }
 
 function nextHopNodes(buf: Uint8Array, at: number, len: number): Node[] {

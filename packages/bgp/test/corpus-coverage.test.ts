@@ -141,8 +141,8 @@ describe('bgp dissector coverage of tshark’s fields on the corpus', () => {
         `bgp coverage: tshark shows ${theirs.size} bgp.* fields, we emit ${[...theirs.keys()].filter((f) => ours.has(f)).length} of them`,
       );
       expect(Object.keys(missing).sort()).toEqual(Object.keys(TSHARK_ONLY).sort());
-    // Every field we emit is described (type, value names) for the CLI's JSON and filters.
-    expect([...ours].filter((f) => (f === 'bgp' || f.startsWith('bgp.')) && !bgpFields[f])).toEqual([]);
+      // Every field we emit is described (type, value names) for the CLI's JSON and filters.
+      expect([...ours].filter((f) => (f === 'bgp' || f.startsWith('bgp.')) && !bgpFields[f])).toEqual([]);
     },
   );
 });

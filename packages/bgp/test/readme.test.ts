@@ -1,0 +1,27 @@
+import { describe } from 'vitest';
+import { itRunsEveryReadmeExample } from '../../../test/packaging/readme-examples.js';
+
+/** Every example of the README by heading, with what it must print. */
+const EXPECTED: Record<string, string> = {
+  Example: [
+    '80 bytes',
+    'update origin,as-path,next-hop,med,communities,large-communities',
+    '10.1.1.0/24',
+    '10.1.2.0/24',
+    'treat-as-withdraw 3/6 2 routes to withdraw',
+    'Border Gateway Protocol - UPDATE Message',
+    '    Marker: ff:ff:ff:ff:ff:ff:ff:ff:ff:ff:ff:ff:ff:ff:ff:ff',
+    '    Length: 80',
+    '    Type: UPDATE Message (2)',
+    '    Withdrawn Routes Length: 0',
+    '    Total Path Attribute Length: 49',
+    '    Path attributes',
+    '        Path Attribute - ORIGIN',
+    '0000  ff ff ff ff ff ff ff ff  ff ff ff ff ff ff ff ff  ................',
+    '0010  00 50 02 00 00 00 31 40  01 01 00 40 02 06 02 01  .P....1@...@....',
+  ].join('\n'),
+};
+
+describe('packages/bgp/README.md', () => {
+  itRunsEveryReadmeExample('packages/bgp', EXPECTED);
+});
