@@ -8,6 +8,7 @@ export * from './ip-text.js';
 export * from './link.js';
 export * from './link-kinds.js';
 export * from './message.js';
+export * from './monitor.js';
 export * from './native.js';
 export * from './neighbour.js';
 export * from './netlink.js';

@@ -1,3 +1,4 @@
+import { Monitor, type MonitorOptions, type RtnetlinkGroup } from './monitor.js';
 import { Addresses, Links, Neighbours, Routes, Rules } from './rtnetlink.js';
 import { NetlinkSocket, type NetlinkSocketOptions } from './socket.js';
 
@@ -40,6 +41,14 @@ export class Netlink {
       receiveBuffer: options.receiveBuffer,
     };
     return new Netlink(NetlinkSocket.open(socketOptions), options);
+  }
+
+  /**
+   * Watches `groups` in this handle's namespace (`ip monitor`): a typed event emitter and async
+   * iterator of decoded changes, with ENOBUFS reported, on a socket of its own.
+   */
+  monitor(groups: readonly RtnetlinkGroup[], options: Omit<MonitorOptions, 'netns'> = {}): Monitor {
+    return Monitor.open(groups, { ...options, netns: this.options.netns });
   }
 
   /** Closes the socket; later calls reject with NetlinkClosedError. */

@@ -175,14 +175,23 @@ export class NetlinkSocket {
     });
   }
 
-  /** Keeps calling `onReadable` whenever data waits, until the returned function is called. */
+  /**
+   * Keeps calling `onReadable` whenever data waits, until the returned function is called. A socket
+   * error (ENOBUFS after an overrun) makes libuv stop the poll (it reports UV_EBADF); the poll is
+   * started again after `onReadable` has read the error, so delivery goes on.
+   */
   watch(onReadable: () => void): () => void {
     this.check();
-    const poll = this.native.pollStart(this.fd, onReadable);
-    this.poll = poll;
-    return () => {
-      if (this.poll === poll) this.stopPoll();
+    const start = (): NativePoll => {
+      const poll = this.native.pollStart(this.fd, (status) => {
+        if (status < 0 && this.poll === poll) this.stopPoll();
+        onReadable();
+        if (status < 0 && !this.closed && this.poll === undefined) this.poll = start();
+      });
+      return poll;
     };
+    this.poll = start();
+    return () => this.stopPoll();
   }
 
   private stopPoll(): void {
