@@ -67,6 +67,8 @@ export class NetlinkSocket {
   private poll: NativePoll | undefined;
   private waiter: { resolve: () => void; reject: (e: Error) => void } | undefined;
   private queue: Promise<void> = Promise.resolve();
+  /** The sequence number of a request whose reply has not been read to its end. */
+  private unfinished: number | undefined;
 
   private constructor(native: NativeNetlink, fd: number, portId: number) {
     this.native = native;
@@ -223,7 +225,26 @@ export class NetlinkSocket {
       await previous;
       yield* this.run(request, decode, operation);
     } finally {
-      release();
+      // Left early (or a decode failed) mid-reply: read the rest of it, or the kernel would
+      // answer the next dump on this socket with EBUSY.
+      try {
+        if (this.unfinished !== undefined && !this.closed) await this.drainReply(this.unfinished);
+      } finally {
+        this.unfinished = undefined;
+        release();
+      }
+    }
+  }
+
+  private async drainReply(seq: number): Promise<void> {
+    const cursor = new NetlinkMessageCursor();
+    for (;;) {
+      cursor.reset(await this.receive());
+      while (cursor.next()) {
+        const m = cursor.message;
+        this.ignoredMessages++;
+        if (m.seq === seq && (m.type === NLMSG_DONE || m.type === NLMSG_ERROR)) return;
+      }
     }
   }
 
@@ -251,6 +272,7 @@ export class NetlinkSocket {
     const dump = (flags & NLM_F_DUMP) === NLM_F_DUMP;
     const acked = (flags & NLM_F_ACK) !== 0;
     this.send(request);
+    this.unfinished = seq;
     const cursor = new NetlinkMessageCursor();
     let interrupted = false;
     for (;;) {
@@ -269,13 +291,19 @@ export class NetlinkSocket {
         if (type === NLMSG_NOOP || type === NLMSG_OVERRUN) continue;
         if (type === NLMSG_ERROR) {
           const { error, extAck } = decodeErrorMessage(m);
-          if (error !== 0) throw new NetlinkError(-error, extAck, request.slice(), operation);
+          if (error !== 0) {
+            this.unfinished = undefined;
+            throw new NetlinkError(-error, extAck, request.slice(), operation);
+          }
           if (!dump) finished = true;
           continue;
         }
         if (type === NLMSG_DONE) {
           const { error, extAck } = decodeDoneMessage(m);
-          if (error !== 0) throw new NetlinkError(-error, extAck, request.slice(), operation);
+          if (error !== 0) {
+            this.unfinished = undefined;
+            throw new NetlinkError(-error, extAck, request.slice(), operation);
+          }
           if (!acked || dump) finished = true;
           continue;
         }
@@ -283,6 +311,7 @@ export class NetlinkSocket {
         if (x !== undefined) batch.push(x);
         if (!dump && !acked && !(m.flags & NLM_F_MULTI)) finished = true;
       }
+      if (finished) this.unfinished = undefined;
       if (batch.length > 0) yield batch;
       if (finished) {
         if (interrupted) throw new DumpInterruptedError(operation, 1);
