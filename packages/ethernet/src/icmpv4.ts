@@ -17,6 +17,7 @@ import {
   writeU16,
   writeU32,
 } from '@cnikit/wire';
+import { ICMPV4_TYPE_NAMES, icmpDataTimeNodes } from './icmp-data-time.js';
 
 const EMPTY = new Uint8Array(0);
 const LAYER = 'icmp';
@@ -270,8 +271,20 @@ export const dissectIcmpv4: LayerDissector = (buf, start, end, context) => {
   const checksum = m.checksum;
   const status = context.quoted || context.fragment ? 2 : m.checksumValid() ? 1 : 0;
   const statusText = ['[incorrect]', '[correct]', '[unverified]'][status];
+  // An echo's data may start with the sender's timestamp (ping's struct timeval).
+  const dataTime =
+    m.type === 0 || m.type === 8
+      ? icmpDataTimeNodes(buf, start + ICMPV4_HEADER_LENGTH, end, context.frameTime)
+      : [];
   const children: DissectionNode[] = [
-    leaf('icmp.type', 'Type', start, 1, m.type),
+    leaf(
+      'icmp.type',
+      'Type',
+      start,
+      1,
+      m.type,
+      `Type: ${m.type} (${ICMPV4_TYPE_NAMES[m.type] ?? 'Unknown ICMP (obsolete or malformed?)'})`,
+    ),
     leaf('icmp.code', 'Code', start + 1, 1, m.code),
     {
       ...leaf('icmp.checksum', 'Checksum', start + 2, 2, checksum),
@@ -279,13 +292,13 @@ export const dissectIcmpv4: LayerDissector = (buf, start, end, context) => {
     },
     leaf('icmp.checksum.status', 'Checksum Status', start + 2, 0, status),
     ...restNodes(m),
+    ...dataTime,
   ];
   const node: DissectionNode = {
     field: LAYER,
     name: 'Internet Control Message Protocol',
     offset: start,
     length: end - start,
-    display: `Internet Control Message Protocol, Type: ${m.type}, Code: ${m.code}`,
     children,
   };
   const bodyStart =
@@ -293,7 +306,7 @@ export const dissectIcmpv4: LayerDissector = (buf, start, end, context) => {
       ? start + 20
       : (m.type === 17 || m.type === 18) && end - start >= 12
         ? start + 12
-        : start + ICMPV4_HEADER_LENGTH;
+        : start + ICMPV4_HEADER_LENGTH + (dataTime.length > 0 ? 8 : 0);
   if (bodyStart >= end) return { node };
   if (m.isError) {
     return { node, next: { table: LINK_TABLE, keys: [LINKTYPE_IPV4], start: bodyStart, end, quoted: true } };

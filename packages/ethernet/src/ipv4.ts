@@ -14,6 +14,7 @@ import {
   writeU32,
 } from '@cnikit/wire';
 import { copyBytes } from './copy.js';
+import { dsfieldSummary } from './dsfield-summary.js';
 import { fail, failTruncated } from './fail.js';
 import {
   checkIpv4Option,
@@ -378,7 +379,7 @@ export const dissectIpv4: LayerDissector = (buf, start, end, context) => {
       offset: start + 1,
       length: 1,
       value: ds,
-      display: `Differentiated Services Field: ${hex(ds, 2)}`,
+      display: `Differentiated Services Field: ${hex(ds, 2)} (${dsfieldSummary(ds)})`,
       children: [
         leaf('ip.dsfield.dscp', 'Differentiated Services Codepoint', start + 1, 1, ds >>> 2),
         leaf('ip.dsfield.ecn', 'Explicit Congestion Notification', start + 1, 1, ds & 3),
@@ -392,7 +393,7 @@ export const dissectIpv4: LayerDissector = (buf, start, end, context) => {
       start + 4,
       2,
       p.identification,
-      `Identification: ${hex(p.identification, 4)}`,
+      `Identification: ${hex(p.identification, 4)} (${p.identification})`,
     ),
     {
       field: 'ip.flags',
@@ -400,7 +401,7 @@ export const dissectIpv4: LayerDissector = (buf, start, end, context) => {
       offset: start + 6,
       length: 1,
       value: flagsByte >>> 5,
-      display: `Flags: ${hex(flagsByte >>> 5, 2)}`,
+      display: `Flags: ${ipv4FlagsSummary(flagsByte >>> 5)}`,
       children: [
         leaf('ip.flags.rb', 'Reserved bit', start + 6, 1, p.reservedFlag),
         leaf('ip.flags.df', "Don't fragment", start + 6, 1, p.dontFragment),
@@ -416,7 +417,7 @@ export const dissectIpv4: LayerDissector = (buf, start, end, context) => {
       start + 10,
       2,
       p.checksum,
-      `Header Checksum: ${hex(p.checksum, 4)}`,
+      `Header Checksum: ${hex(p.checksum, 4)} [validation disabled]`,
     ),
     leaf(
       'ip.checksum.status',
@@ -480,6 +481,14 @@ export const dissectIpv4: LayerDissector = (buf, start, end, context) => {
     },
   };
 };
+
+/** `0x3, Don't fragment, More fragments`: the three flag bits and the names of those set, as tshark heads them. */
+function ipv4FlagsSummary(flags: number): string {
+  const names = ['Reserved bit', "Don't fragment", 'More fragments'].filter(
+    (_, i) => (flags & (4 >>> i)) !== 0,
+  );
+  return [`0x${flags.toString(16)}`, ...names].join(', ');
+}
 
 /** LINKTYPE_RAW (101): no link header; the version nibble picks IPv4 or IPv6 via `ip.version`. */
 export const dissectRawIp: LayerDissector = (buf, start, end) => {

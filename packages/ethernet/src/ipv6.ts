@@ -11,6 +11,7 @@ import {
   writeU16,
   writeU32,
 } from '@cnikit/wire';
+import { dsfieldSummary } from './dsfield-summary.js';
 import { fail, failTruncated } from './fail.js';
 import {
   checkIpv6Extension,
@@ -314,20 +315,21 @@ export const dissectIpv6: LayerDissector = (buf, start, end, context) => {
   const tc = p.trafficClass;
   const children: DissectionNode[] = [
     leaf('ipv6.version', 'Version', start, 1, 6),
-    leaf('ip.version', 'Version', start, 1, 6),
+    // Wireshark fills `ip.version` for IPv6 too (so `ip.version == 6` works) but does not show it.
+    { ...leaf('ip.version', 'Version', start, 1, 6), hidden: true },
     {
       field: 'ipv6.tclass',
       name: 'Traffic Class',
       offset: start,
       length: 2,
       value: tc,
-      display: `Traffic Class: ${hex(tc, 8)}`,
+      display: `Traffic Class: ${hex(tc, 2)} (${dsfieldSummary(tc)})`,
       children: [
         leaf('ipv6.tclass.dscp', 'Differentiated Services Codepoint', start, 2, tc >>> 2),
         leaf('ipv6.tclass.ecn', 'Explicit Congestion Notification', start + 1, 1, tc & 3),
       ],
     },
-    leaf('ipv6.flow', 'Flow Label', start + 1, 3, p.flowLabel, `Flow Label: ${hex(p.flowLabel, 6)}`),
+    leaf('ipv6.flow', 'Flow Label', start + 1, 3, p.flowLabel, `Flow Label: ${hex(p.flowLabel, 5)}`),
     leaf('ipv6.plen', 'Payload Length', start + 4, 2, p.payloadLength),
     leaf('ipv6.nxt', 'Next Header', start + 6, 1, p.nextHeader),
     leaf('ipv6.hlim', 'Hop Limit', start + 7, 1, p.hopLimit),

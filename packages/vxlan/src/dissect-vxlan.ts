@@ -4,8 +4,22 @@ import { VXLAN_RESERVED_FLAGS, VxlanFlag, VxlanPacket } from './vxlan-header.js'
 
 const NAME = 'Virtual eXtensible Local Area Network';
 
+/** A flag bit; the tree names its value from `vxlanFields` (`Not defined`/`Defined`, `False`/`True`). */
 function flag(field: string, name: string, offset: number, set: boolean): DissectionNode {
-  return { field, name, offset, length: 2, value: set, display: `${name}: ${set ? 'Set' : 'Not set'}` };
+  return { field, name, offset, length: 2, value: set };
+}
+
+const FLAG_NAMES: readonly (readonly [bit: number, name: string])[] = [
+  [VxlanFlag.GroupPolicy, 'GBP Extension'],
+  [VxlanFlag.Instance, 'VXLAN Network ID (VNI)'],
+  [VxlanFlag.DontLearn, "Don't Learn"],
+  [VxlanFlag.PolicyApplied, 'Policy Applied'],
+];
+
+/** `0x0800, VXLAN Network ID (VNI)`: the word and the names of the flags set, as tshark heads it. */
+function flagsSummary(flags: number): string {
+  const set = FLAG_NAMES.filter(([bit]) => (flags & bit) !== 0).map(([, name]) => name);
+  return [hex(flags, 4), ...set].join(', ');
 }
 
 /**
@@ -20,7 +34,6 @@ export const dissectVxlan: LayerDissector = (buf, start, end) => {
     name: NAME,
     offset: start,
     length: VXLAN_HEADER_LENGTH,
-    display: `${NAME}, VNI: ${v.vni}`,
     children: [
       {
         field: 'vxlan.flags',
@@ -28,7 +41,7 @@ export const dissectVxlan: LayerDissector = (buf, start, end) => {
         offset: start,
         length: 2,
         value: flags,
-        display: `Flags: ${hex(flags, 4)}`,
+        display: `Flags: ${flagsSummary(flags)}`,
         children: [
           flag('vxlan.flag_g', 'GBP Extension', start, (flags & VxlanFlag.GroupPolicy) !== 0),
           flag('vxlan.flag_i', 'VXLAN Network ID (VNI)', start, (flags & VxlanFlag.Instance) !== 0),

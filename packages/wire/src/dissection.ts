@@ -133,6 +133,8 @@ export interface DissectContext {
    * Given to the first layer only (the link layer the capture describes).
    */
   readonly fcsLength?: number;
+  /** When the frame was captured (`FrameInfo.timestamp`), for every layer; absent when not given. */
+  readonly frameTime?: bigint;
 }
 
 /**
@@ -142,6 +144,11 @@ export interface DissectContext {
 export interface FrameInfo {
   /** Bytes of FCS at the end of the frame: 0 none; absent when the capture does not say. */
   readonly fcsLength?: number;
+  /**
+   * When the frame was captured, in nanoseconds since the Unix epoch (pcap's timestamp): a layer
+   * may judge its own bytes by it, as Wireshark's ICMP does for a timestamp in an echo's data.
+   */
+  readonly timestamp?: bigint;
 }
 
 /** Dissects one layer from buf[start, end). Throws DecodeError on bad input. */
@@ -299,7 +306,12 @@ function walkLayers(
 ): DecodeError | undefined {
   let next: NextLayer | undefined = { table: first.table, keys: [first.key], start, end };
   const reportedEnd = start + originalLength > end ? start + originalLength : undefined;
-  let context: DissectContext = reportedEnd === undefined ? NO_CONTEXT : { reportedEnd };
+  let context: DissectContext =
+    frame.timestamp !== undefined
+      ? { reportedEnd, frameTime: frame.timestamp }
+      : reportedEnd === undefined
+        ? NO_CONTEXT
+        : { reportedEnd };
   // The capture's FCS length is the first (link) layer's alone.
   const firstContext: DissectContext =
     frame.fcsLength === undefined ? context : { ...context, fcsLength: frame.fcsLength };
@@ -333,6 +345,7 @@ function walkLayers(
           claimedEnd:
             next.claimedEnd !== undefined && next.claimedEnd > next.end ? next.claimedEnd : undefined,
           reportedEnd,
+          frameTime: context.frameTime,
           fragment: next.fragment === true,
         };
       }

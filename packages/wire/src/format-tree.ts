@@ -49,13 +49,19 @@ function formatLevel(
     if (n.hidden) continue;
     const description = fields?.get(n.field);
     let text = n.display;
-    if (text === undefined) {
+    const named = namedValue(description, n.value);
+    if (text === undefined || (named !== undefined && spellsOnlyTheNumber(n.name, text))) {
       if (n.value === undefined) text = n.name;
-      else text = `${n.name}: ${namedValue(description, n.value) ?? formatFieldValue(n.value)}`;
+      else text = `${n.name}: ${named ?? formatFieldValue(n.value)}`;
     }
     if (description?.generated && !text.startsWith('[')) text = `[${text}]`;
     out += `${indent}${text}\n`;
     if (n.children) out += formatLevel(n.children, `${indent}    `, fields);
   }
   return out;
+}
+
+/** A display that only writes the number (`Type: 0x0800`): a value name says more. */
+function spellsOnlyTheNumber(name: string, display: string): boolean {
+  return display.startsWith(`${name}: `) && /^(0x[0-9a-f]+|-?[0-9]+)$/i.test(display.slice(name.length + 2));
 }

@@ -59,6 +59,8 @@ describe('formatTree with field descriptions', () => {
         { field: 'x.proto', name: 'Protocol', offset: 0, length: 1, value: 17 },
         { field: 'x.proto', name: 'Protocol', offset: 0, length: 1, value: 99 },
         { field: 'x.type', name: 'Type', offset: 0, length: 2, value: 0x0800, display: 'Type: kept' },
+        { field: 'x.type', name: 'Type', offset: 0, length: 2, value: 0x0800, display: 'Type: 0x0800' },
+        { field: 'x.type', name: 'Type', offset: 0, length: 2, value: 0x0801, display: 'Type: 0x0801' },
         { field: 'x.status', name: 'Checksum Status', offset: 0, length: 0, value: 1 },
         { field: 'x.df', name: "Don't fragment", offset: 1, length: 1, value: true },
       ],
@@ -71,13 +73,15 @@ describe('formatTree with field descriptions', () => {
     ['x.df', FLAG_FIELD],
   ]);
 
-  it('names values, brackets generated fields, keeps a display as given', () => {
+  it('names values (also over a display that only writes the number), brackets generated fields, keeps any other display', () => {
     expect(formatTree(nodes, { fields })).toBe(
       [
         'X',
         '    Protocol: UDP (17)',
         '    Protocol: 99',
         '    Type: kept',
+        '    Type: IPv4 (0x0800)',
+        '    Type: 0x0801',
         '    [Checksum Status: Good]',
         "    Don't fragment: Set",
         '',
@@ -87,7 +91,7 @@ describe('formatTree with field descriptions', () => {
 
   it('without descriptions prints values as before; a string second argument is the indent', () => {
     expect(formatTree(nodes).split('\n')[1]).toBe('    Protocol: 17');
-    expect(formatTree(nodes, '  ').split('\n')[5]).toBe("      Don't fragment: True");
+    expect(formatTree(nodes, '  ').split('\n')[7]).toBe("      Don't fragment: True");
   });
 
   it('composeDissectors merges the sets’ fields (a later one wins) and always describes data', () => {

@@ -1,4 +1,4 @@
-import { type Dissection, type DissectionNode, formatTree } from '@cnikit/wire';
+import { type Dissection, type DissectionNode, formatTree, type TreeOptions } from '@cnikit/wire';
 import type { CliArgs } from './args.js';
 import type { ReadOutcome } from './capture-input.js';
 import { collectFields, packetJson } from './fields.js';
@@ -6,6 +6,7 @@ import type { PacketFilter } from './filter.js';
 import { frameFields, frameNode } from './frame.js';
 import { BufferedOutput, type CliIo } from './io.js';
 import { forEachSelectedPacket } from './packet-loop.js';
+import { cliDissectors } from './protocols.js';
 
 /** `[Malformed Packet: …]`, the line tshark ends a packet with when a dissector gave up. */
 export function malformedNode(dissection: Dissection): DissectionNode[] {
@@ -22,6 +23,9 @@ export function malformedNode(dissection: Dissection): DissectionNode[] {
   ];
 }
 
+/** Value names and generated-field brackets from the composed dissectors' field descriptions. */
+const TREE_OPTIONS: TreeOptions = cliDissectors.fields ? { fields: cliDissectors.fields } : {};
+
 /** `cnikit dissect`: a `tshark -V`-like tree per packet, or one NDJSON object per packet. */
 export async function dissectCommand(
   args: CliArgs & { file: string },
@@ -37,7 +41,7 @@ export async function dissectCommand(
         out.write(`${JSON.stringify(packetJson(dissection, frameFields(p), fields))}\n`);
       } else {
         const nodes = [frameNode(p, fields.protocols), ...dissection.layers, ...malformedNode(dissection)];
-        out.write(`${formatTree(nodes)}\n`);
+        out.write(`${formatTree(nodes, TREE_OPTIONS)}\n`);
       }
       return out.maybeFlush();
     });

@@ -22,11 +22,14 @@ export type PacketHandler = (
   collected: CollectedFields | undefined,
 ) => void | Promise<void>;
 
-const NO_FRAME_INFO: FrameInfo = Object.freeze({});
-
-/** What the capture file says about the packet beyond its bytes (its interface's FCS length). */
-function frameInfo({ fcsLength }: NumberedPacket): FrameInfo {
-  return fcsLength === undefined ? NO_FRAME_INFO : { fcsLength };
+/**
+ * What the capture file says about the packet beyond its bytes: its interface's FCS length and
+ * when it was captured (ICMP judges a timestamp in an echo's data by it, as Wireshark does).
+ */
+function frameInfo({ fcsLength, packet }: NumberedPacket): FrameInfo {
+  return fcsLength === undefined
+    ? { timestamp: packet.timestamp }
+    : { fcsLength, timestamp: packet.timestamp };
 }
 
 /** Dissects one captured packet, starting from its link type, with its interface's FCS length. */
