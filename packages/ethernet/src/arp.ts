@@ -5,9 +5,13 @@ import {
   formatIpv4,
   formatMac,
   hex,
+  ipv4Number,
+  ipv6Bytes,
   type LayerDissection,
   type LayerDissector,
   fieldNode as leaf,
+  type MacInput,
+  macBytes,
   readU16,
   readU32,
   requireBytes,
@@ -131,12 +135,53 @@ export class ArpPacket {
   }
 }
 
-export function arpLength(h: ArpHeader): number {
-  return FIXED_LENGTH + 2 * h.senderHardware.length + 2 * h.senderProtocol.length;
+/**
+ * What `writeArp`/`encodeArp` take: Ethernet/IPv4 unless said otherwise (hardware type 1,
+ * protocol type 0x0800), an all-zero target hardware address when left out (a request), and
+ * addresses as bytes or text (a MAC for hardware addresses, IPv4 or IPv6 for protocol ones).
+ */
+export interface ArpHeaderInit {
+  hardwareType?: number;
+  protocolType?: number;
+  opcode: number;
+  senderHardware: MacInput;
+  senderProtocol: Uint8Array | string;
+  targetHardware?: MacInput;
+  targetProtocol: Uint8Array | string;
+}
+
+function protocolBytes(value: Uint8Array | string, field: string): Uint8Array {
+  if (typeof value !== 'string') return value;
+  if (value.includes(':')) return ipv6Bytes(value, field);
+  const n = ipv4Number(value, field);
+  return Uint8Array.of(n >>> 24, (n >>> 16) & 0xff, (n >>> 8) & 0xff, n & 0xff);
+}
+
+/** The header with text parsed and defaults filled in. */
+function arpHeaderOf(h: ArpHeaderInit): ArpHeader {
+  const senderHardware = macBytes(h.senderHardware, 'senderHardware');
+  return {
+    hardwareType: h.hardwareType ?? ArpHardwareType.Ethernet,
+    protocolType: h.protocolType ?? 0x0800,
+    opcode: h.opcode,
+    senderHardware,
+    senderProtocol: protocolBytes(h.senderProtocol, 'senderProtocol'),
+    targetHardware:
+      h.targetHardware === undefined
+        ? new Uint8Array(senderHardware.length)
+        : macBytes(h.targetHardware, 'targetHardware'),
+    targetProtocol: protocolBytes(h.targetProtocol, 'targetProtocol'),
+  };
+}
+
+export function arpLength(h: ArpHeaderInit): number {
+  const a = arpHeaderOf(h);
+  return FIXED_LENGTH + 2 * a.senderHardware.length + 2 * a.senderProtocol.length;
 }
 
 /** Writes an ARP packet at `offset`; returns bytes written. RangeError before writing on bad input. */
-export function writeArp(h: ArpHeader, out: Uint8Array, offset = 0): number {
+export function writeArp(init: ArpHeaderInit, out: Uint8Array, offset = 0): number {
+  const h = arpHeaderOf(init);
   checkUint('hardwareType', h.hardwareType, 0xffff);
   checkUint('protocolType', h.protocolType, 0xffff);
   checkUint('opcode', h.opcode, 0xffff);
@@ -171,7 +216,8 @@ export function writeArp(h: ArpHeader, out: Uint8Array, offset = 0): number {
   return total;
 }
 
-export function encodeArp(h: ArpHeader): Uint8Array {
+export function encodeArp(init: ArpHeaderInit): Uint8Array {
+  const h = arpHeaderOf(init);
   const out = new Uint8Array(arpLength(h));
   writeArp(h, out, 0);
   return out;

@@ -1,4 +1,13 @@
-import { type DissectionNode, formatMac, hex, type LayerDissector, readU24, writeU16 } from '@cnikit/wire';
+import {
+  type DissectionNode,
+  formatMac,
+  hex,
+  type LayerDissector,
+  type MacInput,
+  macBytes,
+  readU24,
+  writeU16,
+} from '@cnikit/wire';
 import { MAX_8023_LENGTH } from './constants.js';
 import { copyBytes, copyMac } from './copy.js';
 import { layerTrailer, payloadEndBeforeFcs } from './ethernet-trailer.js';
@@ -102,14 +111,25 @@ export function formatEthernet(frame: EthernetFrame | EthernetHeader): string {
   return `${kind}, Src: ${formatMac(frame.src)}, Dst: ${formatMac(frame.dst)}`;
 }
 
-export function ethernetLength(h: EthernetHeader): number {
-  return ETHERNET_HEADER_LENGTH + h.payload.length;
+/** What `writeEthernet`/`encodeEthernet` take: MACs may be text; no payload → empty. */
+export interface EthernetHeaderInit {
+  dst: MacInput;
+  src: MacInput;
+  etherType: number;
+  payload?: Uint8Array;
+}
+
+export function ethernetLength(h: EthernetHeaderInit): number {
+  return ETHERNET_HEADER_LENGTH + (h.payload ?? EMPTY).length;
 }
 
 /** Writes header and payload at `offset`; returns bytes written. RangeError before writing on bad input. */
-export function writeEthernet(h: EthernetHeader, out: Uint8Array, offset = 0): number {
-  if (h.dst.length !== 6) throw new RangeError(`dst must be 6 bytes, got ${h.dst.length}`);
-  if (h.src.length !== 6) throw new RangeError(`src must be 6 bytes, got ${h.src.length}`);
+export function writeEthernet(h: EthernetHeaderInit, out: Uint8Array, offset = 0): number {
+  const dst = macBytes(h.dst, 'dst');
+  const src = macBytes(h.src, 'src');
+  const payload = h.payload ?? EMPTY;
+  if (dst.length !== 6) throw new RangeError(`dst must be 6 bytes, got ${dst.length}`);
+  if (src.length !== 6) throw new RangeError(`src must be 6 bytes, got ${src.length}`);
   if (!Number.isInteger(h.etherType) || h.etherType < 0 || h.etherType > 0xffff) {
     throw new RangeError(`etherType must be an integer in 0..65535, got ${h.etherType}`);
   }
@@ -117,14 +137,14 @@ export function writeEthernet(h: EthernetHeader, out: Uint8Array, offset = 0): n
   if (!Number.isInteger(offset) || offset < 0 || offset + total > out.length) {
     throw new RangeError(`out has no room for ${total} bytes at offset ${offset}`);
   }
-  copyMac(h.dst, out, offset);
-  copyMac(h.src, out, offset + 6);
+  copyMac(dst, out, offset);
+  copyMac(src, out, offset + 6);
   writeU16(out, offset + 12, h.etherType);
-  copyBytes(h.payload, out, offset + ETHERNET_HEADER_LENGTH);
+  copyBytes(payload, out, offset + ETHERNET_HEADER_LENGTH);
   return total;
 }
 
-export function encodeEthernet(h: EthernetHeader): Uint8Array {
+export function encodeEthernet(h: EthernetHeaderInit): Uint8Array {
   const out = new Uint8Array(ethernetLength(h));
   writeEthernet(h, out, 0);
   return out;

@@ -4,6 +4,8 @@ import {
   foldSum,
   formatIpv4,
   hex,
+  type Ipv4Input,
+  ipv4Number,
   type LayerDissector,
   fieldNode as leaf,
   readU16,
@@ -281,35 +283,76 @@ export function ipv4HeaderLength(options: readonly Ipv4Option[]): number {
   return IPV4_MIN_HEADER_LENGTH + ((ipv4OptionsLength(options) + 3) & ~3);
 }
 
-export function ipv4Length(h: Ipv4Header): number {
-  return ipv4HeaderLength(h.options) + h.payload.length;
+/**
+ * What `writeIpv4` and `encodeIpv4` take: an `Ipv4Header` whose optional fields may be left out
+ * (dscp, ecn, identification, flags, fragment offset 0, no options, empty payload) and whose
+ * addresses may be dotted-quad text, parsed once by the writer.
+ */
+export interface Ipv4HeaderInit {
+  dscp?: number;
+  ecn?: number;
+  totalLength?: number;
+  identification?: number;
+  reservedFlag?: boolean;
+  dontFragment?: boolean;
+  moreFragments?: boolean;
+  fragmentOffset?: number;
+  ttl: number;
+  protocol: number;
+  checksum?: number;
+  src: Ipv4Input;
+  dst: Ipv4Input;
+  options?: readonly Ipv4Option[];
+  payload?: Uint8Array;
+}
+
+const NO_OPTIONS: readonly Ipv4Option[] = [];
+
+function optionsOf(h: Ipv4HeaderInit): readonly Ipv4Option[] {
+  const options = h.options ?? NO_OPTIONS;
+  if (!Array.isArray(options)) throw new RangeError(`options must be an array, got ${typeof options}`);
+  return options;
+}
+
+export function ipv4Length(h: Ipv4HeaderInit): number {
+  return ipv4HeaderLength(optionsOf(h)) + (h.payload ?? EMPTY).length;
 }
 
 /**
  * Writes the header (options padded with zeros) and payload at `offset`; returns bytes written.
- * Computes the total length and checksum unless given (checksum: with `keepChecksum`). Throws
- * RangeError naming the field before writing anything.
+ * Computes the total length and checksum unless given (checksum: with `keepChecksum`); fields left
+ * out take their defaults (see Ipv4HeaderInit). Throws RangeError naming the field before writing
+ * anything.
  */
 export function writeIpv4(
-  h: Ipv4Header,
+  h: Ipv4HeaderInit,
   out: Uint8Array,
   offset = 0,
   options: Ipv4WriteOptions = NO_WRITE_OPTIONS,
 ): number {
-  checkUint('dscp', h.dscp, 63);
-  checkUint('ecn', h.ecn, 3);
-  checkUint('identification', h.identification, 0xffff);
-  checkUint('fragmentOffset', h.fragmentOffset, 0x1fff);
+  const dscp = h.dscp ?? 0;
+  const ecn = h.ecn ?? 0;
+  const identification = h.identification ?? 0;
+  const fragmentOffset = h.fragmentOffset ?? 0;
+  checkUint('dscp', dscp, 63);
+  checkUint('ecn', ecn, 3);
+  checkUint('identification', identification, 0xffff);
+  checkUint('fragmentOffset', fragmentOffset, 0x1fff);
   checkUint('ttl', h.ttl, 255);
   checkUint('protocol', h.protocol, 255);
-  checkUint('src', h.src, 0xffffffff);
-  checkUint('dst', h.dst, 0xffffffff);
-  for (const o of h.options) checkIpv4Option(o);
-  const headerLength = ipv4HeaderLength(h.options);
+  const src = ipv4Number(h.src, 'src');
+  const dst = ipv4Number(h.dst, 'dst');
+  checkUint('src', src, 0xffffffff);
+  checkUint('dst', dst, 0xffffffff);
+  const ipOptions = optionsOf(h);
+  const payload = h.payload ?? EMPTY;
+  if (!(payload instanceof Uint8Array)) throw new RangeError('payload must be a Uint8Array');
+  for (const o of ipOptions) checkIpv4Option(o);
+  const headerLength = ipv4HeaderLength(ipOptions);
   if (headerLength > IPV4_MAX_HEADER_LENGTH) {
     throw new RangeError(`options need a ${headerLength}-byte header, over the 60-byte maximum`);
   }
-  const total = headerLength + h.payload.length;
+  const total = headerLength + payload.length;
   const totalLength = h.totalLength ?? total;
   checkUint('totalLength', totalLength, 0xffff);
   if (options.keepChecksum) {
@@ -319,33 +362,34 @@ export function writeIpv4(
   if (!Number.isInteger(offset) || offset < 0 || offset + total > out.length) {
     throw new RangeError(`out has no room for ${total} bytes at offset ${offset}`);
   }
-  const word0 = ((0x40 | (headerLength >>> 2)) << 8) | (h.dscp << 2) | h.ecn;
+  const word0 = ((0x40 | (headerLength >>> 2)) << 8) | (dscp << 2) | ecn;
   const flags = (h.reservedFlag ? 4 : 0) | (h.dontFragment ? 2 : 0) | (h.moreFragments ? 1 : 0);
-  const word3 = (flags << 13) | h.fragmentOffset;
+  const word3 = (flags << 13) | fragmentOffset;
   const word4 = (h.ttl << 8) | h.protocol;
   writeU16(out, offset, word0);
   writeU16(out, offset + 2, totalLength);
-  writeU16(out, offset + 4, h.identification);
+  writeU16(out, offset + 4, identification);
   writeU16(out, offset + 6, word3);
   writeU16(out, offset + 8, word4);
-  writeU32(out, offset + 12, h.src);
-  writeU32(out, offset + 16, h.dst);
+  writeU32(out, offset + 12, src);
+  writeU32(out, offset + 16, dst);
   // The checksum is summed from the values written, not read back; options (rare) are read back.
-  let sum = word0 + totalLength + h.identification + word3 + word4;
-  sum += (h.src >>> 16) + (h.src & 0xffff) + (h.dst >>> 16) + (h.dst & 0xffff);
+  let sum = word0 + totalLength + identification + word3 + word4;
+  sum += (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff);
   if (headerLength > IPV4_MIN_HEADER_LENGTH) {
     const optionsStart = offset + IPV4_MIN_HEADER_LENGTH;
-    const written = writeIpv4Options(h.options, out, optionsStart);
+    const written = writeIpv4Options(ipOptions, out, optionsStart);
     out.fill(0, optionsStart + written, offset + headerLength);
     sum = sumWords(out, optionsStart, offset + headerLength, sum);
   }
   const checksum = options.keepChecksum ? (h.checksum as number) : ~foldSum(sum) & 0xffff;
   writeU16(out, offset + 10, checksum);
-  copyBytes(h.payload, out, offset + headerLength);
+  copyBytes(payload, out, offset + headerLength);
   return total;
 }
 
-export function encodeIpv4(h: Ipv4Header, options: Ipv4WriteOptions = NO_WRITE_OPTIONS): Uint8Array {
+/** Allocating convenience around `writeIpv4`: `encodeIpv4({ ttl: 64, protocol: 1, src: '10.0.0.1', dst: '10.0.0.2' })`. */
+export function encodeIpv4(h: Ipv4HeaderInit, options: Ipv4WriteOptions = NO_WRITE_OPTIONS): Uint8Array {
   const out = new Uint8Array(ipv4Length(h));
   writeIpv4(h, out, 0, options);
   return out;

@@ -4,6 +4,8 @@ import {
   type DissectionNode,
   formatIpv6,
   hex,
+  type Ipv6Input,
+  ipv6Bytes,
   type LayerDissector,
   fieldNode as leaf,
   readU16,
@@ -243,10 +245,35 @@ function failTooDeep(offset: number): never {
   fail('too-deep', LAYER, offset, `more than ${MAX_IPV6_EXTENSION_HEADERS} extension headers`);
 }
 
+/**
+ * What `writeIpv6`/`encodeIpv6` take: an `Ipv6Header` whose traffic class and flow label (0), extension
+ * headers (none) and payload (empty) may be left out, with addresses as text or bytes.
+ */
+export interface Ipv6HeaderInit {
+  trafficClass?: number;
+  flowLabel?: number;
+  payloadLength?: number;
+  nextHeader?: number;
+  hopLimit: number;
+  src: Ipv6Input;
+  dst: Ipv6Input;
+  extensions?: readonly Ipv6ExtensionHeader[];
+  protocol: number;
+  payload?: Uint8Array;
+}
+
+const NO_EXTENSIONS: readonly Ipv6ExtensionHeader[] = [];
+
+function extensionsOf(h: Ipv6HeaderInit): readonly Ipv6ExtensionHeader[] {
+  const e = h.extensions ?? NO_EXTENSIONS;
+  if (!Array.isArray(e)) throw new RangeError(`extensions must be an array, got ${typeof e}`);
+  return e;
+}
+
 /** Bytes `writeIpv6` emits for `h`. */
-export function ipv6Length(h: Ipv6Header): number {
-  let n = HEADER_LENGTH + h.payload.length;
-  for (const e of h.extensions) n += ipv6ExtensionSize(e);
+export function ipv6Length(h: Ipv6HeaderInit): number {
+  let n = HEADER_LENGTH + (h.payload ?? EMPTY).length;
+  for (const e of extensionsOf(h)) n += ipv6ExtensionSize(e);
   return n;
 }
 
@@ -254,39 +281,45 @@ export function ipv6Length(h: Ipv6Header): number {
  * Writes the IPv6 header, its extension headers and the payload; returns bytes written.
  * Throws RangeError naming the field before writing anything.
  */
-export function writeIpv6(h: Ipv6Header, out: Uint8Array, offset = 0): number {
-  checkUint('trafficClass', h.trafficClass, 255);
-  checkUint('flowLabel', h.flowLabel, 0xfffff);
+export function writeIpv6(h: Ipv6HeaderInit, out: Uint8Array, offset = 0): number {
+  const trafficClass = h.trafficClass ?? 0;
+  const flowLabel = h.flowLabel ?? 0;
+  checkUint('trafficClass', trafficClass, 255);
+  checkUint('flowLabel', flowLabel, 0xfffff);
   checkUint('hopLimit', h.hopLimit, 255);
   checkUint('protocol', h.protocol, 255);
   if (h.nextHeader !== undefined) checkUint('nextHeader', h.nextHeader, 255);
-  if (h.src.length !== 16) throw new RangeError(`src must be 16 bytes, got ${h.src.length}`);
-  if (h.dst.length !== 16) throw new RangeError(`dst must be 16 bytes, got ${h.dst.length}`);
-  for (const e of h.extensions) checkIpv6Extension(e);
+  const src = ipv6Bytes(h.src, 'src');
+  const dst = ipv6Bytes(h.dst, 'dst');
+  if (src.length !== 16) throw new RangeError(`src must be 16 bytes, got ${src.length}`);
+  if (dst.length !== 16) throw new RangeError(`dst must be 16 bytes, got ${dst.length}`);
+  const extensions = extensionsOf(h);
+  const payload = h.payload ?? EMPTY;
+  for (const e of extensions) checkIpv6Extension(e);
   const total = ipv6Length(h);
   const payloadLength = h.payloadLength ?? total - HEADER_LENGTH;
   checkUint('payloadLength', payloadLength, 0xffff);
   if (offset < 0 || offset + total > out.length) {
     throw new RangeError(`out has no room for ${total} bytes at offset ${offset}`);
   }
-  const first = h.extensions.length > 0 ? ipv6ExtensionType(h.extensions[0]) : h.protocol;
-  writeU32(out, offset, (6 << 28) | (h.trafficClass << 20) | h.flowLabel);
+  const first = extensions.length > 0 ? ipv6ExtensionType(extensions[0]) : h.protocol;
+  writeU32(out, offset, (6 << 28) | (trafficClass << 20) | flowLabel);
   writeU16(out, offset + 4, payloadLength);
   out[offset + 6] = h.nextHeader ?? first;
   out[offset + 7] = h.hopLimit;
-  out.set(h.src, offset + 8);
-  out.set(h.dst, offset + 24);
+  out.set(src, offset + 8);
+  out.set(dst, offset + 24);
   let o = offset + HEADER_LENGTH;
-  for (let k = 0; k < h.extensions.length; k++) {
-    const next = k + 1 < h.extensions.length ? ipv6ExtensionType(h.extensions[k + 1]) : h.protocol;
-    o += writeIpv6Extension(h.extensions[k], next, out, o);
+  for (let k = 0; k < extensions.length; k++) {
+    const next = k + 1 < extensions.length ? ipv6ExtensionType(extensions[k + 1]) : h.protocol;
+    o += writeIpv6Extension(extensions[k], next, out, o);
   }
-  out.set(h.payload, o);
+  out.set(payload, o);
   return total;
 }
 
-/** Allocating convenience around `writeIpv6`. */
-export function encodeIpv6(h: Ipv6Header): Uint8Array {
+/** Allocating convenience around `writeIpv6`: `encodeIpv6({ hopLimit: 64, protocol: 58, src: 'fe80::1', dst: 'ff02::1' })`. */
+export function encodeIpv6(h: Ipv6HeaderInit): Uint8Array {
   const out = new Uint8Array(ipv6Length(h));
   writeIpv6(h, out, 0);
   return out;

@@ -267,8 +267,29 @@ function tcpChecksum(buf: Uint8Array, start: number, end: number, ip: IpContext)
  * A `h.payload` that already sits there is not copied either.
  * Throws RangeError naming the field before writing anything.
  */
+/**
+ * What `writeTcp`/`encodeTcp` take: a `TcpHeader` whose sequence and acknowledgment numbers,
+ * flags, urgent pointer (0) and options (none) may be left out.
+ */
+export interface TcpHeaderInit
+  extends Omit<TcpHeader, 'seq' | 'ack' | 'flags' | 'urgentPointer' | 'options'> {
+  seq?: number;
+  ack?: number;
+  flags?: number;
+  urgentPointer?: number;
+  options?: readonly TcpOption[];
+}
+
+const NO_TCP_OPTIONS: readonly TcpOption[] = [];
+
+function tcpOptionsOf(h: Pick<TcpHeaderInit, 'options'>): readonly TcpOption[] {
+  const o = h.options ?? NO_TCP_OPTIONS;
+  if (!Array.isArray(o)) throw new RangeError(`tcp options must be an array, got ${typeof o}`);
+  return o;
+}
+
 export function writeTcp(
-  h: TcpHeader,
+  h: TcpHeaderInit,
   out: Uint8Array,
   offset = 0,
   options: TransportWriteOptions = NO_OPTIONS,
@@ -282,7 +303,8 @@ export function writeTcp(
   checkOptionalUint('checksum', h.checksum, 0xffff, 'tcp');
   checkOptionalUint('urgentPointer', h.urgentPointer, 0xffff, 'tcp');
   checkOptionalUint('dataOffset', h.dataOffset, 15, 'tcp');
-  const optionsLength = tcpOptionsLength(h.options);
+  const tcpOptions = tcpOptionsOf(h);
+  const optionsLength = tcpOptionsLength(tcpOptions);
   if (optionsLength > TCP_MAX_OPTIONS_LENGTH) {
     throw new RangeError(`tcp options: ${optionsLength} bytes, at most ${TCP_MAX_OPTIONS_LENGTH}`);
   }
@@ -309,27 +331,27 @@ export function writeTcp(
   }
   writeU16(out, offset, h.srcPort);
   writeU16(out, offset + 2, h.dstPort);
-  writeU32(out, offset + 4, h.seq);
-  writeU32(out, offset + 8, h.ack);
-  writeU16(out, offset + 12, ((headerLength / 4) << 12) | h.flags);
+  writeU32(out, offset + 4, h.seq ?? 0);
+  writeU32(out, offset + 8, h.ack ?? 0);
+  writeU16(out, offset + 12, ((headerLength / 4) << 12) | (h.flags ?? 0));
   writeU16(out, offset + 14, h.window);
   writeU16(out, offset + 16, 0);
-  writeU16(out, offset + 18, h.urgentPointer);
-  const written = writeTcpOptions(h.options, out, offset + TCP_HEADER_LENGTH);
+  writeU16(out, offset + 18, h.urgentPointer ?? 0);
+  const written = writeTcpOptions(tcpOptions, out, offset + TCP_HEADER_LENGTH);
   out.fill(0, offset + TCP_HEADER_LENGTH + written, offset + headerLength);
   writeU16(out, offset + 16, h.checksum ?? (ip ? tcpChecksum(out, offset, offset + total, ip) : 0));
   return total;
 }
 
 /** Header length in bytes `writeTcp` will use for `h` (where a payload written first must go). */
-export function tcpHeaderLength(h: Pick<TcpHeader, 'options' | 'dataOffset'>): number {
+export function tcpHeaderLength(h: Pick<TcpHeaderInit, 'options' | 'dataOffset'>): number {
   return h.dataOffset === undefined
-    ? (TCP_HEADER_LENGTH + tcpOptionsLength(h.options) + 3) & ~3
+    ? (TCP_HEADER_LENGTH + tcpOptionsLength(tcpOptionsOf(h)) + 3) & ~3
     : h.dataOffset * 4;
 }
 
 /** Allocating convenience around `writeTcp`. */
-export function encodeTcp(h: TcpHeader, options: TransportWriteOptions = NO_OPTIONS): Uint8Array {
+export function encodeTcp(h: TcpHeaderInit, options: TransportWriteOptions = NO_OPTIONS): Uint8Array {
   const out = new Uint8Array(tcpHeaderLength(h) + (h.payload?.length ?? 0));
   writeTcp(h, out, 0, { ip: options.ip });
   return out;

@@ -77,20 +77,29 @@ export class VlanTag {
   }
 }
 
+/** What `writeVlanTag` takes: priority 0 and DEI clear when left out. */
+export interface VlanTagHeaderInit {
+  pcp?: number;
+  dei?: boolean;
+  vid: number;
+  etherType: number;
+}
+
 /** Writes the 4-byte tag (TCI + EtherType) at `offset`; the TPID before it is the caller's. */
-export function writeVlanTag(h: VlanTagHeader, out: Uint8Array, offset = 0): number {
-  checkUint('pcp', h.pcp, 7);
+export function writeVlanTag(h: VlanTagHeaderInit, out: Uint8Array, offset = 0): number {
+  const pcp = h.pcp ?? 0;
+  checkUint('pcp', pcp, 7);
   checkUint('vid', h.vid, 0xfff);
   checkUint('etherType', h.etherType, 0xffff);
   if (!Number.isInteger(offset) || offset < 0 || offset + VLAN_TAG_LENGTH > out.length) {
     throw new RangeError(`out has no room for ${VLAN_TAG_LENGTH} bytes at offset ${offset}`);
   }
-  writeU16(out, offset, (h.pcp << 13) | (h.dei ? 0x1000 : 0) | h.vid);
+  writeU16(out, offset, (pcp << 13) | (h.dei ? 0x1000 : 0) | h.vid);
   writeU16(out, offset + 2, h.etherType);
   return VLAN_TAG_LENGTH;
 }
 
-export function encodeVlanTag(h: VlanTagHeader): Uint8Array {
+export function encodeVlanTag(h: VlanTagHeaderInit): Uint8Array {
   const out = new Uint8Array(VLAN_TAG_LENGTH);
   writeVlanTag(h, out, 0);
   return out;

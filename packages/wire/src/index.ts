@@ -1,3 +1,4 @@
+export * from './address-input.js';
 export * from './bytes.js';
 export * from './checksum.js';
 export * from './crc32.js';
