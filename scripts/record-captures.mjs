@@ -12,7 +12,9 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { encodePcapng, readCapture } from '@cnikit/pcap';
 
-const OUT = resolve(dirname(fileURLToPath(import.meta.url)), '../examples/captures');
+// CNIKIT_CAPTURES_OUT: another folder (the test that re-records them uses a temporary one).
+const OUT =
+  process.env.CNIKIT_CAPTURES_OUT ?? resolve(dirname(fileURLToPath(import.meta.url)), '../examples/captures');
 const PREFIX = `cnikit-cap-${randomBytes(3).toString('hex')}`;
 const namespaces = [];
 const processes = [];
