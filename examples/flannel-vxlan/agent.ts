@@ -177,7 +177,7 @@ class Agent {
       if (mine) {
         this.subnet = mine.subnet;
         await this.retry(() =>
-          this.etcd.put(subnetKey(mine.subnet, mine.length)).value(value()).lease(leaseId),
+          this.etcd.put(subnetKey(mine.subnet, mine.length)).value(value()).lease(leaseId).exec(),
         );
         log(`kept lease ${mine.subnet}/${mine.length}`);
         break;

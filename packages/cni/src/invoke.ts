@@ -5,7 +5,7 @@ import { isObject } from './config.js';
 import { CniError, CniErrorCode } from './errors.js';
 import { convertResult, parseResult } from './result.js';
 import type { CniEnv } from './skeleton.js';
-import type { CniPluginConfig, CniResult, CniVersionInfo, JsonObject } from './types.js';
+import type { CniResult, CniVersionInfo, JsonObject } from './types.js';
 
 /** The path of plugin `type` in the first of `dirs` holding an executable file of that name. */
 export function findPlugin(type: string, dirs: readonly string[]): string {
@@ -173,6 +173,9 @@ export async function pluginVersionInfo(
   };
 }
 
+/** A delegated plugin's configuration: any JSON object (often the delegating plugin's own). */
+export type DelegateConfig = Readonly<Record<string, unknown>>;
+
 /** Where a delegated plugin is looked for and what it inherits: the delegating plugin's request. */
 export interface DelegateContext {
   readonly env: CniEnv;
@@ -180,11 +183,7 @@ export interface DelegateContext {
   readonly launcher?: readonly string[];
 }
 
-function delegateOptions(
-  ctx: DelegateContext,
-  command: string,
-  config: JsonObject | CniPluginConfig,
-): ExecOptions {
+function delegateOptions(ctx: DelegateContext, command: string, config: DelegateConfig): ExecOptions {
   return {
     env: { ...ctx.env, CNI_COMMAND: command },
     stdin: JSON.stringify(config),
@@ -201,7 +200,7 @@ function delegateOptions(
  */
 export async function delegateAdd(
   type: string,
-  config: JsonObject | CniPluginConfig,
+  config: DelegateConfig,
   ctx: DelegateContext,
 ): Promise<CniResult> {
   const result = await execPluginWithResult(findPlugin(type, ctx.path), delegateOptions(ctx, 'ADD', config));
@@ -210,18 +209,14 @@ export async function delegateAdd(
 }
 
 /** DEL on a delegated plugin (invoke.DelegateDel). */
-export async function delegateDel(
-  type: string,
-  config: JsonObject | CniPluginConfig,
-  ctx: DelegateContext,
-): Promise<void> {
+export async function delegateDel(type: string, config: DelegateConfig, ctx: DelegateContext): Promise<void> {
   await execPlugin(findPlugin(type, ctx.path), delegateOptions(ctx, 'DEL', config));
 }
 
 /** CHECK on a delegated plugin (invoke.DelegateCheck). */
 export async function delegateCheck(
   type: string,
-  config: JsonObject | CniPluginConfig,
+  config: DelegateConfig,
   ctx: DelegateContext,
 ): Promise<void> {
   await execPlugin(findPlugin(type, ctx.path), delegateOptions(ctx, 'CHECK', config));
@@ -230,17 +225,13 @@ export async function delegateCheck(
 /** STATUS on a delegated plugin (invoke.DelegateStatus). */
 export async function delegateStatus(
   type: string,
-  config: JsonObject | CniPluginConfig,
+  config: DelegateConfig,
   ctx: DelegateContext,
 ): Promise<void> {
   await execPlugin(findPlugin(type, ctx.path), delegateOptions(ctx, 'STATUS', config));
 }
 
 /** GC on a delegated plugin (invoke.DelegateGC). */
-export async function delegateGc(
-  type: string,
-  config: JsonObject | CniPluginConfig,
-  ctx: DelegateContext,
-): Promise<void> {
+export async function delegateGc(type: string, config: DelegateConfig, ctx: DelegateContext): Promise<void> {
   await execPlugin(findPlugin(type, ctx.path), delegateOptions(ctx, 'GC', config));
 }
