@@ -31,15 +31,16 @@ import { describe, expect, it } from 'vitest';
 import {
   compareFields,
   corpusPackets,
-  corpusPresent,
   expectedPath,
   flattenDissection,
   flattenTshark,
+  haveCorpus,
 } from '../../../test/support/corpus.js';
 import { NO_REASSEMBLY_PREFS, tsharkPacketsWithoutReassembly } from '../../../test/support/unreassembled.js';
 import { haveTshark, tsharkDecode } from './fixtures/synthetic-pcap.js';
 
 const CI = process.env.CI === 'true';
+const CORPUS = haveCorpus('packages/ethernet/test/first-fragment.test.ts: afs.pcap, 452 frames with UDP');
 const TSHARK = haveTshark() || CI;
 const registry = composeDissectors(ethernetDissectors);
 const ETH = { table: LINK_TABLE, key: 1 };
@@ -235,31 +236,28 @@ describe('IP fragments without reassembly', () => {
     expect(compared).toBeGreaterThan(250);
   });
 
-  it.skipIf(!corpusPresent() && !CI)(
-    'afs.pcap: 452 frames with UDP, as tshark with or without reassembly (was 401)',
-    () => {
-      const packets = corpusPackets('afs.pcap');
-      const theirs = tsharkPacketsWithoutReassembly('afs.pcap', expectedPath('afs.pcap') ?? '');
-      const decoder = new FrameDecoder();
-      let ours = 0;
-      let firstFragments = 0;
-      for (const p of packets) {
-        const d = dissect(registry, p.data, ETH, 0, p.data.length, p.originalLength);
-        const layers = d.layers.map((l) => l.field);
-        if (layers.includes('udp')) ours++;
-        if (theirs) {
-          const protocols = flattenTshark(theirs[p.index]).get('frame.protocols')?.[0] ?? '';
-          expect(layers.includes('udp'), `frame ${p.index + 1}`).toBe(protocols.split(':').includes('udp'));
-        }
-        decoder.decode(p.data, 0, p.data.length, p.linkType);
-        const flags = p.data[14 + 6];
-        if ((flags & 0x20) !== 0 && (((flags & 0x1f) << 8) | p.data[14 + 7]) === 0) {
-          firstFragments++;
-          expect(layers, `frame ${p.index + 1}`).toEqual(['eth', 'ip', 'udp', 'data']);
-          expect(decoder.layers.slice(0, decoder.layerCount)).toEqual(['eth', 'ip', 'udp']);
-        }
+  it.skipIf(!CORPUS)('afs.pcap: 452 frames with UDP, as tshark with or without reassembly (was 401)', () => {
+    const packets = corpusPackets('afs.pcap');
+    const theirs = tsharkPacketsWithoutReassembly('afs.pcap', expectedPath('afs.pcap') ?? '');
+    const decoder = new FrameDecoder();
+    let ours = 0;
+    let firstFragments = 0;
+    for (const p of packets) {
+      const d = dissect(registry, p.data, ETH, 0, p.data.length, p.originalLength);
+      const layers = d.layers.map((l) => l.field);
+      if (layers.includes('udp')) ours++;
+      if (theirs) {
+        const protocols = flattenTshark(theirs[p.index]).get('frame.protocols')?.[0] ?? '';
+        expect(layers.includes('udp'), `frame ${p.index + 1}`).toBe(protocols.split(':').includes('udp'));
       }
-      expect([ours, firstFragments]).toEqual([452, 51]);
-    },
-  );
+      decoder.decode(p.data, 0, p.data.length, p.linkType);
+      const flags = p.data[14 + 6];
+      if ((flags & 0x20) !== 0 && (((flags & 0x1f) << 8) | p.data[14 + 7]) === 0) {
+        firstFragments++;
+        expect(layers, `frame ${p.index + 1}`).toEqual(['eth', 'ip', 'udp', 'data']);
+        expect(decoder.layers.slice(0, decoder.layerCount)).toEqual(['eth', 'ip', 'udp']);
+      }
+    }
+    expect([ours, firstFragments]).toEqual([452, 51]);
+  });
 });
