@@ -3,6 +3,7 @@ export * from './attributes.js';
 export * from './builder.js';
 export * from './errno.js';
 export * from './errors.js';
+export * from './generic.js';
 export * from './host-order.js';
 export * from './ip-text.js';
 export * from './link.js';

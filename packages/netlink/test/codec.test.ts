@@ -12,9 +12,11 @@ import {
   type Address,
   AttributeCursor,
   decodeAttributes,
+  decodeGenericFamily,
   decodeRtnetlinkDatagram,
   decodeRtnetlinkMessage,
   encodeLinkCreate,
+  GENL_ID_CTRL,
   type Link,
   MessageBuilder,
   type Neighbour,
@@ -370,6 +372,23 @@ describe('any bytes: a result or a DecodeError, nothing else', () => {
           onlyDecodeErrors(m);
         },
       ),
+      { numRuns: 100_000 },
+    );
+  });
+
+  it('100,000 random generic netlink controller payloads (decodeGenericFamily)', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 160 }), (payload) => {
+        const m = new Uint8Array(16 + payload.length);
+        m.set(payload, 16);
+        new DataView(m.buffer).setUint32(0, m.length, true);
+        new DataView(m.buffer).setUint16(4, GENL_ID_CTRL, true);
+        try {
+          decodeGenericFamily(NetlinkMessage.parse(m));
+        } catch (e) {
+          if (!(e instanceof DecodeError)) throw e;
+        }
+      }),
       { numRuns: 100_000 },
     );
   });

@@ -8,9 +8,10 @@ const EXPECTED: Record<string, string> = {
   Example: '1 lo - false\n2 veth1 veth false\n3 veth0 veth true\nveth0 10.0.0.1/24',
   'The codec alone': '16 605 84\nvx0 vxlan { id: 42, learning: false, port: 8472 }',
   'Watching changes': 'newaddr 10.9.0.1/32 lo',
+  'Generic netlink': "nlctrl 16 [ { name: 'notify', id: 16 } ]",
 };
 /** Examples that open sockets and make a namespace: they need root and the addon. */
-const NEEDS_KERNEL = new Set(['Example', 'Watching changes']);
+const NEEDS_KERNEL = new Set(['Example', 'Watching changes', 'Generic netlink']);
 const blocker = kernelBlocker('netlink README example that makes a namespace');
 
 describe('packages/netlink/README.md', () => {
