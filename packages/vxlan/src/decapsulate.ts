@@ -1,6 +1,7 @@
 import {
   EthernetFrame,
   EtherType,
+  FrameDecoder,
   IpProtocol,
   Ipv4Packet,
   Ipv6Packet,
@@ -46,6 +47,14 @@ function portBitmap(ports: readonly number[]): Uint8Array {
  * points its views at it. The views are reused by the next `bind`. Every field is readable as a
  * number through the views (`ethernet.dstMac`, `ipv4View.src`, `udp.payloadOffset`, `inner.srcMac`,
  * …); the subarray getters (`inner.payload`, …) are the zero-copy convenience.
+ *
+ * On mixed traffic, `tryBind` is `bind` without the throw, and `decode` also decodes the inner
+ * frame (`innerFrame`, a FrameDecoder): `if (d.decode(frame)) use(d.vni, d.innerFrame.ipv4.src)`.
+ *
+ * The outer IP header, three ways: `ipv4View` / `ipv6View` are the two views themselves, always
+ * there, bound by whichever family the frame has (`family`): read the one `family` names, with
+ * no branch (the hot path). `ip` is the bound one, typed as either; `ipv4` / `ipv6` are it, or
+ * undefined when the frame is of the other family (for narrowing: `if (d.ipv4) d.ipv4.ttl`).
  */
 export class VxlanDecapsulator {
   readonly ethernet = new EthernetFrame();
@@ -59,10 +68,62 @@ export class VxlanDecapsulator {
   readonly udp = new UdpDatagram();
   readonly vxlan = new VxlanPacket();
   readonly inner = new EthernetFrame();
+  /** Why the last `tryBind`/`decode` returned false; undefined after one that returned true. */
+  error: DecodeError | undefined = undefined;
   private readonly portBits: Uint8Array;
+  private innerDecoder: FrameDecoder | undefined = undefined;
 
   constructor(options: DecapsulateOptions = {}) {
     this.portBits = portBitmap(options.ports ?? DEFAULT_VXLAN_PORTS);
+  }
+
+  /**
+   * The inner frame as `decode` left it: a FrameDecoder (`layers`, `layerCount`, `ipv4`, `ipv6`,
+   * `udp`, `tcp`, `stop`, `error`), reused by the next `decode`.
+   */
+  get innerFrame(): FrameDecoder {
+    if (this.innerDecoder === undefined) this.innerDecoder = new FrameDecoder();
+    return this.innerDecoder;
+  }
+
+  /**
+   * `bind` without the throw: true when frame[start, end) is a well-formed VXLAN frame (the views
+   * point at it), false otherwise with the reason in `error` (any other exception is rethrown).
+   */
+  tryBind(frame: Uint8Array, start = 0, end = frame.length): boolean {
+    try {
+      this.bind(frame, start, end);
+    } catch (e) {
+      if (!DecodeError.is(e)) throw e;
+      this.error = e;
+      return false;
+    }
+    this.error = undefined;
+    return true;
+  }
+
+  /**
+   * `tryBind`, then the inner frame decoded into `innerFrame`: true when the frame is VXLAN (the
+   * inner frame may still stop early: `innerFrame.stop`, `innerFrame.error`), false with `error`
+   * when it is not. No allocation once `innerFrame` exists.
+   */
+  decode(frame: Uint8Array, start = 0, end = frame.length): boolean {
+    if (!this.tryBind(frame, start, end)) return false;
+    this.innerFrame.decode(frame, this.inner.start, this.inner.end);
+    return true;
+  }
+
+  /**
+   * The layer stack after `decode`, outer then inner: `eth`, `vlan`…, `ip` or `ipv6`, `udp`,
+   * `vxlan`, then the inner frame's layers (`eth`, `ip`, `tcp`, …). Allocates.
+   */
+  get layers(): string[] {
+    const out = ['eth'];
+    for (let i = 0; i < this.vlanCount; i++) out.push(this.vlanTags[i].layer);
+    out.push(this.family === 4 ? 'ip' : 'ipv6', 'udp', 'vxlan');
+    const f = this.innerDecoder;
+    if (f !== undefined) out.push(...f.layers.slice(0, f.layerCount));
+    return out;
   }
 
   get ip(): Ipv4Packet | Ipv6Packet {
