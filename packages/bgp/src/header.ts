@@ -23,9 +23,15 @@ export function checkHeaderFields(buf: Uint8Array, start: number, session: BgpSe
   }
   const length = readU16(buf, start + 16);
   const type = buf[start + 18];
-  const lengthData = buf.subarray(start + 16, start + 18);
   if (length < HEADER_LENGTH || length > maxMessageLength(session)) {
-    throw sessionError('bad-length', start + 16, `message length ${length}`, 1, 2, lengthData);
+    throw sessionError(
+      'bad-length',
+      start + 16,
+      `message length ${length}`,
+      1,
+      2,
+      buf.subarray(start + 16, start + 18),
+    );
   }
   const min = MIN_LENGTH[type];
   if (min === undefined) {
@@ -45,7 +51,7 @@ export function checkHeaderFields(buf: Uint8Array, start: number, session: BgpSe
       `${length} bytes is not a valid length for type ${type}`,
       1,
       2,
-      lengthData,
+      buf.subarray(start + 16, start + 18),
     );
   }
   return length;
