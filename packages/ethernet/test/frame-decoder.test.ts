@@ -4,9 +4,9 @@ import { decodeFrame, FrameDecoder, type FrameLayer } from '@cnikit/ethernet';
 import { DecodeError, parseBytes } from '@cnikit/wire';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { assertRejectsOnlyWithDecodeError, validEthernetFrames } from './fixtures/decode-property.js';
 import { corpusFiles, corpusPackets, expectedPath, loadTsharkPackets } from '../../../test/support/corpus.js';
 import { haveCorpus } from '../../../test/support/corpus-location.js';
+import { assertRejectsOnlyWithDecodeError, validEthernetFrames } from './fixtures/decode-property.js';
 
 const CORPUS = haveCorpus(
   'packages/ethernet/test/frame-decoder.test.ts: FrameDecoder against tshark frame.protocols on the corpus, and the allocation test on corpus frames',

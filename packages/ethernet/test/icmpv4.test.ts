@@ -2,6 +2,7 @@ import { dissectIcmpv4, encodeIcmpv4, type Icmpv4Header, Icmpv4Message, writeIcm
 import { LINKTYPE_IPV4, parseBytes } from '@cnikit/wire';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { assertRejectsOnlyWithDecodeError } from './fixtures/decode-property.js';
 import {
   compareWithTshark,
   fixtureBytes,
@@ -9,7 +10,6 @@ import {
   l4Fixtures,
   ourFields,
 } from './fixtures/l4-helpers.js';
-import { assertRejectsOnlyWithDecodeError } from './fixtures/decode-property.js';
 import { DERIVED, NOT_COMPARED } from './fixtures/l4-tshark.js';
 
 const icmpFixtures = l4Fixtures.filter((f) => f.proto === 'icmp');

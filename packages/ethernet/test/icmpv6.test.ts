@@ -9,8 +9,8 @@ import {
 import { DecodeError, dissect, findField } from '@cnikit/wire';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { assertRejectsOnlyWithDecodeError, validPayloads } from './fixtures/decode-property.js';
 import { haveCorpus } from '../../../test/support/corpus-location.js';
+import { assertRejectsOnlyWithDecodeError, validPayloads } from './fixtures/decode-property.js';
 import { icmpv6Bytes, icmpv6Header } from './fixtures/v6-arbitraries.js';
 import { corpusIpv6Packets, v6Registry } from './fixtures/v6-corpus.js';
 

@@ -9,8 +9,8 @@ import {
 import { type DissectionNode, walkNodes } from '@cnikit/wire';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { assertRejectsOnlyWithDecodeError, validPayloads } from './fixtures/decode-property.js';
 import { haveCorpus } from '../../../test/support/corpus-location.js';
+import { assertRejectsOnlyWithDecodeError, validPayloads } from './fixtures/decode-property.js';
 import { canonicalOptions } from './fixtures/l2-arbitraries.js';
 import {
   agreeWithTshark,

@@ -11,8 +11,8 @@ import { walkNodes } from '@cnikit/wire';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { haveCorpus } from '../../../test/support/corpus-location.js';
-import { canonicalOptions } from './fixtures/l2-arbitraries.js';
 import { assertRejectsOnlyWithDecodeError, validPayloads } from './fixtures/decode-property.js';
+import { canonicalOptions } from './fixtures/l2-arbitraries.js';
 import {
   agreeWithTshark,
   allCorpusFrames,

@@ -8,8 +8,8 @@ import {
 import { DecodeError, formatIpv6, parseIpv6 } from '@cnikit/wire';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { assertRejectsOnlyWithDecodeError, validPayloads } from './fixtures/decode-property.js';
 import { haveCorpus } from '../../../test/support/corpus-location.js';
+import { assertRejectsOnlyWithDecodeError, validPayloads } from './fixtures/decode-property.js';
 import { assertParsesBack } from './fixtures/round-trip.js';
 import { ipv6Bytes, ipv6Header } from './fixtures/v6-arbitraries.js';
 import { agreeWithTshark, corpusIpv6Packets } from './fixtures/v6-corpus.js';

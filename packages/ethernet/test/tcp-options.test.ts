@@ -10,8 +10,8 @@ import { formatBytes, parseBytes } from '@cnikit/wire';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { assertRejectsOnlyWithDecodeError } from './fixtures/decode-property.js';
-import { fixtureBytes, l4Fixtures } from './fixtures/l4-helpers.js';
 import { arbOptions } from './fixtures/l4-arbitraries.js';
+import { fixtureBytes, l4Fixtures } from './fixtures/l4-helpers.js';
 
 function roundTrip(bytes: Uint8Array): Uint8Array {
   const opts = decodeTcpOptions(bytes, 0, bytes.length);

@@ -12,6 +12,7 @@ import {
 import { type IpContext, parseIpv4, parseIpv6 } from '@cnikit/wire';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { allSteps, assertRejectsOnlyWithDecodeError } from './fixtures/decode-property.js';
 import { arbOptions } from './fixtures/l4-arbitraries.js';
 import {
   compareWithTshark,
@@ -21,7 +22,6 @@ import {
   ourFields,
 } from './fixtures/l4-helpers.js';
 import { DERIVED, NOT_COMPARED } from './fixtures/l4-tshark.js';
-import { allSteps, assertRejectsOnlyWithDecodeError } from './fixtures/decode-property.js';
 import { assertParsesBack } from './fixtures/round-trip.js';
 
 const tcpFixtures = l4Fixtures.filter((f) => f.proto === 'tcp');

@@ -2,6 +2,7 @@ import { dissectUdp, encodeUdp, UdpDatagram, type UdpHeader, writeUdp } from '@c
 import { type IpContext, parseBytes, parseIpv4, parseIpv6 } from '@cnikit/wire';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { allSteps, assertRejectsOnlyWithDecodeError } from './fixtures/decode-property.js';
 import {
   compareWithTshark,
   fixtureBytes,
@@ -10,7 +11,6 @@ import {
   ourFields,
 } from './fixtures/l4-helpers.js';
 import { DERIVED, NOT_COMPARED } from './fixtures/l4-tshark.js';
-import { allSteps, assertRejectsOnlyWithDecodeError } from './fixtures/decode-property.js';
 import { assertParsesBack } from './fixtures/round-trip.js';
 
 const udpFixtures = l4Fixtures.filter((f) => f.proto === 'udp');

@@ -17,8 +17,6 @@ import {
 import { composeDissectors, type DissectionNode, dissect, formatBytes } from '@cnikit/wire';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { haveCorpus } from '../../../test/support/corpus-location.js';
-import { CORPUS_DIR, corpusBytes, corpusFiles, requireTool } from './support/corpus.js';
 import {
   corpusPackets,
   expectedPath,
@@ -27,7 +25,9 @@ import {
   readManifest,
   tsharkFlagsMalformed,
 } from '../../../test/support/corpus.js';
+import { haveCorpus } from '../../../test/support/corpus-location.js';
 import { assertRejectsOnlyWithDecodeError } from '../../ethernet/test/fixtures/decode-property.js';
+import { CORPUS_DIR, corpusBytes, corpusFiles, requireTool } from './support/corpus.js';
 
 /** Frames of corpus captures with link type `linkType` that tshark decodes without an error. */
 function validCorpusFrames(linkType: number): Uint8Array[] {
