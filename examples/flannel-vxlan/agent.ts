@@ -1,39 +1,31 @@
 /**
  * A flannel-style node agent (flannel's vxlan backend), built from the kit: it leases a node
- * subnet in etcd under flannel's keys, creates the VXLAN device with @cnikit/netlink, writes
+ * subnet with @cnikit/ipam under flannel's keys (etcd for a cluster, a file store for one
+ * machine), creates the VXLAN device with @cnikit/netlink, writes
  * subnet.env for the CNI plugin, and for every other node's lease programs the ARP entry, the FDB
  * entry and the onlink route (removing them when the lease goes). It recreates its device when it
  * is deleted. Run it inside the node's network namespace:
  *
  *   node agent.cjs --etcd http://192.168.60.254:2379 --iface eth0 --public-ip 192.168.60.1 \
  *     --subnet-file /run/flannel/subnet.env [--ttl 86400]
+ *   node agent.cjs --store-dir /var/lib/cnk-flannel … (one machine: every node's agent shares the directory)
  *
  * etcd keys (as flannel's etcd subnet manager writes them):
  *   /coreos.com/network/config                 {"Network": "10.244.0.0/16", "SubnetLen": 24, "Backend": {"Type": "vxlan"}}
  *   /coreos.com/network/subnets/10.244.1.0-24  {"PublicIP": "192.168.60.1", "BackendType": "vxlan",
  *                                               "BackendData": {"VNI": 1, "VtepMAC": "…"}}  (with a TTL lease)
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { EtcdStore, FileStore, type FlannelLease, FlannelSubnets, type KvStore } from '@cnikit/ipam';
 import { type Link, Netlink } from '@cnikit/netlink';
-import { formatIpv4, parseIpv4, parsePrefix } from '@cnikit/wire';
-import { Etcd3, type Lease } from 'etcd3';
+import { formatIpv4, parseIpv4 } from '@cnikit/wire';
 
-const PREFIX = '/coreos.com/network/';
+const CONFIG_KEY = '/coreos.com/network/config';
 const DEVICE = 'flannel.1';
 const VNI = 1;
 const PORT = 8472;
 
-interface NetworkConfig {
-  Network: string;
-  SubnetLen?: number;
-  Backend?: { Type?: string };
-}
-interface LeaseValue {
-  PublicIP: string;
-  BackendType: string;
-  BackendData: { VNI: number; VtepMAC: string };
-}
 /** A remote node as programmed: its subnet, VTEP MAC and underlay address. */
 interface Remote {
   subnet: string;
@@ -50,54 +42,50 @@ function arg(name: string, fallback?: string): string {
 }
 
 const log = (what: string) => process.stdout.write(`[agent ${arg('public-ip')}] ${what}\n`);
-/** `10.244.1.0/24` ↔ the key name `10.244.1.0-24`. */
-const subnetKey = (subnet: string, length: number) => `${PREFIX}subnets/${subnet}-${length}`;
-function parseSubnetKey(key: string): { subnet: string; length: number } | undefined {
-  const m = /subnets\/(\d+\.\d+\.\d+\.\d+)-(\d+)$/.exec(key);
-  return m ? { subnet: m[1], length: Number(m[2]) } : undefined;
-}
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 class Agent {
-  private readonly etcd: Etcd3;
   private nl!: Netlink;
-  private lease!: Lease;
-  private config!: NetworkConfig;
-  private subnet = '';
-  private length = 24;
+  private readonly subnets: FlannelSubnets;
+  private lease!: FlannelLease;
+  private network = '';
   private mac = '';
   private mtu = 1450;
   private readonly remotes = new Map<string, Remote>();
-  private closed = false;
+  private syncing: Promise<void> = Promise.resolve();
 
   constructor(
-    readonly endpoints: string,
+    readonly store: KvStore,
     readonly iface: string,
     readonly publicIp: string,
     readonly subnetFile: string,
     readonly ttl: number,
   ) {
-    this.etcd = new Etcd3({ hosts: endpoints.split(','), dialTimeout: 2000 });
+    // The first free subnet (flannel picks at random), so a run reads the same every time.
+    this.subnets = new FlannelSubnets(store, { ttlSeconds: ttl, pick: (free) => free[0] });
   }
 
   async start(): Promise<void> {
     this.nl = await Netlink.open();
-    this.config = JSON.parse((await this.retry(() => this.etcd.get(`${PREFIX}config`).string())) ?? 'null');
-    if (!this.config?.Network) throw new Error(`no network configuration at ${PREFIX}config`);
-    this.length = this.config.SubnetLen ?? 24;
+    const config = await this.retry(() => this.store.transact((tx) => tx.get(CONFIG_KEY)));
+    if (!config) throw new Error(`no network configuration at ${CONFIG_KEY}`);
+    this.network = (JSON.parse(config) as { Network: string }).Network;
     await this.ensureDevice();
     await this.acquireLease();
     this.writeSubnetFile();
-    await this.watchLeases();
-    this.checkDeviceForever();
+    await this.sync();
+    this.watch();
   }
 
+  /** Store calls fail while etcd is away (after @cnikit/ipam's bounded wait): try again. */
   private async retry<T>(f: () => Promise<T>): Promise<T> {
     for (let attempt = 0; ; attempt++) {
       try {
         return await f();
       } catch (e) {
-        if (this.closed || attempt > 600) throw e;
-        await new Promise((r) => setTimeout(r, 500));
+        if (attempt > 600) throw e;
+        if (attempt % 10 === 0) log(`store: ${(e as Error).message}; retrying`);
+        await sleep(500);
       }
     }
   }
@@ -139,111 +127,121 @@ class Agent {
     }
     await this.nl.links.set(dev.index, { up: true });
     this.mac = dev.address ?? '';
-    if (this.subnet) await this.addDeviceAddress(dev.index);
+    if (this.lease) await this.addDeviceAddress(dev.index);
     return dev;
   }
 
   private async addDeviceAddress(index: number): Promise<void> {
-    await this.nl.addresses.replace({ index, address: `${this.subnet}/32` });
+    await this.nl.addresses.replace({ index, address: `${this.lease.subnet.split('/')[0]}/32` });
+  }
+
+  /** The previous subnet from subnet.env, which flannel asks for again after a restart. */
+  private previousSubnet(): string | undefined {
+    if (!existsSync(this.subnetFile)) return undefined;
+    const m = /^FLANNEL_SUBNET=(\d+\.\d+\.\d+)\.\d+\/(\d+)$/m.exec(readFileSync(this.subnetFile, 'utf8'));
+    return m ? `${m[1]}.0/${m[2]}` : undefined;
   }
 
   /**
-   * Our lease: the subnet already leased to our public IP (an agent restarted), else the first free
-   * one after the network's first; taken with a create-if-absent transaction and an etcd lease of
-   * `ttl` seconds kept alive while we run.
+   * Our lease through @cnikit/ipam's FlannelSubnets: the subnet already leased to our public IP
+   * (an agent restarted), else the previous one, else the first free; renewed every third of the TTL.
    */
   private async acquireLease(): Promise<void> {
-    this.lease = this.etcd.lease(this.ttl);
-    this.lease.on('lost', (e) => log(`etcd lease lost (${e.message}); taking it again`));
-    const leaseId = await this.retry(() => this.lease.grant());
-    const network = parsePrefix(this.config.Network);
-    if (network.family !== 4) throw new Error('IPv4 networks only');
-    for (;;) {
-      const existing = await this.retry(() => this.etcd.getAll().prefix(`${PREFIX}subnets/`).strings());
-      const taken = new Set<string>();
-      let mine: { subnet: string; length: number } | undefined;
-      for (const [key, text] of Object.entries(existing)) {
-        const s = parseSubnetKey(key);
-        if (!s) continue;
-        taken.add(s.subnet);
-        if ((JSON.parse(text) as LeaseValue).PublicIP === this.publicIp) mine = s;
-      }
-      const value = () =>
-        JSON.stringify({
-          PublicIP: this.publicIp,
-          BackendType: 'vxlan',
-          BackendData: { VNI, VtepMAC: this.mac },
-        });
-      if (mine) {
-        this.subnet = mine.subnet;
-        await this.retry(() =>
-          this.etcd.put(subnetKey(mine.subnet, mine.length)).value(value()).lease(leaseId).exec(),
-        );
-        log(`kept lease ${mine.subnet}/${mine.length}`);
-        break;
-      }
-      const count = 2 ** (this.length - network.length);
-      let chosen: string | undefined;
-      for (let i = 1; i < count && !chosen; i++) {
-        const candidate = formatIpv4((network.address + i * 2 ** (32 - this.length)) >>> 0);
-        if (!taken.has(candidate)) chosen = candidate;
-      }
-      if (!chosen) throw new Error(`no free /${this.length} left in ${this.config.Network}`);
-      const key = subnetKey(chosen, this.length);
-      const r = await this.retry(() =>
-        this.etcd.if(key, 'Create', '==', 0).then(this.etcd.put(key).value(value()).lease(leaseId)).commit(),
-      );
-      if (r.succeeded) {
-        this.subnet = chosen;
-        log(`leased ${chosen}/${this.length} for ${this.ttl}s`);
-        break;
-      }
-    }
+    const attrs = { PublicIP: this.publicIp, BackendType: 'vxlan', BackendData: { VNI, VtepMAC: this.mac } };
+    const before = await this.retry(() => this.subnets.leases());
+    const kept = before.find((l) => l.attrs.PublicIP === this.publicIp);
+    this.lease = await this.retry(() => this.subnets.acquire(attrs, this.previousSubnet()));
+    log(`${kept ? 'kept' : 'leased'} lease ${this.lease.subnet} for ${this.ttl}s (${this.lease.key})`);
     const dev = await this.nl.links.get(DEVICE);
     await this.addDeviceAddress(dev.index);
+    const timer = setInterval(
+      () =>
+        void this.subnets.renew(this.lease).catch(async (e) => {
+          log(`renewing: ${(e as Error).message}`);
+          if ((e as { code?: string }).code === 'unavailable')
+            this.lease = await this.retry(() => this.subnets.acquire(attrs));
+        }),
+      Math.max(1000, (this.ttl * 1000) / 3),
+    );
+    void timer;
   }
 
   /** subnet.env as flannel writes it, atomically (the CNI plugin reads it). */
   private writeSubnetFile(): void {
-    const gateway = formatIpv4((parseIpv4(this.subnet) + 1) >>> 0);
+    const [subnet, length] = this.lease.subnet.split('/');
+    const gateway = formatIpv4((parseIpv4(subnet) + 1) >>> 0);
     mkdirSync(dirname(this.subnetFile), { recursive: true });
     const tmp = `${this.subnetFile}.tmp`;
     writeFileSync(
       tmp,
-      `FLANNEL_NETWORK=${this.config.Network}\nFLANNEL_SUBNET=${gateway}/${this.length}\nFLANNEL_MTU=${this.mtu}\nFLANNEL_IPMASQ=false\n`,
+      `FLANNEL_NETWORK=${this.network}\nFLANNEL_SUBNET=${gateway}/${length}\nFLANNEL_MTU=${this.mtu}\nFLANNEL_IPMASQ=false\n`,
     );
     renameSync(tmp, this.subnetFile);
-    log(`wrote ${this.subnetFile}: subnet ${gateway}/${this.length}, mtu ${this.mtu}`);
+    log(`wrote ${this.subnetFile}: subnet ${gateway}/${length}, mtu ${this.mtu}`);
   }
 
-  private async watchLeases(): Promise<void> {
-    const all = await this.retry(() => this.etcd.getAll().prefix(`${PREFIX}subnets/`).strings());
-    for (const [key, text] of Object.entries(all)) await this.onPut(key, text);
-    const watcher = await this.retry(() => this.etcd.watch().prefix(`${PREFIX}subnets/`).create());
-    watcher.on('put', (kv) => void this.onPut(kv.key.toString(), kv.value.toString()).catch(report));
-    watcher.on('delete', (kv) => void this.onDelete(kv.key.toString()).catch(report));
-    watcher.on('disconnected', () => log('etcd watch disconnected'));
-    watcher.on('connected', () => log('etcd watch connected'));
+  /**
+   * Every second (and at once on an etcd watch event) the leases are read and the kernel made to
+   * match: entries for new or changed nodes, removal for nodes whose lease went; the device is
+   * recreated if it was deleted.
+   */
+  private watch(): void {
+    setInterval(() => this.resync(), 1000);
+    if (this.store instanceof EtcdStore) {
+      void this.store.client
+        .watch()
+        .prefix('/coreos.com/network/subnets/')
+        .create()
+        .then((w) => {
+          w.on('put', () => this.resync());
+          w.on('delete', () => this.resync());
+          w.on('error', () => undefined);
+        })
+        .catch(() => log('no etcd watch: polling only'));
+    }
   }
 
-  private async onPut(key: string, text: string): Promise<void> {
-    const s = parseSubnetKey(key);
-    if (!s || s.subnet === this.subnet) return;
-    const v = JSON.parse(text) as LeaseValue;
-    if (v.BackendType !== 'vxlan' || !v.BackendData?.VtepMAC) return;
-    const remote: Remote = { ...s, mac: v.BackendData.VtepMAC, publicIp: v.PublicIP };
-    const old = this.remotes.get(key);
-    if (old && old.mac === remote.mac && old.publicIp === remote.publicIp) return;
-    if (old) await this.unprogram(old);
-    this.remotes.set(key, remote);
-    await this.program(remote);
+  private resync(): void {
+    this.syncing = this.syncing.then(() => this.sync()).catch(report);
   }
 
-  private async onDelete(key: string): Promise<void> {
-    const old = this.remotes.get(key);
-    if (!old) return;
-    this.remotes.delete(key);
-    await this.unprogram(old);
+  private async sync(): Promise<void> {
+    try {
+      await this.nl.links.get(DEVICE);
+    } catch {
+      log(`${DEVICE} is gone: recreating it`);
+      await this.ensureDevice();
+      for (const r of this.remotes.values()) await this.program(r);
+    }
+    let leases: FlannelLease[];
+    try {
+      leases = await this.subnets.leases();
+    } catch {
+      return; // the store is away: keep what is programmed
+    }
+    const seen = new Set<string>();
+    for (const l of leases) {
+      if (l.subnet === this.lease.subnet || l.attrs.BackendType !== 'vxlan' || !l.attrs.BackendData?.VtepMAC)
+        continue;
+      const [subnet, length] = l.subnet.split('/');
+      const remote: Remote = {
+        subnet,
+        length: Number(length),
+        mac: l.attrs.BackendData.VtepMAC,
+        publicIp: l.attrs.PublicIP,
+      };
+      seen.add(l.key);
+      const old = this.remotes.get(l.key);
+      if (old && old.mac === remote.mac && old.publicIp === remote.publicIp) continue;
+      if (old) await this.unprogram(old);
+      this.remotes.set(l.key, remote);
+      await this.program(remote);
+    }
+    for (const [key, old] of this.remotes) {
+      if (seen.has(key)) continue;
+      this.remotes.delete(key);
+      await this.unprogram(old);
+    }
   }
 
   /** flannel's per-remote programming: ARP (subnet.0 → VTEP MAC), FDB (MAC → underlay IP), onlink route. */
@@ -273,33 +271,18 @@ class Agent {
     await quiet(this.nl.neighbours.delete({ index, dst: r.subnet, lladdr: r.mac }));
     log(`removed ${r.subnet}/${r.length} (node ${r.publicIp} gone): arp, fdb, route`);
   }
-
-  /** flannel recreates its device when it disappears; we look once a second. */
-  private checkDeviceForever(): void {
-    const timer = setInterval(async () => {
-      try {
-        await this.nl.links.get(DEVICE);
-      } catch {
-        log(`${DEVICE} is gone: recreating it`);
-        try {
-          await this.ensureDevice();
-          for (const r of this.remotes.values()) await this.program(r);
-        } catch (e) {
-          report(e);
-        }
-      }
-    }, 1000);
-    timer.unref?.();
-    setInterval(() => {}, 1 << 30); // keep running
-  }
 }
 
 function report(e: unknown): void {
   process.stderr.write(`agent error: ${(e as Error)?.stack ?? String(e)}\n`);
 }
 
+const storeDir = process.argv.includes('--store-dir') ? arg('store-dir') : undefined;
+const store: KvStore = storeDir
+  ? new FileStore(storeDir)
+  : new EtcdStore({ endpoints: arg('etcd').split(','), prefix: '' });
 const agent = new Agent(
-  arg('etcd'),
+  store,
   arg('iface', 'eth0'),
   arg('public-ip'),
   arg('subnet-file'),

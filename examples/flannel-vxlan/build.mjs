@@ -19,7 +19,7 @@ export const PLUGIN = join(PLUGIN_DIR, 'cnk-flannel');
 const workspace = {
   name: 'cnikit-workspace-src',
   setup(b) {
-    b.onResolve({ filter: /^@cnikit\/(cni|wire|netlink)$/ }, (a) => ({
+    b.onResolve({ filter: /^@cnikit\/(cni|wire|netlink|ipam)$/ }, (a) => ({
       path: join(PACKAGES, a.path.slice(8), 'src/index.ts'),
     }));
   },
