@@ -115,11 +115,22 @@ export class HostLocal {
     for (let i = 0; i < this.pool.setCount; i++) this.store.stage?.(key);
     const allocations = await this.store.transact(async (tx) => {
       // An optimistic store reran us: someone else took at least one of the last choices.
+      const optimistic = this.store.kind === 'etcd';
       if (tx.attempt > 0) {
-        for (const [set, v] of tried.entries()) this.pool.take(set, v, UNREAD);
+        for (const [set, v] of tried.entries()) {
+          this.pool.take(set, v, UNREAD);
+          // Concurrent allocators that all follow one cursor collide on every address: after a lost
+          // race, continue a random stride further on (the order stays round-robin within each).
+          this.pool.setLastReserved(
+            set,
+            v + BigInt(Math.floor(Math.random() * 16 * Math.min(tx.attempt, 8))),
+          );
+        }
       }
-      await this.sync(tx, tx.attempt === 0 && this.store.kind !== 'etcd');
-      await this.readCursors(tx);
+      const firstSync = !this.synced;
+      await this.sync(tx, tx.attempt === 0 && !optimistic);
+      // The shared cursor is read once on etcd; after that each allocator follows its own.
+      if (!optimistic || firstSync) await this.readCursors(tx);
       let chosen: bigint[];
       try {
         chosen = this.pool.choose(request, request.ips ?? []);

@@ -20,8 +20,18 @@ export function bytesToBigInt(b: Uint8Array): bigint {
 
 export function bigIntToBytes(v: bigint, length = 16): Uint8Array {
   const out = new Uint8Array(length);
-  for (let i = length - 1; i >= 0; i--) {
-    out[i] = Number(v & 0xffn);
+  let i = length;
+  // 32 bits per BigInt step, then plain number arithmetic.
+  for (; i >= 4; i -= 4) {
+    const w = Number(BigInt.asUintN(32, v));
+    v >>= 32n;
+    out[i - 1] = w & 0xff;
+    out[i - 2] = (w >>> 8) & 0xff;
+    out[i - 3] = (w >>> 16) & 0xff;
+    out[i - 4] = w >>> 24;
+  }
+  for (; i > 0; i--) {
+    out[i - 1] = Number(v & 0xffn);
     v >>= 8n;
   }
   return out;

@@ -26,6 +26,11 @@ export interface Allocation {
   readonly gateway: string;
 }
 
+interface Held {
+  readonly set: number;
+  readonly value: bigint;
+}
+
 interface RangeState {
   readonly spec: RangeSpec;
   readonly taken: OffsetSet;
@@ -37,8 +42,8 @@ interface SetState {
   readonly ranges: RangeState[];
   readonly family: Family;
   last: bigint | undefined;
-  /** address → owner key (`containerID\r\nifname`) */
-  readonly owners: Map<bigint, string>;
+  /** address (a number for IPv4, which Map hashes faster than a bigint) → owner key (`containerID\r\nifname`) */
+  readonly owners: Map<number | bigint, string>;
 }
 
 /**
@@ -49,7 +54,8 @@ interface SetState {
  */
 export class RangePool {
   private readonly sets: SetState[];
-  private readonly byOwner = new Map<string, { set: number; value: bigint }[]>();
+  /** owner key → what it holds (one entry unboxed: the common case allocates no array). */
+  private readonly byOwner = new Map<string, Held | Held[]>();
 
   constructor(specs: readonly RangeSetSpec[]) {
     this.sets = specs.map((ranges) => ({
@@ -107,7 +113,16 @@ export class RangePool {
   }
 
   ownerOf(set: number, value: bigint): string | undefined {
-    return this.sets[set].owners.get(value);
+    return this.sets[set].owners.get(this.mapKey(set, value));
+  }
+
+  private mapKey(set: number, value: bigint): number | bigint {
+    return this.sets[set].family === 4 ? Number(value) : value;
+  }
+
+  private heldBy(key: string): Held[] {
+    const h = this.byOwner.get(key);
+    return h === undefined ? [] : Array.isArray(h) ? h : [h];
   }
 
   /** Whether `value` can be handed out now (inside a range of `set`, not excluded, not taken). */
@@ -147,37 +162,44 @@ export class RangePool {
   take(set: number, value: bigint, key: string): boolean {
     const r = this.rangeOf(set, value);
     if (r === undefined || !r.taken.add(value - r.spec.start)) return false;
-    this.sets[set].owners.set(value, key);
-    const list = this.byOwner.get(key);
-    if (list) list.push({ set, value });
-    else this.byOwner.set(key, [{ set, value }]);
+    this.sets[set].owners.set(this.mapKey(set, value), key);
+    const held = this.byOwner.get(key);
+    if (held === undefined) this.byOwner.set(key, { set, value });
+    else if (Array.isArray(held)) held.push({ set, value });
+    else this.byOwner.set(key, [held, { set, value }]);
     return true;
   }
 
   /** Frees an address held by an owner; returns its owner key, or undefined if it was not held. */
   free(set: number, value: bigint): string | undefined {
     const s = this.sets[set];
-    const key = s.owners.get(value);
+    const mk = this.mapKey(set, value);
+    const key = s.owners.get(mk);
     if (key === undefined) return undefined;
     const r = this.rangeOf(set, value)!;
     r.taken.delete(value - r.spec.start);
-    s.owners.delete(value);
-    const list = this.byOwner.get(key)!;
-    const i = list.findIndex((e) => e.set === set && e.value === value);
-    list.splice(i, 1);
-    if (list.length === 0) this.byOwner.delete(key);
+    s.owners.delete(mk);
+    const held = this.byOwner.get(key)!;
+    if (!Array.isArray(held)) this.byOwner.delete(key);
+    else {
+      held.splice(
+        held.findIndex((e) => e.set === set && e.value === value),
+        1,
+      );
+      if (held.length === 1) this.byOwner.set(key, held[0]);
+    }
     return key;
   }
 
   /** What `owner` holds, per set. */
   held(owner: Owner | string): { set: number; value: bigint }[] {
-    return [...(this.byOwner.get(typeof owner === 'string' ? owner : ownerKey(owner)) ?? [])];
+    return [...this.heldBy(typeof owner === 'string' ? owner : ownerKey(owner))];
   }
 
   /** Every held address with its owner key. */
   *entries(): Generator<{ set: number; value: bigint; key: string }> {
     for (let set = 0; set < this.sets.length; set++) {
-      for (const [value, key] of this.sets[set].owners) yield { set, value, key };
+      for (const [value, key] of this.sets[set].owners) yield { set, value: BigInt(value), key };
     }
   }
 
@@ -207,7 +229,7 @@ export class RangePool {
       bySet.set(at.set, ip.value);
     });
     const key = ownerKey(owner);
-    const held = this.byOwner.get(key) ?? [];
+    const held = this.heldBy(key);
     const chosen: bigint[] = [];
     for (let set = 0; set < this.sets.length; set++) {
       const wanted = bySet.get(set);
@@ -246,9 +268,27 @@ export class RangePool {
   release(owner: Owner | string): Allocation[] {
     const key = typeof owner === 'string' ? owner : ownerKey(owner);
     const out: Allocation[] = [];
-    for (const { set, value } of this.byOwner.get(key) ?? []) out.push(this.describe(set, value));
+    for (const { set, value } of this.heldBy(key)) out.push(this.describe(set, value));
     for (const a of out) this.free(a.set, a.value);
     return out;
+  }
+
+  /** allocate() without formatting the result: the chosen address of each set as integers. */
+  allocateValues(owner: Owner, requested: readonly string[] = []): bigint[] {
+    const chosen = this.choose(owner, requested);
+    const key = ownerKey(owner);
+    for (let set = 0; set < chosen.length; set++) {
+      this.take(set, chosen[set], key);
+      this.sets[set].last = chosen[set];
+    }
+    return chosen;
+  }
+
+  /** release() without formatting: how many addresses were freed. */
+  releaseValues(owner: Owner | string): number {
+    const held = this.heldBy(typeof owner === 'string' ? owner : ownerKey(owner));
+    for (const { set, value } of held) this.free(set, value);
+    return held.length;
   }
 
   describe(set: number, value: bigint): Allocation {
