@@ -210,16 +210,21 @@ function swap16(v: number): number {
   return ((v & 0xff) << 8) | (v >>> 8);
 }
 
+/** A 16-bit field shown as tshark's BASE_DEC_HEX does: `1292 (0x050c)`. */
+function decimalAndHex(field: string, name: string, offset: number, value: number): DissectionNode {
+  return leaf(field, name, offset, 2, value, `${name}: ${value} (${hex(value, 4)})`);
+}
+
 /** Fields of bytes 4–7 (and the timestamp / mask bodies), as tshark names them. */
 function restNodes(m: Icmpv4Message): DissectionNode[] {
   const s = m.start;
   const { buf, type, code } = m;
   if (icmpv4HasIdentifier(type)) {
     const nodes = [
-      leaf('icmp.ident', 'Identifier (BE)', s + 4, 2, m.identifier),
-      leaf('icmp.ident_le', 'Identifier (LE)', s + 4, 2, swap16(m.identifier)),
-      leaf('icmp.seq', 'Sequence Number (BE)', s + 6, 2, m.sequence),
-      leaf('icmp.seq_le', 'Sequence Number (LE)', s + 6, 2, swap16(m.sequence)),
+      decimalAndHex('icmp.ident', 'Identifier (BE)', s + 4, m.identifier),
+      decimalAndHex('icmp.ident_le', 'Identifier (LE)', s + 4, swap16(m.identifier)),
+      decimalAndHex('icmp.seq', 'Sequence Number (BE)', s + 6, m.sequence),
+      decimalAndHex('icmp.seq_le', 'Sequence Number (LE)', s + 6, swap16(m.sequence)),
     ];
     if ((type === 13 || type === 14) && m.end - s >= 20) {
       nodes.push(leaf('icmp.originate_timestamp', 'Originate Timestamp', s + 8, 4, readU32(buf, s + 8)));

@@ -13,6 +13,7 @@ import {
   writeU32,
 } from '@cnikit/wire';
 import { fail, failTruncated } from './fail.js';
+import { tcpFlagsSummary } from './tcp-flags-summary.js';
 import {
   decodeTcpOptions,
   TCP_MAX_OPTIONS_LENGTH,
@@ -461,7 +462,7 @@ export const dissectTcp: LayerDissector = (buf, start, end, context) => {
       offset: f,
       length: 2,
       value: flags,
-      display: `Flags: ${hex(flags, 3)}`,
+      display: `Flags: ${hex(flags, 3)} (${tcpFlagsSummary(flags)})`,
       children: flagChildren,
     },
     leaf('tcp.window_size_value', 'Window', start + 14, 2, t.window),
