@@ -3,6 +3,7 @@ import type TypedEmitter from 'typed-emitter';
 import { NetlinkSystemError } from './errors.js';
 import { NetlinkMessageCursor } from './message.js';
 import { NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP } from './netlink-constants.js';
+import { Addresses, Links, Neighbours, Routes, Rules } from './rtnetlink.js';
 import * as C from './rtnetlink-constants.js';
 import { decodeRtnetlinkMessage, type RtnetlinkMessage } from './rtnetlink-message.js';
 import { NetlinkSocket } from './socket.js';
@@ -44,6 +45,12 @@ export interface MonitorOptions {
   netns?: string | number;
   /** Socket receive buffer in bytes (SO_RCVBUFFORCE when root, else SO_RCVBUF). */
   receiveBuffer?: number;
+  /**
+   * First emit what already exists in the groups (a dump of each, as `new…` events), then the
+   * changes. The groups are joined before the dumps, so nothing is missed in between (a change
+   * made during the dumps may be seen twice).
+   */
+  listExisting?: boolean;
 }
 
 /**
@@ -58,6 +65,8 @@ export class Monitor extends (EventEmitter as new () => TypedEmitter<MonitorEven
   private stopWatch: (() => void) | undefined;
   private readonly cursor = new NetlinkMessageCursor();
   private closed = false;
+  /** Resolves once the monitor delivers changes (after the existing objects, with `listExisting`). */
+  ready: Promise<void> = Promise.resolve();
 
   private constructor(socket: NetlinkSocket) {
     super();
@@ -81,8 +90,56 @@ export class Monitor extends (EventEmitter as new () => TypedEmitter<MonitorEven
       throw e;
     }
     const m = new Monitor(socket);
-    m.stopWatch = socket.watch(() => m.drain());
+    if (options.listExisting) {
+      m.ready = m.listExisting(groups, options.netns).then(
+        () => {
+          if (!m.closed) m.stopWatch = socket.watch(() => m.drain());
+        },
+        (e: Error) => {
+          m.emit('error', e);
+          m.close();
+        },
+      );
+    } else {
+      m.stopWatch = socket.watch(() => m.drain());
+    }
     return m;
+  }
+
+  private async listExisting(
+    groups: readonly RtnetlinkGroup[],
+    netns: string | number | undefined,
+  ): Promise<void> {
+    const dumps = NetlinkSocket.open({ netns });
+    try {
+      const emitAll = async <T>(items: AsyncIterable<T>, wrap: (x: T) => RtnetlinkEvent) => {
+        for await (const x of items) {
+          if (this.closed) return;
+          this.received++;
+          this.emit('event', wrap(x));
+        }
+      };
+      for (const g of new Set(groups)) {
+        if (g === 'link') await emitAll(new Links(dumps).dump(), (link) => ({ kind: 'newlink', link }));
+        else if (g === 'ipv4-addr' || g === 'ipv6-addr') {
+          const family = g === 'ipv4-addr' ? 4 : 6;
+          await emitAll(new Addresses(dumps).dump({ family }), (address) => ({ kind: 'newaddr', address }));
+        } else if (g === 'ipv4-route' || g === 'ipv6-route') {
+          const family = g === 'ipv4-route' ? 4 : 6;
+          await emitAll(new Routes(dumps).dump({ family, table: 0 }), (route) => ({
+            kind: 'newroute',
+            route,
+          }));
+        } else if (g === 'neigh') {
+          await emitAll(new Neighbours(dumps).dump(), (neighbour) => ({ kind: 'newneigh', neighbour }));
+        } else {
+          const family = g === 'ipv4-rule' ? 4 : 6;
+          await emitAll(new Rules(dumps).dump({ family }), (rule) => ({ kind: 'newrule', rule }));
+        }
+      }
+    } finally {
+      dumps.close();
+    }
   }
 
   private drain(): void {

@@ -159,3 +159,35 @@ describe.skipIf(blocker)('monitor', () => {
     expect(closes).toBe(1);
   });
 });
+
+describe.skipIf(blocker)('monitor with listExisting', () => {
+  let lab: Lab;
+  let ns: string;
+  beforeAll(() => {
+    lab = netlinkLab();
+    ns = lab.ns('existing');
+    lab.run(
+      ns,
+      'ip link add ex0 type veth peer name ex1 && ip addr add 10.90.0.1/24 dev ex0 && ip link set ex0 up',
+    );
+  });
+  afterAll(() => lab?.cleanup());
+
+  it('emits what exists (links, then addresses, as ip shows them) before the changes that follow', async () => {
+    const m = Monitor.open(['link', 'ipv4-addr'], { netns: nsPath(ns), listExisting: true });
+    const seen: string[] = [];
+    m.on('event', (e) => seen.push(describeEvent(e)));
+    await m.ready;
+    lab.run(ns, 'ip addr add 10.91.0.1/32 dev lo');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    m.close();
+    expect(seen.slice(0, 6)).toEqual([
+      'newlink lo',
+      'newlink ex1',
+      'newlink ex0',
+      'newaddr 127.0.0.1/8',
+      'newaddr 10.90.0.1/24',
+      'newaddr 10.91.0.1/32',
+    ]);
+  });
+});
