@@ -151,7 +151,7 @@ class Agent {
     const before = await this.retry(() => this.subnets.leases());
     const kept = before.find((l) => l.attrs.PublicIP === this.publicIp);
     this.lease = await this.retry(() => this.subnets.acquire(attrs, this.previousSubnet()));
-    log(`${kept ? 'kept' : 'leased'} lease ${this.lease.subnet} for ${this.ttl}s (${this.lease.key})`);
+    log(`${kept ? 'kept' : 'took'} lease ${this.lease.subnet} for ${this.ttl}s (${this.lease.key})`);
     const dev = await this.nl.links.get(DEVICE);
     await this.addDeviceAddress(dev.index);
     const timer = setInterval(
