@@ -116,19 +116,31 @@ export interface LinkAttributes extends LinkKindFields {
   netns?: { fd: number } | { pid: number };
   /** Set IFF_UP (true) or clear it (false); unchanged when absent. */
   up?: boolean;
+  /** Other IFF_* bits: ifi_flags = `set`, ifi_change = `mask` (`up` is folded in). */
+  flags?: { set: number; mask: number };
 }
 
 export const IFINFOMSG_LEN = 16;
 
 /** Writes struct ifinfomsg; returns its offset. */
-export function writeIfinfomsg(b: MessageBuilder, index: number, up?: boolean, family = 0): number {
+export function writeIfinfomsg(
+  b: MessageBuilder,
+  index: number,
+  up?: boolean,
+  family = 0,
+  flags?: { set: number; mask: number },
+): number {
   const at = b.reserve(IFINFOMSG_LEN);
+  let set = flags ? flags.set & flags.mask : 0;
+  let mask = flags ? flags.mask : 0;
+  if (up !== undefined) {
+    set = up ? set | C.IFF_UP : set & ~C.IFF_UP;
+    mask |= C.IFF_UP;
+  }
   b.u8At(at, family);
   b.u32At(at + 4, index);
-  if (up !== undefined) {
-    b.u32At(at + 8, up ? C.IFF_UP : 0);
-    b.u32At(at + 12, C.IFF_UP);
-  }
+  b.u32At(at + 8, set >>> 0);
+  b.u32At(at + 12, mask >>> 0);
   return at;
 }
 

@@ -90,7 +90,7 @@ function linkRef(b: MessageBuilder, ref: LinkRef, up?: boolean): void {
  */
 export function encodeLinkCreate(link: LinkAttributes & { name: string }): Uint8Array {
   const b = request(C.RTM_NEWLINK, CREATE);
-  writeIfinfomsg(b, 0, link.up);
+  writeIfinfomsg(b, 0, link.up, 0, link.flags);
   writeLinkAttributes(b, link);
   return b.finish();
 }
@@ -157,7 +157,7 @@ export class Links {
   async set(ref: LinkRef, changes: LinkAttributes): Promise<void> {
     const b = request(C.RTM_NEWLINK, NLM_F_ACK);
     const byName = typeof ref === 'string';
-    writeIfinfomsg(b, byName ? 0 : ref, changes.up);
+    writeIfinfomsg(b, byName ? 0 : ref, changes.up, 0, changes.flags);
     // Renaming by name: the old name must find the link, so it goes by index instead.
     if (byName && changes.name !== undefined && changes.name !== ref) {
       const { index } = await this.get(ref);

@@ -74,6 +74,21 @@ describe.skipIf(blocker)('operations done with our API, seen by iproute2', () =>
     expect((ip.flags as string[]).includes('UP')).toBe(false);
   });
 
+  it('links.set: IFF_* flags by mask (promisc, noarp), and a move to the namespace of a process by pid', async () => {
+    await nl.links.create({ name: 'mv9', kind: 'veth', veth: { peer: { name: 'mv9p' } } });
+    await nl.links.set('mv9', { flags: { set: 0x100 | 0x80, mask: 0x100 | 0x80 } }); // IFF_PROMISC | IFF_NOARP
+    expect(link('mv9').flags).toEqual(expect.arrayContaining(['NOARP', 'PROMISC']));
+    await nl.links.set('mv9', { flags: { set: 0, mask: 0x80 } });
+    expect(link('mv9').flags).not.toContain('NOARP');
+    const holder = lab.spawn(other, 'sleep 30');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    // `ip netns exec` execs sleep, so this pid lives in the other namespace
+    await nl.links.set('mv9', { netns: { pid: holder.pid! } });
+    expect(ipJson(lab, ns, 'link show').map((l) => l.ifname)).not.toContain('mv9');
+    expect(ipJson(lab, other, 'link show').map((l) => l.ifname)).toContain('mv9');
+    holder.kill('SIGKILL');
+  });
+
   it('bridge with options, a port attached (master), hairpin and learning set, detached (master 0)', async () => {
     const br = await nl.links.create({
       name: 'cni0',
