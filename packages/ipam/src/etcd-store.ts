@@ -1,11 +1,4 @@
-import {
-  ClientRuntimeError,
-  Etcd3,
-  GRPCGenericError,
-  type ICompare,
-  type IRequestOp,
-  isRecoverableError,
-} from 'etcd3';
+import type { Etcd3, ICompare, IRequestOp } from 'etcd3';
 import { IpamError } from './errors.js';
 import { BufferedTxn, type KvStore, type KvTxn } from './kv-store.js';
 
@@ -40,15 +33,24 @@ function prefixEnd(prefix: Buffer): Buffer {
   return Buffer.from([0]);
 }
 
-function transient(e: unknown): boolean {
+type Etcd3Module = typeof import('etcd3');
+
+/** etcd3 (and gRPC under it) is loaded on first use, so users of the other stores never pay for it. */
+let etcd3Module: Promise<Etcd3Module> | undefined;
+function loadEtcd3(): Promise<Etcd3Module> {
+  etcd3Module ??= import('etcd3');
+  return etcd3Module;
+}
+
+function transient(lib: Etcd3Module, e: unknown): boolean {
   if (e instanceof IpamError) return false;
   const err = e as Error;
   return (
-    err instanceof GRPCGenericError ||
-    err instanceof ClientRuntimeError ||
+    err instanceof lib.GRPCGenericError ||
+    err instanceof lib.ClientRuntimeError ||
     // etcd3's per-host circuit breaker (cockatiel) refuses calls for a while after failures.
     (err as { isBrokenCircuitError?: boolean })?.isBrokenCircuitError === true ||
-    (err instanceof Error && isRecoverableError(err))
+    (err instanceof Error && lib.isRecoverableError(err))
   );
 }
 
@@ -62,7 +64,8 @@ function transient(e: unknown): boolean {
  */
 export class EtcdStore implements KvStore {
   readonly kind = 'etcd';
-  readonly client: Etcd3;
+  private clientPromise: Promise<Etcd3> | undefined;
+  private readonly callTimeout: number;
   readonly prefix: string;
   readonly timeoutMs: number;
   private readonly ownsClient: boolean;
@@ -74,15 +77,23 @@ export class EtcdStore implements KvStore {
     this.prefix = options.prefix ?? '';
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.maxConflicts = options.maxConflicts ?? 10_000;
-    const callTimeout = options.callTimeoutMs ?? 2_000;
+    this.callTimeout = options.callTimeoutMs ?? 2_000;
     this.ownsClient = options.client === undefined;
-    this.client =
-      options.client ??
-      new Etcd3({
-        hosts: options.endpoints,
-        dialTimeout: callTimeout,
-        defaultCallOptions: (context) => (context.isStream ? {} : { deadline: Date.now() + callTimeout }),
-      });
+    if (options.client) this.clientPromise = Promise.resolve(options.client);
+  }
+
+  /** The etcd3 client (made on first use). */
+  client(): Promise<Etcd3> {
+    this.clientPromise ??= loadEtcd3().then(
+      (lib) =>
+        new lib.Etcd3({
+          hosts: this.options.endpoints,
+          dialTimeout: this.callTimeout,
+          defaultCallOptions: (context) =>
+            context.isStream ? {} : { deadline: Date.now() + this.callTimeout },
+        }),
+    );
+    return this.clientPromise;
   }
 
   get location(): string {
@@ -95,8 +106,11 @@ export class EtcdStore implements KvStore {
 
   async transact<T>(fn: (tx: KvTxn) => Promise<T> | T): Promise<T> {
     const deadline = Date.now() + this.timeoutMs;
+    const lib = await loadEtcd3();
+    const client = await this.client();
     let conflicts = 0;
     let lastError: unknown;
+    let uncertain = false;
     for (let attempt = 0; ; ) {
       if (Date.now() > deadline) {
         throw new IpamError(
@@ -106,12 +120,17 @@ export class EtcdStore implements KvStore {
           { cause: lastError },
         );
       }
-      const tx = new EtcdTxn(this, attempt);
+      const tx = new EtcdTxn(this, client, attempt, uncertain);
+      let committing = false;
       try {
         const result = await fn(tx);
-        if (tx.writes.length === 0 || (await this.commit(tx))) return result;
+        committing = true;
+        if (tx.writes.length === 0 || (await this.commit(client, tx))) return result;
+        uncertain = false;
       } catch (e) {
-        if (!transient(e)) throw e;
+        if (!transient(lib, e)) throw e;
+        // A commit cut off by a broken connection may or may not have been applied.
+        if (committing) uncertain = true;
         lastError = e;
         await sleep(Math.min(250, 10 * 2 ** Math.min(5, conflicts)) * (0.5 + Math.random()));
         continue;
@@ -125,7 +144,7 @@ export class EtcdStore implements KvStore {
     }
   }
 
-  private async commit(tx: EtcdTxn): Promise<boolean> {
+  private async commit(client: Etcd3, tx: EtcdTxn): Promise<boolean> {
     const compare: ICompare[] = [];
     for (const [k, rev] of tx.revisions) {
       compare.push({ key: this.key(k), target: 'Mod', result: 'Equal', mod_revision: rev });
@@ -154,18 +173,18 @@ export class EtcdStore implements KvStore {
       if (w.ttlSeconds !== undefined) {
         lease = leases.get(w.ttlSeconds);
         if (lease === undefined) {
-          lease = (await this.client.leaseClient.leaseGrant({ TTL: w.ttlSeconds })).ID;
+          lease = (await client.leaseClient.leaseGrant({ TTL: w.ttlSeconds })).ID;
           leases.set(w.ttlSeconds, lease);
         }
       }
       success.push({ request_put: { key: this.key(w.key), value: Buffer.from(w.value), lease } });
     }
-    const res = await this.client.kv.txn({ compare, success, failure: [] });
+    const res = await client.kv.txn({ compare, success, failure: [] });
     return res.succeeded;
   }
 
   async close(): Promise<void> {
-    if (this.ownsClient) this.client.close();
+    if (this.ownsClient && this.clientPromise) (await this.clientPromise).close();
   }
 }
 
@@ -177,14 +196,16 @@ class EtcdTxn extends BufferedTxn {
 
   constructor(
     private readonly store: EtcdStore,
+    private readonly client: Etcd3,
     attempt: number,
+    uncertain: boolean,
   ) {
-    super(attempt);
+    super(attempt, uncertain);
   }
 
   private async range(key: string, prefix: boolean, keysOnly = false) {
     const k = this.store.key(key);
-    const res = await this.store.client.kv.range({
+    const res = await this.client.kv.range({
       key: k,
       range_end: prefix ? prefixEnd(k) : undefined,
       revision: this.snapshot || undefined,

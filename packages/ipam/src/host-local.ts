@@ -115,6 +115,14 @@ export class HostLocal {
     for (let i = 0; i < this.pool.setCount; i++) this.store.stage?.(key);
     const allocations = await this.store.transact(async (tx) => {
       // An optimistic store reran us: someone else took at least one of the last choices.
+      if (tx.uncertain && tried.length > 0) {
+        // Our last commit may have gone through: if every address we tried holds our bytes, it did.
+        let ours = true;
+        for (const [set, v] of tried.entries()) {
+          if ((await tx.peek(addressKey(this.pool.familyOf(set), v))) !== key) ours = false;
+        }
+        if (ours) return tried;
+      }
       const optimistic = this.store.kind === 'etcd';
       if (tx.attempt > 0) {
         for (const [set, v] of tried.entries()) {

@@ -19,6 +19,11 @@ export type KvWrite =
 export interface KvTxn {
   /** 0 on the first run; an optimistic store reruns the function after a conflict with attempt + 1. */
   readonly attempt: number;
+  /**
+   * True when the previous run's commit may have been applied without us hearing the answer (the
+   * connection broke mid-commit): a function that creates keys should look for its own writes first.
+   */
+  readonly uncertain: boolean;
   get(key: string): Promise<string | undefined>;
   peek(key: string): Promise<string | undefined>;
   /** Every key under `prefix` with its value. */
@@ -55,7 +60,10 @@ export abstract class BufferedTxn implements KvTxn {
   readonly writes: KvWrite[] = [];
   private readonly overlay = new Map<string, string | undefined>();
 
-  constructor(readonly attempt: number) {}
+  constructor(
+    readonly attempt: number,
+    readonly uncertain = false,
+  ) {}
 
   protected abstract read(key: string, recorded: boolean): Promise<string | undefined>;
   protected abstract readAll(prefix: string, recorded: boolean): Promise<Map<string, string>>;
