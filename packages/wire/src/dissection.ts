@@ -268,25 +268,95 @@ export interface LayerPath {
   readonly malformed?: DecodeError;
 }
 
+/** Where and how `dissectLayerPath` starts, every part optional (the defaults of `dissect`). */
+export interface LayerPathOptions {
+  /** The first layer's table and key. Default: `link` 1 (Ethernet). */
+  readonly first?: { readonly table: string; readonly key: number };
+  /** The frame is buf[start, end). Default: the whole buffer. */
+  readonly start?: number;
+  readonly end?: number;
+  /** The frame's length on the wire when the capture kept less. Default: end - start. */
+  readonly originalLength?: number;
+  /** An array to reuse across frames: cleared and returned as `layers`. */
+  readonly into?: string[];
+  /** What the capture file says about the frame (its FCS length). */
+  readonly frame?: FrameInfo;
+}
+
+const NO_PATH_OPTIONS: LayerPathOptions = Object.freeze({});
+const ETHERNET_FIRST: { readonly table: string; readonly key: number } = Object.freeze({
+  table: LINK_TABLE,
+  key: LINKTYPE_ETHERNET,
+});
+
 /**
  * Like `dissect`, but keeps only each layer's name: for statistics (`tshark -z io,phs`) over many
  * frames. The layers run as in `dissect` (same path, same errors), through their `LayerWalker`
- * where the registry has one; no `data` node is built and layer nodes are dropped at once. Pass `into` to reuse one array across frames
- * (it is cleared first and returned as `layers`).
+ * where the registry has one; no `data` node is built and layer nodes are dropped at once.
+ * `dissectLayerPath(registry, buf, { first, start, end, originalLength, into, frame })`; the
+ * positional form `(registry, buf, first, start, end, originalLength, into, frame)` still works.
  */
 export function dissectLayerPath(
   registry: DissectorRegistry,
   buf: Uint8Array,
-  first: { table: string; key: number } = { table: LINK_TABLE, key: LINKTYPE_ETHERNET },
-  start = 0,
-  end = buf.length,
-  originalLength = end - start,
-  into: string[] = [],
-  frame: FrameInfo = NO_FRAME_INFO,
+  options?: LayerPathOptions,
+): LayerPath;
+/** The positional form, kept for existing callers; prefer the options object. */
+export function dissectLayerPath(
+  registry: DissectorRegistry,
+  buf: Uint8Array,
+  first?: { table: string; key: number },
+  start?: number,
+  end?: number,
+  originalLength?: number,
+  into?: string[],
+  frame?: FrameInfo,
+): LayerPath;
+export function dissectLayerPath(
+  registry: DissectorRegistry,
+  buf: Uint8Array,
+  firstOrOptions?: { table: string; key: number } | LayerPathOptions,
+  start?: number,
+  end?: number,
+  originalLength?: number,
+  into?: string[],
+  frame?: FrameInfo,
 ): LayerPath {
-  into.length = 0;
-  const malformed = walkLayers(registry, buf, first, start, end, originalLength, frame, undefined, into);
-  return malformed ? { layers: into, malformed } : { layers: into };
+  let first: { readonly table: string; readonly key: number };
+  const positional =
+    (firstOrOptions !== undefined && 'table' in firstOrOptions) ||
+    start !== undefined ||
+    end !== undefined ||
+    originalLength !== undefined ||
+    into !== undefined ||
+    frame !== undefined;
+  if (positional) {
+    first = firstOrOptions !== undefined && 'table' in firstOrOptions ? firstOrOptions : ETHERNET_FIRST;
+  } else {
+    const o = firstOrOptions ?? NO_PATH_OPTIONS;
+    first = o.first ?? ETHERNET_FIRST;
+    start = o.start;
+    end = o.end;
+    originalLength = o.originalLength;
+    into = o.into;
+    frame = o.frame;
+  }
+  const s = start ?? 0;
+  const e = end ?? buf.length;
+  const names = into ?? [];
+  names.length = 0;
+  const malformed = walkLayers(
+    registry,
+    buf,
+    first,
+    s,
+    e,
+    originalLength ?? e - s,
+    frame ?? NO_FRAME_INFO,
+    undefined,
+    names,
+  );
+  return malformed ? { layers: names, malformed } : { layers: names };
 }
 
 /**
