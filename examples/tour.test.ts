@@ -28,7 +28,8 @@ describe('examples/tour.mjs', () => {
     expect(out).toContain(
       'flannel-vxlan-8472.pcap, frame 3 (2026-12-03T16:39:14.906797000Z): flannel VXLAN on UDP 8472',
     );
-    expect(out).toContain('Virtual eXtensible Local Area Network, VNI: 1');
+    expect(out).toContain('\nVirtual eXtensible Local Area Network\n');
+    expect(out).toContain('    VXLAN Network Identifier (VNI): 1\n');
     expect(out).toContain('    Target IP address: 10.244.2.0');
     expect(out).toMatch(/^002e {2}00 00 01 +vxlan\.vni = 1$/m);
     expect(out).toMatch(/^0058 {2}0a f4 02 00 +arp\.dst\.proto_ipv4 = 10\.244\.2\.0$/m);
