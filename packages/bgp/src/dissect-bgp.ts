@@ -251,6 +251,16 @@ function dissectCapabilities(buf: Uint8Array, at: number, end: number, out: Node
         );
         break;
       }
+      case 5:
+        if (len % 6 !== 0) throw malformed(at, `capability 5 length ${len}`);
+        for (let q = v; q < stop; q += 6) {
+          kids.push(
+            f('bgp.cap.enh.afi', 'AFI', q, 2, readU16(buf, q)),
+            f('bgp.cap.enh.safi', 'SAFI', q + 2, 2, readU16(buf, q + 2)),
+            f('bgp.cap.enh.nhafi', 'Next hop AFI', q + 4, 2, readU16(buf, q + 4)),
+          );
+        }
+        break;
       case 65:
         need(4);
         kids.push(f('bgp.cap.4as', 'AS Number', v, 4, readU32(buf, v)));
@@ -285,7 +295,7 @@ function dissectCapabilities(buf: Uint8Array, at: number, end: number, out: Node
         break;
       }
       default:
-        // Wireshark 4.0 does not decode BGP role (9), long-lived graceful restart (71) or extended next hop (5).
+        // Wireshark 4.0 does not decode BGP role (9) or long-lived graceful restart (71).
         if (len > 0) kids.push(f('bgp.cap.unknown', 'Unknown', v, len, buf.subarray(v, stop)));
     }
     out.push(group('bgp.cap', 'Capability', at, 2 + len, kids));
@@ -391,32 +401,85 @@ function evpnNode(c: NlriCursor, vxlan: boolean): Node {
         : []),
     ],
   });
-  if (c.routeType === 2 && len >= 33) {
-    kids.push(
-      f(
-        'bgp.evpn.nlri.rd',
-        'Route Distinguisher',
-        s,
-        8,
-        b.subarray(s, s + 8),
-        `Route Distinguisher: ${formatRouteDistinguisher(b.subarray(s, s + 8))}`,
-      ),
-      esi(s + 8),
-      f('bgp.evpn.nlri.etag', 'Ethernet Tag ID', s + 18, 4, readU32(b, s + 18)),
-      f('bgp.evpn.nlri.maclen', 'MAC Address Length', s + 22, 1, b[s + 22]),
-      f('bgp.evpn.nlri.mac_addr', 'MAC Address', s + 23, 6, formatMac(b.subarray(s + 23, s + 29))),
-      f('bgp.evpn.nlri.iplen', 'IP Address Length', s + 29, 1, b[s + 29]),
-    );
-    const ipLen = b[s + 29] / 8;
-    if (ipLen === 4)
-      kids.push(f('bgp.evpn.nlri.ipv4_addr', 'IPv4 address', s + 30, 4, formatIpv4(readU32(b, s + 30))));
-    if (ipLen === 16)
+  const rdNode = f(
+    'bgp.evpn.nlri.rd',
+    'Route Distinguisher',
+    s,
+    8,
+    b.subarray(s, s + 8),
+    `Route Distinguisher: ${formatRouteDistinguisher(b.subarray(s, s + 8))}`,
+  );
+  const u24 = (p: number) => (b[p] << 16) | (b[p + 1] << 8) | b[p + 2];
+  // A label as Wireshark 4.0.17 shows it: the VNI (all 24 bits) after a VXLAN encapsulation community, else the MPLS label.
+  const label = (p: number, n: 1 | 2) =>
+    vxlan
+      ? f('bgp.evpn.nlri.vni', 'VNI', p, 3, u24(p))
+      : f(`bgp.evpn.nlri.mpls_ls${n}`, `MPLS Label ${n}`, p, 3, u24(p) >>> 4);
+  const ipv4 = (p: number, field = 'bgp.evpn.nlri.ip.addr') =>
+    f(field, 'IPv4 address', p, 4, formatIpv4(readU32(b, p)));
+  const end = c.routeEnd;
+  switch (c.routeType) {
+    case 1:
+      if (len !== 25) break;
       kids.push(
-        f('bgp.evpn.nlri.ipv6_addr', 'IPv6 address', s + 30, 16, formatIpv6(b.subarray(s + 30, s + 46))),
+        rdNode,
+        esi(s + 8),
+        f('bgp.evpn.nlri.etag', 'Ethernet Tag ID', s + 18, 4, readU32(b, s + 18)),
+        label(s + 22, 1),
       );
-    const l = s + 30 + ipLen;
-    if (vxlan && l + 3 <= c.routeEnd)
-      kids.push(f('bgp.evpn.nlri.vni', 'VNI', l, 3, (b[l] << 16) | (b[l + 1] << 8) | b[l + 2]));
+      break;
+    case 2: {
+      if (len < 33) break;
+      kids.push(
+        rdNode,
+        esi(s + 8),
+        f('bgp.evpn.nlri.etag', 'Ethernet Tag ID', s + 18, 4, readU32(b, s + 18)),
+        f('bgp.evpn.nlri.maclen', 'MAC Address Length', s + 22, 1, b[s + 22]),
+        f('bgp.evpn.nlri.mac_addr', 'MAC Address', s + 23, 6, formatMac(b.subarray(s + 23, s + 29))),
+        f('bgp.evpn.nlri.iplen', 'IP Address Length', s + 29, 1, b[s + 29]),
+      );
+      const ipLen = b[s + 29] / 8;
+      if (ipLen === 4) kids.push(ipv4(s + 30));
+      const l = s + 30 + ipLen;
+      if (ipLen !== 4 && ipLen !== 0) break;
+      if (l + 3 <= end) kids.push(label(l, 1));
+      if (l + 6 <= end && !vxlan) kids.push(label(l + 3, 2));
+      break;
+    }
+    case 3:
+      if (len !== 17) break;
+      kids.push(
+        rdNode,
+        f('bgp.evpn.nlri.etag', 'Ethernet Tag ID', s + 8, 4, readU32(b, s + 8)),
+        f('bgp.evpn.nlri.iplen', 'IP Address Length', s + 12, 1, b[s + 12]),
+        ipv4(s + 13),
+      );
+      break;
+    case 4:
+      if (len !== 23) break;
+      kids.push(
+        rdNode,
+        esi(s + 8),
+        f('bgp.evpn.nlri.iplen', 'IP Address Length', s + 18, 1, b[s + 18]),
+        ipv4(s + 19),
+      );
+      break;
+    case 5:
+      if (len !== 34) break;
+      kids.push(
+        rdNode,
+        esi(s + 8),
+        f('bgp.evpn.nlri.etag', 'Ethernet Tag ID', s + 18, 4, readU32(b, s + 18)),
+        f('bgp.evpn.nlri.prefix_len', 'IP prefix length', s + 22, 1, b[s + 22]),
+        ipv4(s + 23),
+        ipv4(s + 27, 'bgp.evpn.nlri.ipv4.gtw_addr'),
+        vxlan
+          ? f('bgp.evpn.nlri.vni', 'VNI', s + 31, 3, u24(s + 31))
+          : group('bgp.update.path_attribute.mpls_label', 'MPLS Label', s + 31, 3, [
+              f('bgp.update.path_attribute.mpls_label_value', 'MPLS Label', s + 31, 3, u24(s + 31)),
+            ]),
+      );
+      break;
   }
   return group('bgp.evpn.nlri', 'EVPN NLRI', s - 2, len + 2, kids);
 }
@@ -451,26 +514,12 @@ const FLAG_BITS: readonly [string, string, number][] = [
   ['bgp.update.path_attribute.flags.extended_length', 'Extended-Length', AttrFlag.ExtendedLength],
 ];
 
-function hasVxlanEncapsulation(view: UpdateView): boolean {
-  const c = view.attributeCursor();
-  try {
-    while (c.next()) {
-      if (c.type !== AttrType.ExtendedCommunities) continue;
-      for (let p = c.valueStart; p + 8 <= c.valueEnd; p += 8) {
-        if (view.buf[p] === 3 && view.buf[p + 1] === 0x0c && readU16(view.buf, p + 6) === 8) return true;
-      }
-    }
-  } catch {
-    // reported by the attribute walk
-  }
-  return false;
-}
-
 function dissectUpdate(buf: Uint8Array, body: number, end: number, out: Node[]): void {
   const view = new UpdateView().bindBody(buf, body, end);
   const session = guessSession(view);
   view.session = session;
-  const vxlan = hasVxlanEncapsulation(view);
+  // Wireshark reads an EVPN label as a VNI once it has seen a VXLAN encapsulation community earlier in the message.
+  const state = { vxlan: false };
   out.push(
     f(
       'bgp.update.withdrawn_routes.length',
@@ -504,7 +553,7 @@ function dissectUpdate(buf: Uint8Array, body: number, end: number, out: Node[]):
   if (view.attributesEnd > view.attributesStart) {
     const attrs: Node[] = [];
     const c = new AttributeCursor().reset(buf, view.attributesStart, view.attributesEnd);
-    while (c.next()) attrs.push(attributeNode(buf, c, session, vxlan));
+    while (c.next()) attrs.push(attributeNode(buf, c, session, state));
     out.push(
       group(
         'bgp.update.path_attributes',
@@ -529,7 +578,13 @@ function dissectUpdate(buf: Uint8Array, body: number, end: number, out: Node[]):
   }
 }
 
-function attributeNode(buf: Uint8Array, c: AttributeCursor, session: BgpSession, vxlan: boolean): Node {
+function attributeNode(
+  buf: Uint8Array,
+  c: AttributeCursor,
+  session: BgpSession,
+  state: { vxlan: boolean },
+): Node {
+  const vxlan = state.vxlan;
   const { at, flags, type, valueStart: v, valueEnd: e } = c;
   const len = e - v;
   try {
@@ -602,6 +657,10 @@ function attributeNode(buf: Uint8Array, c: AttributeCursor, session: BgpSession,
     case AttrType.Communities: {
       const list: Node[] = [];
       for (let p = v; p < e; p += 4) {
+        if (readU16(buf, p) === 0xffff) {
+          list.push(f(`${P}community_wellknown`, 'Community Well-known', p, 4, readU32(buf, p)));
+          continue;
+        }
         list.push(
           group(`${P}community`, 'Community', p, 4, [
             f(`${P}community_as`, 'Community AS', p, 2, readU16(buf, p)),
@@ -676,7 +735,10 @@ function attributeNode(buf: Uint8Array, c: AttributeCursor, session: BgpSession,
     }
     case AttrType.ExtendedCommunities: {
       const list: Node[] = [];
-      for (let p = v; p < e; p += 8) list.push(extendedCommunityNode(buf, p));
+      for (let p = v; p < e; p += 8) {
+        list.push(extendedCommunityNode(buf, p));
+        if (buf[p] === 3 && buf[p + 1] === 0x0c && readU16(buf, p + 6) === 8) state.vxlan = true;
+      }
       kids.push(group('bgp.ext_communities', 'Carried extended communities', v, len, list));
       break;
     }
@@ -713,12 +775,29 @@ function attributeNode(buf: Uint8Array, c: AttributeCursor, session: BgpSession,
       kids.push(group(`${P}aigp`, 'AIGP Attribute', v, len, tlvs));
       break;
     }
-    case AttrType.PmsiTunnel:
+    case AttrType.PmsiTunnel: {
       kids.push(
         f(`${P}pmsi.tunnel.flags`, 'Flags', v, 1, buf[v]),
         f(`${P}pmsi.tunnel.type`, 'Tunnel Type', v + 1, 1, buf[v + 1]),
       );
+      const label = (buf[v + 2] << 16) | (buf[v + 3] << 8) | buf[v + 4];
+      if (buf[v + 1] === 6) {
+        // Ingress replication: the label field is the VNI after a VXLAN encapsulation community.
+        kids.push(
+          vxlan
+            ? f('bgp.evpn.nlri.vni', 'VNI', v + 2, 3, label)
+            : f(`${P}mpls_label_value_20bits`, 'MPLS Label', v + 2, 3, label >>> 4),
+        );
+        if (len === 9) {
+          kids.push(
+            group(`${P}pmsi.tunnel.id`, 'Tunnel ID', v + 5, 4, [
+              f(`${P}pmsi.ingress_rep_ip`, 'Tunnel ID', v + 5, 4, formatIpv4(readU32(buf, v + 5))),
+            ]),
+          );
+        }
+      }
       break;
+    }
   }
   return {
     ...group('bgp.update.path_attribute', 'Path Attribute', at, e - at, kids),
@@ -756,6 +835,7 @@ const EXT_SUBTYPE_FIELD: Readonly<Record<number, string>> = {
   66: 'bgp.ext_com.stype_ntr_as4',
   3: 'bgp.ext_com.stype_tr_opaque',
   67: 'bgp.ext_com.stype_ntr_opaque',
+  6: 'bgp.ext_com.stype_tr_evpn',
 };
 
 function extendedCommunityNode(buf: Uint8Array, p: number): Node {
@@ -779,7 +859,7 @@ function extendedCommunityNode(buf: Uint8Array, p: number): Node {
       kids.push(f('bgp.ext_com.value_as2', '2-Octet AS', v, 2, readU16(buf, v)));
       if (type === 0x40 && sub === 0x04) {
         const bw = new DataView(buf.buffer, buf.byteOffset + v + 2, 4).getFloat32(0, false);
-        kids.push(f('bgp.ext_com.value_link_bw', 'Link bandwidth', v + 2, 4, String(bw)));
+        kids.push(f('bgp.ext_com.value_link_bw', 'Link bandwidth', v + 2, 4, formatG(bw)));
       } else kids.push(f('bgp.ext_com.value_an4', '4-Octet AN', v + 2, 4, readU32(buf, v + 2)));
     } else if (low === 0x01) {
       kids.push(
@@ -791,11 +871,35 @@ function extendedCommunityNode(buf: Uint8Array, p: number): Node {
         f('bgp.ext_com.value_as4', '4-Octet AS', v, 4, readU32(buf, v)),
         f('bgp.ext_com.value_an2', '2-Octet AN', v + 4, 2, readU16(buf, v + 4)),
       );
+    } else if (type === 0x06 && sub === 0x03) {
+      kids.push(f('bgp.ext_com_evpn.esi.router_mac', 'Router MAC', v, 6, formatMac(buf.subarray(v, v + 6))));
+    } else if (type === 0x06 && sub === 0x00) {
+      kids.push(
+        {
+          ...f('bgp.ext_com_evpn.mmac.flags', 'Flags', v, 1, buf[v], `Flags: ${hex(buf[v], 2)}`),
+          children: [f('bgp.ext_com_evpn.mmac.flags.sticky', 'Sticky MAC', v, 1, (buf[v] & 1) !== 0)],
+        },
+        f('bgp.ext_com_evpn.mmac.seq', 'Sequence number', v + 2, 4, readU32(buf, v + 2)),
+      );
     } else if (type === 0x03 && sub === 0x0c) {
       kids.push(f('bgp.ext_com.tunnel_type', 'Tunnel type', v + 4, 2, readU16(buf, v + 4)));
     }
   }
   return group('bgp.ext_community', 'Community', p, 8, kids);
+}
+
+/** A number as C's `%g` prints it (6 significant digits), as Wireshark shows a float. */
+function formatG(x: number): string {
+  if (x === 0 || !Number.isFinite(x)) return String(x);
+  const exp = Math.floor(Math.log10(Math.abs(x)));
+  if (exp < -4 || exp >= 6) {
+    const [m, e] = x.toExponential(5).split('e');
+    const mant = m.includes('.') ? m.replace(/0+$/, '').replace(/\.$/, '') : m;
+    const n = Number(e);
+    return `${mant}e${n < 0 ? '-' : '+'}${String(Math.abs(n)).padStart(2, '0')}`;
+  }
+  const fixed = x.toFixed(Math.max(0, 5 - exp));
+  return fixed.includes('.') ? fixed.replace(/0+$/, '').replace(/\.$/, '') : fixed;
 }
 
 const MINOR_FIELD: Readonly<Record<number, string>> = {
@@ -823,6 +927,12 @@ function dissectNotification(buf: Uint8Array, at: number, end: number, out: Node
   if (minor) out.push(f(minor, 'Minor error Code', at + 1, 1, sub));
   const d = at + 2;
   if (d >= end) return;
+  if (code === 2) {
+    // Wireshark reads the data of OPEN errors by subcode; only Bad Peer AS is shown here.
+    if (sub === 2 && end - d === 2)
+      out.push(f('bgp.notify.error_open.bad_peer_as', 'Bad Peer AS', d, 2, readU16(buf, d)));
+    return;
+  }
   // Wireshark shows an RFC 9003 communication only when it fills the data exactly.
   if (code === 6 && (sub === 2 || sub === 4) && d + 1 + buf[d] === end) {
     const n = buf[d];
