@@ -206,6 +206,19 @@ export class SparseOffsetSet implements OffsetSet {
     return candidate <= to ? candidate : undefined;
   }
 
+  /**
+   * Marks [lo, hi] taken in one step (an excluded IPv6 prefix can hold 2^60 addresses). The run must
+   * not touch anything already taken, as the sorted, merged exclusions of a fresh set never do.
+   */
+  addRun(lo: bigint, hi: bigint): void {
+    if (lo < 0n || hi >= this.size || hi < lo)
+      throw new RangeError(`run ${lo}..${hi} outside 0..${this.size - 1n}`);
+    const before = this.floor(hi + 1n);
+    if (before !== null && before.hi >= lo - 1n) throw new RangeError(`run ${lo}..${hi} touches a taken run`);
+    this.insert({ lo, hi, priority: Math.random(), left: null, right: null });
+    this.count += Number(hi - lo + 1n);
+  }
+
   /** The run with the largest lo <= x. */
   private floor(x: bigint): RunNode | null {
     let node = this.root;

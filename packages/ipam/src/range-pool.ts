@@ -1,5 +1,5 @@
 import { IpamError } from './errors.js';
-import { createOffsetSet, type OffsetSet } from './offset-set.js';
+import { createOffsetSet, type OffsetSet, SparseOffsetSet } from './offset-set.js';
 import { type Family, formatAddress, parseAddress } from './prefix-math.js';
 import type { RangeSetSpec, RangeSpec } from './range-config.js';
 
@@ -66,12 +66,9 @@ export class RangePool {
         const taken = createOffsetSet(spec.end - spec.start + 1n);
         let reserved = 0;
         for (const [lo, hi] of spec.excluded) {
-          for (let v = lo; v <= hi; v++) {
-            taken.add(v - spec.start);
-            reserved++;
-            if (reserved > 1 << 20)
-              throw new IpamError('bad-config', spec.input, 'more than 2^20 excluded addresses');
-          }
+          if (taken instanceof SparseOffsetSet) taken.addRun(lo - spec.start, hi - spec.start);
+          else for (let v = lo; v <= hi; v++) taken.add(v - spec.start);
+          reserved += Number(hi - lo + 1n);
         }
         return { spec, taken, reserved };
       }),

@@ -188,3 +188,15 @@ describe('RangePool properties (fast-check)', () => {
     );
   });
 });
+
+describe('RangePool: large exclusions', () => {
+  it('an excluded /80 inside an IPv6 /64 is skipped in one step', () => {
+    const p = pool({
+      ranges: [[{ subnet: 'fd00::/64', rangeStart: 'fd00::1', exclude: ['fd00::/80', 'fd00:0:0:0:1::5'] }]],
+    });
+    expect(p.allocate(owner(1))[0].address).toBe('fd00::1:0:0:0');
+    expectIpamError(() => p.allocate(owner(2), ['fd00::1:0:0:5']), 'unavailable', 'ips[0]');
+    // 2^64 - 1 in the range, minus fd00::1..fd00::ffff:ffff:ffff (the gateway among them), one exclusion, one taken.
+    expect(p.freeCount(0)).toBe((1n << 64n) - 1n - ((1n << 48n) - 1n) - 1n - 1n);
+  });
+});
