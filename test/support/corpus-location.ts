@@ -76,16 +76,27 @@ export function corpusProblems(
   return problems;
 }
 
-let checked: string | undefined;
+type CorpusCounts = { readonly captures: number; readonly expected: number };
 
-/** Throws naming what is missing or extra unless the corpus is whole (checked once per run), so a lost file fails the suites instead of shrinking them. */
-export function assertCorpusComplete(): void {
-  if (checked === CORPUS_DIR) return;
-  const problems = corpusProblems(CORPUS_DIR);
+const whole = new Set<string>();
+
+/** Throws naming what is missing or extra unless the corpus at `dir` is whole (checked once per folder and run), so a lost file fails the suites instead of shrinking them. */
+export function assertCorpusComplete(dir = CORPUS_DIR, counts?: CorpusCounts): void {
+  if (!counts && whole.has(dir)) return;
+  const problems = corpusProblems(dir, counts);
   if (problems.length > 0) {
-    throw new Error(`the capture corpus at ${CORPUS_DIR} is incomplete: ${problems.join('; ')}`);
+    throw new Error(`the capture corpus at ${dir} is incomplete: ${problems.join('; ')}`);
   }
-  checked = CORPUS_DIR;
+  if (!counts) whole.add(dir);
+}
+
+/** Where and under which rules haveCorpus looks; the defaults are this run's. */
+export interface CorpusCheck {
+  readonly dir?: string;
+  readonly counts?: CorpusCounts;
+  /** Default: `CI` is `true` in the environment. */
+  readonly ci?: boolean;
+  readonly warn?: (line: string) => void;
 }
 
 /**
@@ -94,13 +105,16 @@ export function assertCorpusComplete(): void {
  * naming what is skipped and how to get the corpus, and returns false. Use it to skip:
  * `describe.skipIf(!haveCorpus('…'))(…)`.
  */
-export function haveCorpus(what: string): boolean {
-  if (corpusPresent()) {
-    assertCorpusComplete();
+export function haveCorpus(what: string, check: CorpusCheck = {}): boolean {
+  const dir = check.dir ?? CORPUS_DIR;
+  if (existsSync(join(dir, 'MANIFEST.tsv'))) {
+    assertCorpusComplete(dir, check.counts);
     return true;
   }
-  const why = `no capture corpus at ${CORPUS_DIR}`;
-  if (process.env.CI === 'true') throw new Error(`CI=true and ${why}: ${what} must run (${CORPUS_HOWTO})`);
-  console.warn(`!!! SKIPPED ${what}: ${why}; ${CORPUS_HOWTO}`);
+  const why = `no capture corpus at ${dir}`;
+  if (check.ci ?? process.env.CI === 'true') {
+    throw new Error(`CI=true and ${why}: ${what} must run (${CORPUS_HOWTO})`);
+  }
+  (check.warn ?? console.warn)(`!!! SKIPPED ${what}: ${why}; ${CORPUS_HOWTO}`);
   return false;
 }

@@ -9,11 +9,11 @@ import {
   corpusFiles,
   corpusPackets,
   corpusProblems,
-  haveCorpus,
-  REPO_ROOT,
   flattenDissection,
   flattenTshark,
+  haveCorpus,
   missingFields,
+  REPO_ROOT,
   readManifest,
   sameValue,
 } from './corpus.js';
@@ -49,6 +49,35 @@ describe('corpus test support', () => {
       ]);
       rmSync(join(dir, 'pcap', 'c.pcap'));
       expect(corpusProblems(dir, { captures: 2, expected: 1 })).toContain('pcap/ holds 1 files, not 2');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('without a corpus: one loud line naming what is skipped and how to get it, or an error under CI', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cnikit-corpus-'));
+    try {
+      const lines: string[] = [];
+      const absent = join(dir, 'corpus');
+      expect(haveCorpus('the X suite', { dir: absent, ci: false, warn: (l) => lines.push(l) })).toBe(false);
+      expect(lines).toEqual([
+        `!!! SKIPPED the X suite: no capture corpus at ${absent}; put the shared capture corpus at ../shared/corpus beside the clone or set CNIKIT_CORPUS=/path/to/corpus (CI has it)`,
+      ]);
+      expect(() => haveCorpus('the X suite', { dir: absent, ci: true })).toThrow(
+        `CI=true and no capture corpus at ${absent}: the X suite must run`,
+      );
+      // Present but with a capture gone: an error whatever CI says.
+      mkdirSync(join(dir, 'pcap'));
+      mkdirSync(join(dir, 'expected'));
+      writeFileSync(join(dir, 'MANIFEST.tsv'), 'file\tsource\na.pcap\tx\nb.pcap\tx\n');
+      writeFileSync(join(dir, 'pcap', 'a.pcap'), '');
+      writeFileSync(join(dir, 'expected', 'a.pcap.json.gz'), '');
+      const counts = { captures: 2, expected: 1 };
+      expect(() => haveCorpus('the X suite', { dir, ci: false, counts })).toThrow(
+        `the capture corpus at ${dir} is incomplete: 1 captures MANIFEST.tsv lists are missing (b.pcap); pcap/ holds 1 files, not 2`,
+      );
+      writeFileSync(join(dir, 'pcap', 'b.pcap'), '');
+      expect(haveCorpus('the X suite', { dir, ci: true, counts })).toBe(true);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
