@@ -579,7 +579,14 @@ export const dissectIcmpv6: LayerDissector = (buf, start, end, context) => {
   const children: DissectionNode[] = [
     leaf('icmpv6.type', 'Type', start, 1, type),
     leaf('icmpv6.code', 'Code', start + 1, 1, m.code),
-    leaf('icmpv6.checksum', 'Checksum', start + 2, 2, m.checksum, `Checksum: ${hex(m.checksum, 4)}`),
+    leaf(
+      'icmpv6.checksum',
+      'Checksum',
+      start + 2,
+      2,
+      m.checksum,
+      `Checksum: ${hex(m.checksum, 4)} ${status === ChecksumStatus.Good ? '[correct]' : status === ChecksumStatus.Bad ? '[incorrect]' : '[unverified]'}`,
+    ),
     leaf('icmpv6.checksum.status', 'Checksum Status', start + 2, 0, status),
   ];
   const s = start;
