@@ -6,6 +6,8 @@ import {
   formatIpv6,
   hex,
   internetChecksum,
+  type Ipv6Input,
+  ipv6Bytes,
   ipv6PseudoHeaderSum,
   type LayerDissector,
   fieldNode as leaf,
@@ -537,13 +539,13 @@ export function writeIcmpv6(
   return length;
 }
 
-/** Allocating convenience around `writeIcmpv6`. */
+/** Allocating convenience around `writeIcmpv6`; the addresses may be text (`{ src: 'fe80::1', dst: 'ff02::1' }`). */
 export function encodeIcmpv6(
   h: Icmpv6Header,
-  ip?: { readonly src: Uint8Array; readonly dst: Uint8Array },
+  ip?: { readonly src: Ipv6Input; readonly dst: Ipv6Input },
 ): Uint8Array {
   const out = new Uint8Array(icmpv6Length(h));
-  writeIcmpv6(h, out, 0, ip);
+  writeIcmpv6(h, out, 0, ip && { src: ipv6Bytes(ip.src, 'ip.src'), dst: ipv6Bytes(ip.dst, 'ip.dst') });
   return out;
 }
 

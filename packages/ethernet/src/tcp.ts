@@ -24,7 +24,12 @@ import {
   walkTcpOptions,
   writeTcpOptions,
 } from './tcp-options.js';
-import { type TransportWriteOptions, transportPseudoHeaderSum } from './udp.js';
+import {
+  ipContextOf,
+  type TransportEncodeOptions,
+  type TransportWriteOptions,
+  transportPseudoHeaderSum,
+} from './udp.js';
 
 const EMPTY = new Uint8Array(0);
 const LAYER = 'tcp';
@@ -352,9 +357,9 @@ export function tcpHeaderLength(h: Pick<TcpHeaderInit, 'options' | 'dataOffset'>
 }
 
 /** Allocating convenience around `writeTcp`. */
-export function encodeTcp(h: TcpHeaderInit, options: TransportWriteOptions = NO_OPTIONS): Uint8Array {
+export function encodeTcp(h: TcpHeaderInit, options: TransportEncodeOptions = NO_OPTIONS): Uint8Array {
   const out = new Uint8Array(tcpHeaderLength(h) + (h.payload?.length ?? 0));
-  writeTcp(h, out, 0, { ip: options.ip });
+  writeTcp(h, out, 0, { ip: ipContextOf(options.ip) });
   return out;
 }
 

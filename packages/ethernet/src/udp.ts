@@ -6,6 +6,8 @@ import {
   foldSum,
   hex,
   type IpContext,
+  ipv4Number,
+  ipv6Bytes,
   ipv4PseudoHeaderSum,
   ipv6PseudoHeaderSum,
   type LayerDissector,
@@ -45,6 +47,27 @@ export interface TransportWriteOptions {
 }
 
 const NO_OPTIONS: TransportWriteOptions = {};
+
+/**
+ * The enclosing IP header's addresses as a caller writes them by hand: an `IpContext`, or text
+ * (`{ src: '10.0.0.1', dst: '10.0.0.2' }`, `{ src: 'fe80::1', dst: 'ff02::1' }`, the family read
+ * from the text). For the allocating `encodeUdp`/`encodeTcp`; the `write*` writers take IpContext.
+ */
+export type IpContextInput = IpContext | { readonly src: string; readonly dst: string };
+
+/** Options of the allocating `encodeUdp`/`encodeTcp`: `ip` may be text. */
+export interface TransportEncodeOptions {
+  readonly ip?: IpContextInput;
+}
+
+/** `ip` with text parsed (once, here at the allocating edge). */
+export function ipContextOf(ip: IpContextInput | undefined): IpContext | undefined {
+  if (ip === undefined || typeof ip.src !== 'string') return ip as IpContext | undefined;
+  const dst = ip.dst as string;
+  return ip.src.includes(':')
+    ? { family: 6, src: ipv6Bytes(ip.src, 'ip.src'), dst: ipv6Bytes(dst, 'ip.dst') }
+    : { family: 4, src: ipv4Number(ip.src, 'ip.src'), dst: ipv4Number(dst, 'ip.dst') };
+}
 
 /**
  * How a UDP checksum checks out: `none` = zero over IPv4 (sender computed none, RFC 768);
@@ -228,10 +251,10 @@ export function writeUdp(
   return total;
 }
 
-/** Allocating convenience around `writeUdp`. */
-export function encodeUdp(h: UdpHeader, options: TransportWriteOptions = NO_OPTIONS): Uint8Array {
+/** Allocating convenience around `writeUdp`; `options.ip` may be text (see IpContextInput). */
+export function encodeUdp(h: UdpHeader, options: TransportEncodeOptions = NO_OPTIONS): Uint8Array {
   const out = new Uint8Array(UDP_HEADER_LENGTH + (h.payload?.length ?? 0));
-  writeUdp(h, out, 0, { ip: options.ip });
+  writeUdp(h, out, 0, { ip: ipContextOf(options.ip) });
   return out;
 }
 

@@ -196,6 +196,22 @@ describe('writers called with only their required fields', () => {
     ).toMatchObject({ seq: 0, ack: 0, flags: 0, urgentPointer: 0, options: [] });
   });
 
+  it('the transport writers and encodeIcmpv6 take the pseudo-header addresses as text too', () => {
+    const payload = Uint8Array.of(1, 2, 3);
+    expect(
+      encodeUdp({ srcPort: 1, dstPort: 2, payload }, { ip: { src: '10.0.0.1', dst: '10.0.0.2' } }),
+    ).toEqual(encodeUdp({ srcPort: 1, dstPort: 2, payload }, { ip: ip4 }));
+    const v6 = { family: 6, ...ip6 } as const;
+    expect(
+      encodeTcp({ srcPort: 1, dstPort: 2, window: 5 }, { ip: { src: 'fe80::1', dst: 'ff02::1' } }),
+    ).toEqual(encodeTcp({ srcPort: 1, dstPort: 2, window: 5 }, { ip: v6 }));
+    const rs = { kind: 'router-solicitation', code: 0, options: [] } as const;
+    expect(encodeIcmpv6(rs, { src: 'fe80::1', dst: 'ff02::1' })).toEqual(encodeIcmpv6(rs, ip6));
+    expect(() => encodeUdp({ srcPort: 1, dstPort: 2 }, { ip: { src: '10.0.0.1', dst: '10.0.0' } })).toThrow(
+      /^ip\.dst: /,
+    );
+  });
+
   it('out of range or not an address: a RangeError naming the field, before writing anything', () => {
     const bad: [() => unknown, RegExp][] = [
       [() => encodeIpv4({ ttl: 64, protocol: 1, src: '10.0.0.1', dst: '10.0.0.2', dscp: 64 }), /dscp/],
