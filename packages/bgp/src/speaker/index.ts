@@ -1,0 +1,7 @@
+export * from './decision.js';
+export * from './peer.js';
+export * from './rib.js';
+export * from './route.js';
+export * from './speaker.js';
+export * from './timers.js';
+export * from './update-routes.js';

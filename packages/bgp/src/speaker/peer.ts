@@ -1,0 +1,599 @@
+import { connect, isIPv4, type Socket } from 'node:net';
+import { formatIpv4 } from '@cnikit/wire';
+import { buildOpen, endOfRibFamily, negotiateSession } from '../builders.js';
+import type { Capability } from '../capabilities.js';
+import { Afi, MessageType, Safi } from '../constants.js';
+import { BgpDecodeError } from '../errors.js';
+import { BgpFramer } from '../framer.js';
+import { type BgpMessage, decodeMessage, encodeMessage } from '../message.js';
+import type { NotificationMessage } from '../notification.js';
+import { type OpenMessage, openAsn, openCapabilities } from '../open.js';
+import type { AfiSafi, BgpSession } from '../session.js';
+import { readUpdate, UpdateView } from '../update.js';
+import { AdjRibIn } from './rib.js';
+import type { AnnounceAttributes, BgpRoute, RouteSource } from './route.js';
+import { backoff, FsmTimer, jitter, keepaliveInterval } from './timers.js';
+import { type OutgoingRoute, routesOfUpdate, type UpdateRoutes } from './update-routes.js';
+
+/** The RFC 4271 §8.2.2 states. */
+export type PeerState = 'Idle' | 'Connect' | 'Active' | 'OpenSent' | 'OpenConfirm' | 'Established';
+
+export type Family = 'ipv4-unicast' | 'ipv6-unicast';
+
+export const FAMILIES: Readonly<Record<Family, AfiSafi>> = {
+  'ipv4-unicast': { afi: Afi.Ipv4, safi: Safi.Unicast },
+  'ipv6-unicast': { afi: Afi.Ipv6, safi: Safi.Unicast },
+};
+
+export function familyName(afi: number, safi: number): Family | undefined {
+  if (safi !== Safi.Unicast) return undefined;
+  return afi === Afi.Ipv4 ? 'ipv4-unicast' : afi === Afi.Ipv6 ? 'ipv6-unicast' : undefined;
+}
+
+/** Decides what a peer is sent: false drops the route, attributes change it, true/undefined sends it as is. */
+export type ExportPolicy = (route: BgpRoute, peer: PeerInfo) => boolean | undefined | AnnounceAttributes;
+
+export interface PeerOptions {
+  readonly address: string;
+  readonly asn: number;
+  /** TCP port of the peer (default 179). */
+  readonly port?: number;
+  /** Wait for the peer to connect; never connect out. */
+  readonly passive?: boolean;
+  /** Hold time we offer, seconds: 0 or at least 3 (default 90). */
+  readonly holdTime?: number;
+  /** Families we offer (default both unicast families). */
+  readonly families?: readonly Family[];
+  /** Offer to receive ADD-PATH path identifiers on every family we offer. */
+  readonly addPath?: boolean;
+  /** Source address of our connections (default: the speaker's listen host, when it names one). */
+  readonly localAddress?: string;
+  /** Next hop for routes sent to this peer (default: the session's local address for its family). */
+  readonly nextHop?: { readonly ipv4?: string; readonly ipv6?: string };
+  /** First ConnectRetry interval, seconds (default 5); it doubles after each failure up to `connectRetryMax`. */
+  readonly connectRetryTime?: number;
+  /** Cap of the back-off, seconds (default 120, RFC 4271 §10's ConnectRetryTime). */
+  readonly connectRetryMax?: number;
+  readonly exportPolicy?: ExportPolicy;
+}
+
+/** A peer's state, readable at any time (like `birdc show protocols all`). */
+export interface PeerInfo {
+  readonly address: string;
+  readonly port: number;
+  readonly asn: number;
+  readonly ibgp: boolean;
+  readonly passive: boolean;
+  readonly state: PeerState;
+  /** Peer's BGP Identifier once its OPEN arrived. */
+  readonly routerId?: string;
+  readonly localAddress?: string;
+  /** Negotiated hold time and keepalive interval, seconds. */
+  readonly holdTime?: number;
+  readonly keepaliveTime?: number;
+  readonly families: readonly Family[];
+  readonly fourOctetAs?: boolean;
+  readonly routeRefresh?: boolean;
+  readonly addPathReceive: readonly Family[];
+  readonly routesReceived: number;
+  readonly routesSent: number;
+  readonly messagesReceived: number;
+  readonly messagesSent: number;
+  /** ms since the epoch when the session came up, while Established. */
+  readonly establishedSince?: number;
+  readonly lastError?: string;
+  readonly lastNotification?: NotificationMessage;
+  readonly localOpen?: OpenMessage;
+  readonly remoteOpen?: OpenMessage;
+  /** Families whose End-of-RIB the peer sent. */
+  readonly endOfRibReceived: readonly Family[];
+}
+
+/** What a peer tells the speaker that owns it. */
+export interface PeerHost {
+  readonly asn: number;
+  readonly routerId: number;
+  stateChanged(peer: BgpPeer, from: PeerState, to: PeerState): void;
+  established(peer: BgpPeer): void;
+  down(peer: BgpPeer, reason: string, notification: NotificationMessage | undefined, sent: boolean): void;
+  routes(peer: BgpPeer, routes: UpdateRoutes): void;
+  endOfRib(peer: BgpPeer, family: Family): void;
+  refreshRequested(peer: BgpPeer, family: Family): void;
+  error(peer: BgpPeer, error: Error): void;
+}
+
+const LARGE_HOLD_MS = 240_000;
+const notify = (
+  code: number,
+  subcode: number,
+  data: Uint8Array = new Uint8Array(0),
+): NotificationMessage => ({
+  type: 'notification',
+  code,
+  subcode,
+  data,
+});
+
+/**
+ * One configured peer and its RFC 4271 §8 state machine. Not created directly: `BgpSpeaker.addPeer`.
+ */
+export class BgpPeer {
+  state: PeerState = 'Idle';
+  readonly adjRibIn = new AdjRibIn();
+  /** What we last sent, by prefix. */
+  readonly adjRibOut = new Map<string, { key: string; route: OutgoingRoute }>();
+  session: BgpSession = {};
+  families: Family[] = [];
+  localOpen: OpenMessage | undefined;
+  remoteOpen: OpenMessage | undefined;
+  private socket: Socket | undefined;
+  private connecting: Socket | undefined;
+  private framer = new BgpFramer();
+  private readonly connectRetry = new FsmTimer(() => this.connectRetryExpired());
+  private readonly hold = new FsmTimer(() => this.holdExpired());
+  private readonly keepalive = new FsmTimer(() => this.keepaliveExpired());
+  private failures = 0;
+  private stopped = true;
+  private holdTime = 0;
+  private keepaliveMs: number | undefined;
+  private establishedSince: number | undefined;
+  private lastError: string | undefined;
+  private lastNotification: NotificationMessage | undefined;
+  private messagesReceived = 0;
+  private messagesSent = 0;
+  private endOfRibReceived = new Set<Family>();
+  private readonly closing = new Set<Socket>();
+  readonly ibgp: boolean;
+  readonly port: number;
+
+  constructor(
+    readonly options: PeerOptions,
+    private readonly host: PeerHost,
+    private readonly defaultLocalAddress: string | undefined,
+  ) {
+    const hold = options.holdTime ?? 90;
+    if (!Number.isInteger(hold) || hold < 0 || hold > 0xffff || hold === 1 || hold === 2)
+      throw new RangeError(`bgp peer holdTime must be 0 or 3..65535, got ${hold}`);
+    if (!Number.isInteger(options.asn) || options.asn < 1 || options.asn > 0xffffffff)
+      throw new RangeError(`bgp peer asn must be 1..4294967295, got ${options.asn}`);
+    this.ibgp = options.asn === host.asn;
+    this.port = options.port ?? 179;
+  }
+
+  get address(): string {
+    return this.options.address;
+  }
+
+  /** Where our routes' next hop points for this peer. */
+  nextHopFor(family: 4 | 6): string | undefined {
+    const configured = family === 4 ? this.options.nextHop?.ipv4 : this.options.nextHop?.ipv6;
+    if (configured) return configured;
+    const local = this.socket?.localAddress?.replace(/^::ffff:/, '');
+    if (!local) return undefined;
+    return isIPv4(local) === (family === 4) ? local : undefined;
+  }
+
+  info(): PeerInfo {
+    const id = this.remoteOpen?.bgpId;
+    const addPathReceive = (this.session.addPath ?? [])
+      .filter((a) => a.direction !== 'send')
+      .map((a) => familyName(a.afi, a.safi))
+      .filter((f): f is Family => f !== undefined);
+    const caps = this.remoteOpen ? openCapabilities(this.remoteOpen) : [];
+    return {
+      address: this.address,
+      port: this.port,
+      asn: this.options.asn,
+      ibgp: this.ibgp,
+      passive: this.options.passive ?? false,
+      state: this.state,
+      ...(id === undefined ? {} : { routerId: formatIpv4(id) }),
+      ...(this.socket?.localAddress
+        ? { localAddress: this.socket.localAddress.replace(/^::ffff:/, '') }
+        : {}),
+      ...(this.state === 'OpenConfirm' || this.state === 'Established'
+        ? {
+            holdTime: this.holdTime,
+            keepaliveTime: (this.keepaliveMs ?? 0) / 1000,
+            fourOctetAs: this.session.fourOctetAs ?? false,
+            routeRefresh: caps.some((c) => c.kind === 'route-refresh' || c.kind === 'route-refresh-old'),
+          }
+        : {}),
+      families: [...this.families],
+      addPathReceive,
+      routesReceived: this.adjRibIn.size,
+      routesSent: this.adjRibOut.size,
+      messagesReceived: this.messagesReceived,
+      messagesSent: this.messagesSent,
+      ...(this.establishedSince === undefined ? {} : { establishedSince: this.establishedSince }),
+      ...(this.lastError === undefined ? {} : { lastError: this.lastError }),
+      ...(this.lastNotification === undefined ? {} : { lastNotification: this.lastNotification }),
+      ...(this.localOpen ? { localOpen: this.localOpen } : {}),
+      ...(this.remoteOpen ? { remoteOpen: this.remoteOpen } : {}),
+      endOfRibReceived: [...this.endOfRibReceived],
+    };
+  }
+
+  source(): RouteSource {
+    return {
+      peer: this.address,
+      asn: this.options.asn,
+      routerId: formatIpv4(this.remoteOpen?.bgpId ?? 0),
+      ibgp: this.ibgp,
+    };
+  }
+
+  /** ManualStart / AutomaticStart (RFC 4271 §8.1.2, events 1 and 3–5). */
+  start(): void {
+    if (!this.stopped) return;
+    this.stopped = false;
+    if (this.state !== 'Idle') return;
+    this.leaveIdle(0);
+  }
+
+  private leaveIdle(delayMs: number): void {
+    if (this.options.passive) {
+      this.setState('Active');
+    } else if (delayMs > 0) {
+      this.setState('Active');
+      this.connectRetry.start(delayMs);
+    } else {
+      this.connectOut();
+    }
+  }
+
+  private retryDelay(): number {
+    const base = (this.options.connectRetryTime ?? 5) * 1000;
+    const cap = (this.options.connectRetryMax ?? 120) * 1000;
+    return jitter(backoff(base, this.failures, cap));
+  }
+
+  private connectOut(): void {
+    this.setState('Connect');
+    this.connectRetry.start(this.retryDelay());
+    const local = this.options.localAddress ?? this.defaultLocalAddress;
+    const s = connect({
+      host: this.address,
+      port: this.port,
+      ...(local ? { localAddress: local } : {}),
+    });
+    this.connecting = s;
+    s.setNoDelay(true);
+    const failed = () => {
+      if (this.connecting !== s) return;
+      this.connecting = undefined;
+      s.destroy();
+      this.failures++;
+      // RFC 4271 §8.2.2 Connect state, TCP connection fails: to Active, ConnectRetryTimer running.
+      if (this.state === 'Connect') {
+        this.connectRetry.start(this.retryDelay());
+        this.setState('Active');
+      }
+    };
+    s.once('error', failed);
+    s.once('close', failed);
+    s.once('connect', () => {
+      if (this.connecting !== s) return;
+      this.connecting = undefined;
+      s.removeListener('error', failed);
+      s.removeListener('close', failed);
+      this.tcpUp(s);
+    });
+  }
+
+  private connectRetryExpired(): void {
+    if (this.stopped) return;
+    if (this.state === 'Connect' || this.state === 'Active') {
+      this.dropConnecting();
+      if (!this.options.passive) this.connectOut();
+    }
+  }
+
+  private dropConnecting(): void {
+    const c = this.connecting;
+    this.connecting = undefined;
+    c?.destroy();
+  }
+
+  /**
+   * An incoming connection from this peer's address. Accepted in Connect and Active; in the
+   * other states it is closed with Cease / Connection Rejected (RFC 4486): this speaker does not
+   * run the §6.8 collision resolution yet.
+   */
+  incoming(s: Socket): void {
+    if (this.stopped || (this.state !== 'Connect' && this.state !== 'Active')) {
+      this.sendOn(s, notify(6, this.state === 'Established' ? 7 : 5));
+      this.release(s);
+      return;
+    }
+    this.dropConnecting();
+    s.setNoDelay(true);
+    this.tcpUp(s);
+  }
+
+  private tcpUp(s: Socket): void {
+    this.connectRetry.stop();
+    this.socket = s;
+    this.framer = new BgpFramer();
+    this.session = {};
+    this.endOfRibReceived.clear();
+    s.on('data', (chunk: Buffer) => this.data(s, chunk));
+    s.on('error', (e) => {
+      if (this.socket === s) this.lastError = e.message;
+    });
+    s.on('close', () => {
+      if (this.socket === s) this.down('connection closed by the peer', undefined, false);
+    });
+    const caps: Capability[] = [];
+    const offered = this.options.families ?? ['ipv4-unicast', 'ipv6-unicast'];
+    for (const f of offered) caps.push({ kind: 'multiprotocol', ...FAMILIES[f] });
+    caps.push({ kind: 'route-refresh' });
+    caps.push({ kind: 'four-octet-as', asn: this.host.asn });
+    if (this.options.addPath)
+      caps.push({
+        kind: 'add-path',
+        families: offered.map((f) => ({ ...FAMILIES[f], sendReceive: 1 })),
+      });
+    this.localOpen = buildOpen({
+      asn: this.host.asn,
+      bgpId: this.host.routerId,
+      holdTime: this.options.holdTime ?? 90,
+      capabilities: caps,
+    });
+    this.send(this.localOpen);
+    this.hold.start(LARGE_HOLD_MS);
+    this.setState('OpenSent');
+  }
+
+  private data(s: Socket, chunk: Buffer): void {
+    if (this.socket !== s) return;
+    let messages: Uint8Array[];
+    try {
+      messages = this.framer.push(chunk);
+    } catch (e) {
+      this.decodeFailed(e);
+      return;
+    }
+    for (const m of messages) {
+      if (this.socket !== s) return;
+      this.messagesReceived++;
+      try {
+        this.message(m);
+      } catch (e) {
+        this.decodeFailed(e);
+      }
+    }
+  }
+
+  private decodeFailed(e: unknown): void {
+    if (e instanceof BgpDecodeError) {
+      this.host.error(this, e);
+      const n = e.notification;
+      this.fail(notify(n.code, n.subcode, n.data.slice()), `decode error: ${e.message}`);
+      return;
+    }
+    // A bug of ours, not the peer's: reset the session rather than crash the process.
+    const err = e instanceof Error ? e : new Error(String(e));
+    this.host.error(this, err);
+    this.fail(notify(6, 0), `internal error: ${err.message}`);
+  }
+
+  private message(m: Uint8Array): void {
+    const type = m[18];
+    if (this.state === 'Established' || this.state === 'OpenConfirm') this.restartHold();
+    if (type === MessageType.Update && this.state === 'Established') {
+      this.updateMessage(m);
+      return;
+    }
+    const msg: BgpMessage = decodeMessage(m, this.session);
+    if (msg.type === 'notification') {
+      this.lastNotification = { ...msg, data: msg.data.slice() };
+      this.down('NOTIFICATION received', this.lastNotification, false);
+      return;
+    }
+    switch (this.state) {
+      case 'OpenSent':
+        if (msg.type !== 'open') {
+          this.fail(notify(5, 1), `${msg.type} in OpenSent`);
+          return;
+        }
+        this.openReceived(msg);
+        return;
+      case 'OpenConfirm':
+        if (msg.type === 'keepalive') {
+          this.toEstablished();
+          return;
+        }
+        this.fail(notify(5, 2), `${msg.type} in OpenConfirm`);
+        return;
+      case 'Established':
+        if (msg.type === 'keepalive') return;
+        if (msg.type === 'route-refresh') {
+          const f = familyName(msg.afi, msg.safi);
+          if (f && msg.subtype === 0 && this.families.includes(f)) this.host.refreshRequested(this, f);
+          return;
+        }
+        this.fail(notify(5, 3), `${msg.type} in Established`);
+        return;
+      default:
+        return;
+    }
+  }
+
+  private openReceived(open: OpenMessage): void {
+    if (open.version !== 4) {
+      this.fail(notify(2, 1, new Uint8Array([0, 4])), `unsupported version ${open.version}`);
+      return;
+    }
+    const asn = openAsn(open);
+    if (asn !== this.options.asn) {
+      const data = new Uint8Array([open.myAs >> 8, open.myAs & 0xff]);
+      this.fail(notify(2, 2, data), `peer AS ${asn}, expected ${this.options.asn}`);
+      return;
+    }
+    if (open.holdTime === 1 || open.holdTime === 2) {
+      this.fail(notify(2, 6), `unacceptable hold time ${open.holdTime}`);
+      return;
+    }
+    if (open.bgpId === 0 || (this.ibgp && open.bgpId === this.host.routerId)) {
+      this.fail(notify(2, 3), `bad BGP identifier ${formatIpv4(open.bgpId)}`);
+      return;
+    }
+    this.remoteOpen = open;
+    const local = this.localOpen as OpenMessage;
+    this.session = negotiateSession(local, open, this.ibgp);
+    this.framer.setSession(this.session);
+    const theirs = openCapabilities(open);
+    const theirMp = theirs.filter((c) => c.kind === 'multiprotocol');
+    const offered = this.options.families ?? ['ipv4-unicast', 'ipv6-unicast'];
+    // RFC 4760 §8: a peer that sends no multiprotocol capability speaks IPv4 unicast only.
+    this.families = offered.filter((f) =>
+      theirMp.length === 0
+        ? f === 'ipv4-unicast'
+        : theirMp.some((c) => c.afi === FAMILIES[f].afi && c.safi === FAMILIES[f].safi),
+    );
+    this.holdTime = Math.min(local.holdTime, open.holdTime);
+    this.keepaliveMs = keepaliveInterval(this.holdTime);
+    this.send({ type: 'keepalive' });
+    this.restartHold();
+    this.scheduleKeepalive();
+    this.setState('OpenConfirm');
+  }
+
+  private toEstablished(): void {
+    this.failures = 0;
+    this.establishedSince = Date.now();
+    this.setState('Established');
+    this.host.established(this);
+  }
+
+  private updateMessage(m: Uint8Array): void {
+    const view = UpdateView.parse(m, 0, m.length, this.session);
+    const reading = readUpdate(view);
+    if (reading.action === 'session-reset' || reading.action === 'afisafi-disable') {
+      // afisafi-disable: RFC 7606 §5.3 allows a session reset instead of disabling the family.
+      const e = reading.errors[0];
+      this.decodeFailed(e);
+      return;
+    }
+    if (reading.errors.length) for (const e of reading.errors) this.host.error(this, e);
+    const eor = endOfRibFamily(reading.update);
+    if (eor && reading.errors.length === 0) {
+      const f = familyName(eor.afi, eor.safi);
+      if (f) {
+        this.endOfRibReceived.add(f);
+        this.host.endOfRib(this, f);
+      }
+      return;
+    }
+    this.host.routes(this, routesOfUpdate(reading, this.source(), this.session));
+  }
+
+  private restartHold(): void {
+    if (this.holdTime > 0) this.hold.start(this.holdTime * 1000);
+    else this.hold.stop();
+  }
+
+  private scheduleKeepalive(): void {
+    if (this.keepaliveMs !== undefined) this.keepalive.start(jitter(this.keepaliveMs));
+  }
+
+  private keepaliveExpired(): void {
+    if (this.state !== 'OpenConfirm' && this.state !== 'Established') return;
+    this.send({ type: 'keepalive' });
+    this.scheduleKeepalive();
+  }
+
+  private holdExpired(): void {
+    this.fail(notify(4, 0), 'hold timer expired');
+  }
+
+  /** Sends a message on the session (no-op without one). */
+  send(m: BgpMessage): void {
+    const s = this.socket;
+    if (!s) return;
+    this.sendOn(s, m);
+    this.messagesSent++;
+    // RFC 4271 §10: a KEEPALIVE is due a keepalive interval after the last message sent.
+    if (m.type === 'update' && this.state === 'Established') this.scheduleKeepalive();
+  }
+
+  private sendOn(s: Socket, m: BgpMessage): void {
+    if (s.destroyed || !s.writable) return;
+    s.write(encodeMessage(m, this.session));
+  }
+
+  /** Sends a NOTIFICATION and drops the session (RFC 4271 §6). */
+  fail(n: NotificationMessage, reason: string): void {
+    this.lastNotification = n;
+    if (this.socket) this.sendOn(this.socket, n);
+    this.down(reason, n, true);
+  }
+
+  /** Sends ROUTE-REFRESH for `family` when the peer supports it; false otherwise. */
+  requestRefresh(family: Family): boolean {
+    if (this.state !== 'Established' || !this.info().routeRefresh || !this.families.includes(family))
+      return false;
+    const { afi, safi } = FAMILIES[family];
+    this.send({ type: 'route-refresh', afi, safi, subtype: 0, data: new Uint8Array(0) });
+    return true;
+  }
+
+  private down(reason: string, n: NotificationMessage | undefined, sent: boolean): void {
+    const s = this.socket;
+    this.socket = undefined;
+    if (s) this.release(s);
+    this.hold.stop();
+    this.keepalive.stop();
+    this.connectRetry.stop();
+    this.dropConnecting();
+    this.lastError = reason;
+    const was = this.state;
+    this.establishedSince = undefined;
+    this.adjRibOut.clear();
+    this.setState('Idle');
+    if (was === 'Established') this.host.down(this, reason, n, sent);
+    if (!this.stopped) {
+      this.failures++;
+      this.leaveIdle(this.options.passive ? 0 : this.retryDelay());
+    }
+  }
+
+  private release(s: Socket): void {
+    s.removeAllListeners('data');
+    s.on('error', () => {});
+    this.closing.add(s);
+    s.once('close', () => this.closing.delete(s));
+    s.end(() => s.destroy());
+    setTimeout(() => s.destroy(), 500).unref();
+  }
+
+  /**
+   * Stops the peer (ManualStop): sends `n` (a Cease) when a session is up, closes every socket
+   * and timer; resolves once every socket is closed.
+   */
+  async stop(n: NotificationMessage, reason: string): Promise<void> {
+    this.stopped = true;
+    if (this.socket && this.state !== 'Connect' && this.state !== 'Active') {
+      this.fail(n, reason);
+    } else {
+      this.down(reason, undefined, false);
+    }
+    await Promise.all(
+      [...this.closing].map(
+        (s) =>
+          new Promise<void>((resolve) => {
+            if (s.destroyed && s.closed) resolve();
+            else s.once('close', () => resolve());
+          }),
+      ),
+    );
+  }
+
+  private setState(to: PeerState): void {
+    const from = this.state;
+    if (from === to) return;
+    this.state = to;
+    this.host.stateChanged(this, from, to);
+  }
+}

@@ -1,0 +1,413 @@
+import { EventEmitter } from 'node:events';
+import { createServer, isIP, type Server, type Socket } from 'node:net';
+import { parseIpv4, parsePrefix } from '@cnikit/wire';
+import type TypedEmitter from 'typed-emitter';
+import { buildEndOfRib } from '../builders.js';
+import { type NotificationMessage, shutdownNotification } from '../notification.js';
+import { bestRoute } from './decision.js';
+import {
+  BgpPeer,
+  FAMILIES,
+  type Family,
+  type PeerHost,
+  type PeerInfo,
+  type PeerOptions,
+  type PeerState,
+} from './peer.js';
+import { AdjRibIn, LocRib } from './rib.js';
+import type { AnnounceAttributes, BgpRoute, RouteSource } from './route.js';
+import {
+  type OutgoingRoute,
+  announcements,
+  applyAnnounceAttributes,
+  attributesKey,
+  prefixText,
+  prependAs,
+  type RouteKey,
+  sequence,
+  type UpdateRoutes,
+  withdrawals,
+} from './update-routes.js';
+
+export interface BgpSpeakerOptions {
+  readonly asn: number;
+  /** BGP Identifier, dotted IPv4 text. */
+  readonly routerId: string;
+  /** Where to accept connections (one socket for every peer); false: none (active peers only). */
+  readonly listen?: { readonly host?: string; readonly port?: number } | false;
+}
+
+/** A best-path change of one prefix, for programming a FIB. */
+export interface BestPathChange {
+  readonly prefix: string;
+  /** The new best path; undefined when the prefix is gone. */
+  readonly best?: BgpRoute;
+  readonly previous?: BgpRoute;
+}
+
+export type BgpSpeakerEvents = {
+  peerUp: (peer: PeerInfo) => void;
+  /** `notification` is the NOTIFICATION sent (`sent`) or received, when there was one. */
+  peerDown: (
+    peer: PeerInfo,
+    reason: string,
+    notification: NotificationMessage | undefined,
+    sent: boolean,
+  ) => void;
+  stateChange: (peer: PeerInfo, from: PeerState, to: PeerState) => void;
+  update: (peer: PeerInfo, routes: UpdateRoutes) => void;
+  endOfRib: (peer: PeerInfo, family: Family) => void;
+  bestPathChange: (change: BestPathChange) => void;
+  /** Decode errors of peers' messages (the session may stay up: RFC 7606), socket errors. Emitted only when listened to. */
+  error: (error: Error, peer?: PeerInfo) => void;
+};
+
+const LOCAL = 'local';
+
+/**
+ * A BGP-4 speaker: peers with their RFC 4271 §8 state machines, one listening socket for all,
+ * Adj-RIBs-In, a Loc-RIB chosen by the §9.1 decision process, and Adj-RIBs-Out filled through
+ * each peer's export policy.
+ */
+export class BgpSpeaker extends (EventEmitter as new () => TypedEmitter<BgpSpeakerEvents>) {
+  readonly asn: number;
+  readonly routerId: string;
+  private readonly id: number;
+  private readonly peers = new Map<string, BgpPeer>();
+  private readonly locRib = new LocRib();
+  private readonly local = new AdjRibIn();
+  private server: Server | undefined;
+  private readonly pending = new Map<BgpPeer, Set<string>>();
+  private flushScheduled = false;
+  private closed = false;
+  private readonly listenHost: string | undefined;
+  /** Resolves once the listening socket is bound (at once without one). */
+  readonly listening: Promise<void>;
+  private readonly localSource: RouteSource;
+
+  constructor(options: BgpSpeakerOptions) {
+    super();
+    if (!Number.isInteger(options.asn) || options.asn < 1 || options.asn > 0xffffffff)
+      throw new RangeError(`bgp speaker asn must be 1..4294967295, got ${options.asn}`);
+    this.asn = options.asn;
+    this.routerId = options.routerId;
+    this.id = parseIpv4(options.routerId) >>> 0;
+    if (this.id === 0) throw new RangeError('bgp speaker routerId must not be 0.0.0.0');
+    this.localSource = { peer: LOCAL, asn: options.asn, routerId: options.routerId, ibgp: false };
+    const listen = options.listen ?? {};
+    if (listen === false) {
+      this.listening = Promise.resolve();
+      return;
+    }
+    const host = listen.host;
+    this.listenHost = host && host !== '0.0.0.0' && host !== '::' ? host : undefined;
+    const server = createServer((s) => this.accept(s));
+    this.server = server;
+    this.listening = new Promise((resolve, reject) => {
+      server.once('error', reject);
+      server.listen({ port: listen.port ?? 179, ...(host ? { host } : {}) }, () => {
+        server.removeListener('error', reject);
+        resolve();
+      });
+    });
+    server.on('error', (e) => this.report(e));
+  }
+
+  /** The bound port of the listening socket (useful with `listen: { port: 0 }`). */
+  get port(): number | undefined {
+    const a = this.server?.address();
+    return a && typeof a === 'object' ? a.port : undefined;
+  }
+
+  private accept(s: Socket): void {
+    const remote = (s.remoteAddress ?? '').replace(/^::ffff:/, '');
+    const peer = this.peers.get(remote);
+    if (!peer || this.closed) {
+      // Connections from addresses that are no peer of ours are refused (RFC 4271 §8: Idle refuses).
+      s.destroy();
+      return;
+    }
+    peer.incoming(s);
+  }
+
+  private readonly host: PeerHost = {
+    asn: 0,
+    routerId: 0,
+    stateChanged: (peer, from, to) => this.emit('stateChange', peer.info(), from, to),
+    established: (peer) => {
+      this.emit('peerUp', peer.info());
+      this.sendInitial(peer);
+    },
+    down: (peer, reason, n, sent) => {
+      this.dropPeerRoutes(peer);
+      this.emit('peerDown', peer.info(), reason, n, sent);
+    },
+    routes: (peer, routes) => this.received(peer, routes),
+    endOfRib: (peer, family) => this.emit('endOfRib', peer.info(), family),
+    refreshRequested: (peer, family) => this.resend(peer, family),
+    error: (peer, e) => this.report(e, peer.info()),
+  };
+
+  private report(e: Error, peer?: PeerInfo): void {
+    if (this.listenerCount('error') > 0) this.emit('error', e, peer);
+  }
+
+  /** Adds a peer and starts it (connecting out unless `passive`). */
+  addPeer(options: PeerOptions): PeerInfo {
+    if (this.closed) throw new Error('bgp speaker is closed');
+    if (!isIP(options.address))
+      throw new RangeError(`bgp peer address must be an IP address, got ${options.address}`);
+    if (this.peers.has(options.address)) throw new RangeError(`bgp peer ${options.address} exists already`);
+    const host: PeerHost = Object.assign(Object.create(this.host) as PeerHost, {
+      asn: this.asn,
+      routerId: this.id,
+    });
+    const peer = new BgpPeer(options, host, this.listenHost);
+    this.peers.set(options.address, peer);
+    peer.start();
+    return peer.info();
+  }
+
+  /** Stops a peer with Cease / Peer De-configured (RFC 4486) and forgets it. */
+  async removePeer(address: string): Promise<void> {
+    const peer = this.peers.get(address);
+    if (!peer) return;
+    await peer.stop({ type: 'notification', code: 6, subcode: 3, data: new Uint8Array(0) }, 'peer removed');
+    this.peers.delete(address);
+  }
+
+  /** Every peer's state. */
+  peerInfo(): PeerInfo[];
+  peerInfo(address: string): PeerInfo | undefined;
+  peerInfo(address?: string): PeerInfo[] | PeerInfo | undefined {
+    if (address !== undefined) return this.peers.get(address)?.info();
+    return [...this.peers.values()].map((p) => p.info());
+  }
+
+  /** The Loc-RIB: the best path of every prefix. */
+  routes(): BgpRoute[] {
+    return [...this.locRib.routes()];
+  }
+
+  /** The best path to `prefix`. */
+  bestPath(prefix: string): BgpRoute | undefined {
+    return this.locRib.get(prefix);
+  }
+
+  /** A peer's Adj-RIB-In (every path it sent that was not withdrawn). */
+  adjRibIn(address: string): BgpRoute[] {
+    const p = this.peers.get(address);
+    return p ? [...p.adjRibIn.routes()] : [];
+  }
+
+  /** What was sent to a peer and not withdrawn since. */
+  adjRibOut(address: string): OutgoingRoute[] {
+    const p = this.peers.get(address);
+    return p ? [...p.adjRibOut.values()].map((e) => e.route) : [];
+  }
+
+  /** Sends ROUTE-REFRESH to a peer; false when it is not Established or did not offer route refresh. */
+  requestRefresh(address: string, family: Family = 'ipv4-unicast'): boolean {
+    return this.peers.get(address)?.requestRefresh(family) ?? false;
+  }
+
+  /** Originates `prefixes` with `attributes` (replacing earlier announcements of them). */
+  announce(prefixes: readonly string[], attributes: AnnounceAttributes = {}): void {
+    for (const text of prefixes) {
+      const p = parsePrefix(text);
+      const prefix = prefixText(p);
+      this.local.set({
+        prefix,
+        family: p.family,
+        pathId: 0,
+        source: this.localSource,
+        nextHop: attributes.nextHop ?? '',
+        origin: attributes.origin ?? 0,
+        asPath: sequence(attributes.asPath ?? []),
+        ...(attributes.med === undefined ? {} : { med: attributes.med }),
+        ...(attributes.localPref === undefined ? {} : { localPref: attributes.localPref }),
+        communities: attributes.communities ?? [],
+        largeCommunities: attributes.largeCommunities ?? [],
+        extendedCommunities: attributes.extendedCommunities ?? [],
+        otherAttributes: [],
+      });
+      this.decide(prefix);
+    }
+  }
+
+  /** Stops originating `prefixes`. */
+  withdraw(prefixes: readonly string[]): void {
+    for (const text of prefixes) {
+      const prefix = prefixText(parsePrefix(text));
+      if (this.local.delete(prefix, 0)) this.decide(prefix);
+    }
+  }
+
+  private received(peer: BgpPeer, r: UpdateRoutes): void {
+    const touched = new Set<string>();
+    for (const k of r.withdrawn) if (peer.adjRibIn.delete(k.prefix, k.pathId)) touched.add(k.prefix);
+    for (const route of r.announced) {
+      // RFC 4271 §9.1.2: a route whose AS_PATH holds our AS is unusable (loop); an eBGP peer's is dropped.
+      if (!peer.ibgp && route.asPath.some((s) => s.asns.includes(this.asn))) {
+        if (peer.adjRibIn.delete(route.prefix, route.pathId)) touched.add(route.prefix);
+        continue;
+      }
+      peer.adjRibIn.set(route);
+      touched.add(route.prefix);
+    }
+    this.emit('update', peer.info(), r);
+    for (const prefix of touched) this.decide(prefix);
+  }
+
+  private dropPeerRoutes(peer: BgpPeer): void {
+    const prefixes = [...peer.adjRibIn.prefixes()];
+    peer.adjRibIn.clear();
+    this.pending.delete(peer);
+    for (const p of prefixes) this.decide(p);
+  }
+
+  /** RFC 4271 §9.1.2 for one prefix; on a change, the event and the Adj-RIBs-Out. */
+  private decide(prefix: string): void {
+    const candidates: BgpRoute[] = [...this.local.paths(prefix)];
+    for (const p of this.peers.values()) for (const r of p.adjRibIn.paths(prefix)) candidates.push(r);
+    const best = bestRoute(candidates);
+    const previous = this.locRib.get(prefix);
+    if (best === previous) return;
+    this.locRib.set(prefix, best);
+    this.emit('bestPathChange', {
+      prefix,
+      ...(best ? { best } : {}),
+      ...(previous ? { previous } : {}),
+    });
+    for (const p of this.peers.values()) if (p.state === 'Established') this.queue(p, prefix);
+  }
+
+  private queue(peer: BgpPeer, prefix: string): void {
+    let set = this.pending.get(peer);
+    if (!set) {
+      set = new Set();
+      this.pending.set(peer, set);
+    }
+    set.add(prefix);
+    if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => this.flush());
+    }
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const work = [...this.pending];
+    this.pending.clear();
+    for (const [peer, prefixes] of work) if (peer.state === 'Established') this.sendPrefixes(peer, prefixes);
+  }
+
+  /** The route as `peer` gets it (RFC 4271 §9.1.3 and §5.1), or undefined when it is not sent. */
+  private exportRoute(peer: BgpPeer, best: BgpRoute | undefined): OutgoingRoute | undefined {
+    if (!best) return undefined;
+    const fromPeer = best.source.peer !== LOCAL;
+    if (best.source.peer === peer.address) return undefined;
+    // RFC 4271 §9.2: routes learned over iBGP are not passed to iBGP peers (no route reflection).
+    if (fromPeer && best.source.ibgp && peer.ibgp) return undefined;
+    if (!peer.families.includes(best.family === 4 ? 'ipv4-unicast' : 'ipv6-unicast')) return undefined;
+    const self = peer.nextHopFor(best.family);
+    const nextHop = peer.ibgp && fromPeer ? best.nextHop : !fromPeer && best.nextHop ? best.nextHop : self;
+    if (!nextHop) return undefined;
+    let out: OutgoingRoute = {
+      prefix: best.prefix,
+      nextHop,
+      origin: best.origin,
+      asPath: peer.ibgp ? best.asPath : prependAs(this.asn, best.asPath),
+      // RFC 4271 §5.1.4: MED received from a neighbouring AS is not passed to other ASes.
+      ...(best.med !== undefined && (!fromPeer || peer.ibgp) ? { med: best.med } : {}),
+      ...(peer.ibgp ? { localPref: best.localPref ?? 100 } : {}),
+      communities: best.communities,
+      largeCommunities: best.largeCommunities,
+      extendedCommunities: best.extendedCommunities,
+      otherAttributes: fromPeer
+        ? best.otherAttributes.filter((a) => a.kind !== 'originator-id' && a.kind !== 'cluster-list')
+        : [],
+    };
+    if (!peer.ibgp) {
+      const { localPref: _, ...rest } = out;
+      out = rest;
+    }
+    const policy = peer.options.exportPolicy;
+    if (policy) {
+      const verdict = policy(best, peer.info());
+      if (verdict === false) return undefined;
+      if (verdict && verdict !== true) {
+        const changed = applyAnnounceAttributes(out, verdict);
+        out =
+          verdict.asPath && !peer.ibgp
+            ? { ...changed, asPath: prependAs(this.asn, changed.asPath) }
+            : changed;
+      }
+    }
+    return out;
+  }
+
+  private sendPrefixes(peer: BgpPeer, prefixes: Iterable<string>): void {
+    const groups = new Map<string, { route: OutgoingRoute; prefixes: string[] }>();
+    const gone: { 4: string[]; 6: string[] } = { 4: [], 6: [] };
+    for (const prefix of prefixes) {
+      const out = this.exportRoute(peer, this.locRib.get(prefix));
+      const before = peer.adjRibOut.get(prefix);
+      if (!out) {
+        if (before) {
+          peer.adjRibOut.delete(prefix);
+          gone[prefix.includes(':') ? 6 : 4].push(prefix);
+        }
+        continue;
+      }
+      const key = attributesKey(out);
+      if (before?.key === key) continue;
+      peer.adjRibOut.set(prefix, { key, route: out });
+      let g = groups.get(key);
+      if (!g) {
+        g = { route: out, prefixes: [] };
+        groups.set(key, g);
+      }
+      g.prefixes.push(prefix);
+    }
+    for (const list of [gone[4], gone[6]])
+      if (list.length) for (const m of withdrawals(list, peer.session)) peer.send(m);
+    for (const g of groups.values())
+      for (const m of announcements(g.prefixes, g.route, peer.session)) peer.send(m);
+  }
+
+  /** The whole Loc-RIB to a peer that just came up, then End-of-RIB per family (RFC 4724 §2). */
+  private sendInitial(peer: BgpPeer): void {
+    peer.adjRibOut.clear();
+    this.sendPrefixes(
+      peer,
+      [...this.locRib.routes()].map((r) => r.prefix),
+    );
+    for (const f of peer.families) peer.send(buildEndOfRib(FAMILIES[f].afi, FAMILIES[f].safi));
+  }
+
+  /** Answers ROUTE-REFRESH: everything of the family again. */
+  private resend(peer: BgpPeer, family: Family): void {
+    const v6 = family === 'ipv6-unicast';
+    const prefixes = [...this.locRib.routes()].filter((r) => (r.family === 6) === v6).map((r) => r.prefix);
+    for (const p of prefixes) peer.adjRibOut.delete(p);
+    this.sendPrefixes(peer, prefixes);
+  }
+
+  /**
+   * Sends Cease / Administrative Shutdown with the RFC 9003 `message` to every peer with a
+   * session, closes the listening socket, every connection and timer.
+   */
+  async close(message = 'speaker shut down'): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    const n = shutdownNotification(message);
+    const server = this.server;
+    const serverClosed = server ? new Promise<void>((r) => server.close(() => r())) : Promise.resolve();
+    await Promise.all([...this.peers.values()].map((p) => p.stop(n, 'administrative shutdown')));
+    this.pending.clear();
+    await serverClosed;
+  }
+}
+
+export type { RouteKey };
