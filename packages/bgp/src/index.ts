@@ -17,5 +17,3 @@ export * from './session.js';
 export * from './update.js';
 export * from './dissectors.js';
 export * from './speaker/index.js';
-export * from './mrt.js';
-export * from './mrt-file.js';
