@@ -20,6 +20,7 @@ import { dirname } from 'node:path';
 import { EtcdStore, FileStore, type FlannelLease, FlannelSubnets, type KvStore } from '@cnikit/ipam';
 import { type Link, Netlink } from '@cnikit/netlink';
 import { formatIpv4, parseIpv4 } from '@cnikit/wire';
+import { Etcd3 } from 'etcd3';
 
 const CONFIG_KEY = '/coreos.com/network/config';
 const DEVICE = 'flannel.1';
@@ -56,6 +57,8 @@ class Agent {
 
   constructor(
     readonly store: KvStore,
+    /** The etcd client the store uses, for a watch that triggers a resync at once (none: files). */
+    readonly etcd: Etcd3 | undefined,
     readonly iface: string,
     readonly publicIp: string,
     readonly subnetFile: string,
@@ -187,18 +190,17 @@ class Agent {
    */
   private watch(): void {
     setInterval(() => this.resync(), 1000);
-    if (this.store instanceof EtcdStore) {
-      void this.store.client
-        .watch()
-        .prefix('/coreos.com/network/subnets/')
-        .create()
-        .then((w) => {
-          w.on('put', () => this.resync());
-          w.on('delete', () => this.resync());
-          w.on('error', () => undefined);
-        })
-        .catch(() => log('no etcd watch: polling only'));
-    }
+    if (!this.etcd) return;
+    this.etcd
+      .watch()
+      .prefix('/coreos.com/network/subnets/')
+      .create()
+      .then((w) => {
+        w.on('put', () => this.resync());
+        w.on('delete', () => this.resync());
+        w.on('error', () => undefined);
+      })
+      .catch(() => log('no etcd watch: reading the leases every second only'));
   }
 
   private resync(): void {
@@ -278,11 +280,13 @@ function report(e: unknown): void {
 }
 
 const storeDir = process.argv.includes('--store-dir') ? arg('store-dir') : undefined;
-const store: KvStore = storeDir
-  ? new FileStore(storeDir)
-  : new EtcdStore({ endpoints: arg('etcd').split(','), prefix: '' });
+const etcd = storeDir ? undefined : new Etcd3({ hosts: arg('etcd').split(','), dialTimeout: 2000 });
+const store: KvStore = etcd
+  ? new EtcdStore({ endpoints: arg('etcd').split(','), prefix: '', client: etcd })
+  : new FileStore(storeDir as string);
 const agent = new Agent(
   store,
+  etcd,
   arg('iface', 'eth0'),
   arg('public-ip'),
   arg('subnet-file'),

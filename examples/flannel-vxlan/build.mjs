@@ -4,7 +4,7 @@
  * (netlink's native addon is loaded from packages/netlink/build); etcd3 is required at run time
  * from the repository's node_modules.
  */
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
@@ -42,17 +42,25 @@ export async function buildExample() {
     },
     plugins: [workspace],
   };
-  await build({ ...common, entryPoints: [join(HERE, 'agent.ts')], outfile: AGENT });
+  // Written beside and renamed into place: tests building at the same time never run half a file.
+  const tmp = (file) => `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
+  const agentTmp = tmp(AGENT);
+  const pluginTmp = tmp(PLUGIN);
+  await build({ ...common, entryPoints: [join(HERE, 'agent.ts')], outfile: agentTmp });
   await build({
     ...common,
     entryPoints: [join(HERE, 'plugin.ts')],
-    outfile: PLUGIN,
+    outfile: pluginTmp,
     banner: { js: '#!/usr/bin/env node' },
   });
-  chmodSync(PLUGIN, 0o755);
+  chmodSync(pluginTmp, 0o755);
   // The plugin file has no extension: without this the repository's "type": "module" makes it ESM.
   mkdirSync(BUILD_DIR, { recursive: true });
-  writeFileSync(join(BUILD_DIR, 'package.json'), '{ "type": "commonjs" }\n');
+  const pkgTmp = tmp(join(BUILD_DIR, 'package.json'));
+  writeFileSync(pkgTmp, '{ "type": "commonjs" }\n');
+  renameSync(pkgTmp, join(BUILD_DIR, 'package.json'));
+  renameSync(agentTmp, AGENT);
+  renameSync(pluginTmp, PLUGIN);
   return { agent: AGENT, plugin: PLUGIN, pluginDir: PLUGIN_DIR };
 }
 
