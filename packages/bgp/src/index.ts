@@ -17,3 +17,5 @@ export * from './session.js';
 export * from './update.js';
 export * from './dissectors.js';
 export * from './speaker/index.js';
+export * from './mrt.js';
+export * from './mrt-file.js';
