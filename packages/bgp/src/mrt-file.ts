@@ -1,3 +1,4 @@
+/// <reference path="./seek-bzip.d.ts" />
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
