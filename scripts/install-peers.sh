@@ -17,6 +17,7 @@ packages=(
   python3-pyroute2  # netlink peer benchmark
   bird2           # BGP interop: real daemons in namespaces
   gobgpd          # BGP interop and MRT files (gobgp, gobgpd)
+  bzip2           # bgp MRT test: a bzip2-compressed dump to read
   frr             # BGP interop (bgpd, vtysh)
   golang-github-osrg-gobgp-dev  # GoBGP codec peer benchmark
   etcd-server     # IPAM etcd store and flannel leases: a real etcd started by the tests
