@@ -213,6 +213,23 @@ export class BgpSpeaker extends (EventEmitter as new () => TypedEmitter<BgpSpeak
 
   /** Originates `prefixes` with `attributes` (replacing earlier announcements of them). */
   announce(prefixes: readonly string[], attributes: AnnounceAttributes = {}): void {
+    // Every field checked now (RangeError naming it), not when the UPDATE is written later.
+    const samples = new Map<number, string>();
+    for (const text of prefixes) samples.set(parsePrefix(text).family, text);
+    for (const [family, sample] of samples) {
+      const nextHop = attributes.nextHop ?? (family === 4 ? '0.0.0.0' : '::');
+      const base = {
+        prefix: sample,
+        nextHop,
+        origin: 0,
+        asPath: [],
+        communities: [],
+        largeCommunities: [],
+        extendedCommunities: [],
+        otherAttributes: [],
+      };
+      announcements([sample], applyAnnounceAttributes(base, { ...attributes, nextHop }), {});
+    }
     for (const text of prefixes) {
       const p = parsePrefix(text);
       const prefix = prefixText(p);
@@ -299,7 +316,15 @@ export class BgpSpeaker extends (EventEmitter as new () => TypedEmitter<BgpSpeak
     this.flushScheduled = false;
     const work = [...this.pending];
     this.pending.clear();
-    for (const [peer, prefixes] of work) if (peer.state === 'Established') this.sendPrefixes(peer, prefixes);
+    for (const [peer, prefixes] of work) {
+      if (peer.state !== 'Established') continue;
+      try {
+        this.sendPrefixes(peer, prefixes);
+      } catch (e) {
+        // An export policy returned attributes that cannot be written: reported, not thrown from a timer.
+        this.report(e as Error, peer.info());
+      }
+    }
   }
 
   /** The route as `peer` gets it (RFC 4271 §9.1.3 and §5.1), or undefined when it is not sent. */

@@ -93,7 +93,10 @@ describe('two BgpSpeakers on loopback', () => {
         .map((x) => x.prefix)
         .sort(),
     ).toEqual(['10.1.0.0/24', '10.1.1.0/24', '2001:db8:1::/48']);
-    expect(b.peerInfo('127.0.0.1')?.endOfRibReceived.sort()).toEqual(['ipv4-unicast', 'ipv6-unicast']);
+    expect([...(b.peerInfo('127.0.0.1')?.endOfRibReceived ?? [])].sort()).toEqual([
+      'ipv4-unicast',
+      'ipv6-unicast',
+    ]);
 
     a.withdraw(['10.1.0.0/24', '2001:db8:1::/48']);
     await waitFor(

@@ -1,0 +1,67 @@
+// Runs BgpSpeakers inside a network namespace for the daemon interop tests (started with
+// `ip netns exec`): one JSON command per stdin line, one JSON reply or event per stdout line.
+import { createInterface } from 'node:readline';
+import { BgpSpeaker, type BgpSpeakerOptions, type PeerOptions } from '../../src/index.js';
+
+const speakers = new Map<string, BgpSpeaker>();
+const out = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);
+
+type Command =
+  | { id: number; cmd: 'speaker'; name: string; options: BgpSpeakerOptions; peers: PeerOptions[] }
+  | { id: number; cmd: 'announce'; name: string; prefixes: string[]; attributes: Record<string, unknown> }
+  | { id: number; cmd: 'withdraw'; name: string; prefixes: string[] }
+  | { id: number; cmd: 'state'; name: string }
+  | { id: number; cmd: 'close' };
+
+async function run(c: Command): Promise<unknown> {
+  switch (c.cmd) {
+    case 'speaker': {
+      const s = new BgpSpeaker(c.options);
+      speakers.set(c.name, s);
+      await s.listening;
+      s.on('peerUp', (p) => out({ event: 'peerUp', name: c.name, peer: p.address, at: Date.now() }));
+      s.on('peerDown', (p, reason, n, sent) =>
+        out({
+          event: 'peerDown',
+          name: c.name,
+          peer: p.address,
+          reason,
+          code: n?.code,
+          subcode: n?.subcode,
+          sent,
+          at: Date.now(),
+        }),
+      );
+      s.on('error', (e, p) => out({ event: 'error', name: c.name, peer: p?.address, message: e.message }));
+      for (const p of c.peers) s.addPeer(p);
+      return 'ok';
+    }
+    case 'announce':
+      speakers.get(c.name)?.announce(c.prefixes, c.attributes);
+      return 'ok';
+    case 'withdraw':
+      speakers.get(c.name)?.withdraw(c.prefixes);
+      return 'ok';
+    case 'state': {
+      const s = speakers.get(c.name);
+      return (
+        s && {
+          peers: s.peerInfo().map(({ localOpen: _l, remoteOpen: _r, ...rest }) => rest),
+          routes: s.routes(),
+        }
+      );
+    }
+    case 'close':
+      await Promise.all([...speakers.values()].map((s) => s.close('interop test done')));
+      return 'ok';
+  }
+}
+
+createInterface({ input: process.stdin }).on('line', (line) => {
+  const c = JSON.parse(line) as Command;
+  run(c).then(
+    (result) => out({ id: c.id, result }),
+    (e: Error) => out({ id: c.id, error: e.message }),
+  );
+});
+process.stdin.on('end', () => process.exit(0));

@@ -1,0 +1,110 @@
+import type { ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+import type { Lab } from '../../../../test/support/netns.js';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const root = join(here, '../../../..');
+
+/** Bundles child-speaker.ts (and the speaker's source) into one .mjs in `dir`. */
+export async function bundleChild(dir: string): Promise<string> {
+  const outfile = join(dir, 'child-speaker.mjs');
+  await build({
+    entryPoints: [join(here, 'child-speaker.ts')],
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    outfile,
+    logLevel: 'error',
+    alias: { '@cnikit/wire': join(root, 'packages/wire/src/index.ts') },
+  });
+  return outfile;
+}
+
+export interface ChildEvent {
+  readonly event: string;
+  readonly name: string;
+  readonly peer?: string;
+  readonly reason?: string;
+  readonly code?: number;
+  readonly subcode?: number;
+  readonly at: number;
+}
+
+/** The speaker child process in a namespace: `call` sends a command and resolves with its reply. */
+export class ChildSpeaker {
+  readonly events: ChildEvent[] = [];
+  private nextId = 1;
+  private readonly waiting = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
+  stderr = '';
+
+  constructor(readonly proc: ChildProcess) {
+    let buf = '';
+    proc.stdout?.on('data', (d: Buffer) => {
+      buf += d.toString();
+      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+        const msg = JSON.parse(buf.slice(0, nl)) as {
+          id?: number;
+          result?: unknown;
+          error?: string;
+        } & ChildEvent;
+        buf = buf.slice(nl + 1);
+        if (msg.id === undefined) {
+          this.events.push(msg);
+          continue;
+        }
+        const w = this.waiting.get(msg.id);
+        this.waiting.delete(msg.id);
+        if (msg.error) w?.reject(new Error(msg.error));
+        else w?.resolve(msg.result);
+      }
+    });
+    proc.stderr?.on('data', (d: Buffer) => {
+      this.stderr += d.toString();
+    });
+  }
+
+  static start(lab: Lab, ns: string, script: string): ChildSpeaker {
+    return new ChildSpeaker(lab.spawn(ns, `${process.execPath} ${script}`));
+  }
+
+  call<T = unknown>(command: Record<string, unknown>, ms = 10_000): Promise<T> {
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      const t = setTimeout(
+        () => reject(new Error(`child: no reply to ${command.cmd} (stderr: ${this.stderr})`)),
+        ms,
+      );
+      this.waiting.set(id, {
+        resolve: (v) => {
+          clearTimeout(t);
+          resolve(v as T);
+        },
+        reject: (e) => {
+          clearTimeout(t);
+          reject(e);
+        },
+      });
+      this.proc.stdin?.write(`${JSON.stringify({ id, ...command })}\n`);
+    });
+  }
+}
+
+/** `birdc show route all` split into one block of text per route line (prefix as key, first path). */
+export function birdRoutes(output: string): Map<string, string> {
+  const out = new Map<string, string>();
+  let current: string | undefined;
+  for (const line of output.split('\n')) {
+    const m = /^([0-9a-f.:]+\/\d+)\s/.exec(line);
+    if (m) {
+      current = m[1];
+      out.set(current, line);
+    } else if (current && /^\s/.test(line)) {
+      out.set(current, `${out.get(current)}\n${line.trim()}`);
+    } else if (!/^\s/.test(line)) {
+      current = undefined;
+    }
+  }
+  return out;
+}
