@@ -1,4 +1,7 @@
 import { DecodeError, type Prefix, readU16, readU32, writeU16, writeU32 } from '@cnikit/wire';
+import { ATTRIBUTE_FLAGS, decodeAttributeValue, type PathAttribute } from './attributes.js';
+import { AttrType } from './constants.js';
+import { AttributeCursor } from './update.js';
 
 /** MRT types and subtypes (RFC 6396 §4, RFC 8050). */
 export const MrtType = { TableDumpV2: 13, Bgp4mp: 16, Bgp4mpEt: 17 } as const;
@@ -419,4 +422,35 @@ export async function* readMrt(
   }
   if (pending.length - offset > 0)
     throw new DecodeError('truncated', 'mrt', offset, 'file ends inside a record');
+}
+
+/**
+ * The path attributes of a TABLE_DUMP_V2 RIB entry (4-octet AS always). MP_REACH_NLRI may be in
+ * RFC 6396 §4.3.4's form (next hop length and address only; it comes back with `afi`/`safi`
+ * 0 and no NLRI) or the full RFC 4760 form (GoBGP writes that). Flags are not checked (BIRD 2
+ * writes 0) but kept as sent. Throws BgpDecodeError for malformed values.
+ */
+export function decodeRibAttributes(bytes: Uint8Array): PathAttribute[] {
+  const out: PathAttribute[] = [];
+  const c = new AttributeCursor().reset(bytes, 0, bytes.length);
+  const session = { fourOctetAs: true };
+  while (c.next()) {
+    const v = c.valueStart;
+    if (c.type === AttrType.MpReachNlri && c.valueEnd - v >= 1 && bytes[v] === c.valueEnd - v - 1) {
+      out.push({
+        flags: c.flags,
+        kind: 'mp-reach',
+        afi: 0,
+        safi: 0,
+        nextHop: bytes.subarray(v + 1, c.valueEnd),
+        nlri: [],
+      });
+      continue;
+    }
+    const expected = ATTRIBUTE_FLAGS[c.type];
+    const flags = expected === undefined ? c.flags : expected | (c.flags & 0x3f);
+    const a = decodeAttributeValue(bytes, flags, c.type, v, c.valueEnd, c.at, session);
+    out.push({ ...a, flags: c.flags } as PathAttribute);
+  }
+  return out;
 }
