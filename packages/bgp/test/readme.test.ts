@@ -20,6 +20,14 @@ const EXPECTED: Record<string, string> = {
     '0000  ff ff ff ff ff ff ff ff  ff ff ff ff ff ff ff ff  ................',
     '0010  00 50 02 00 00 00 31 40  01 01 00 40 02 06 02 01  .P....1@...@....',
   ].join('\n'),
+  'A BGP speaker': [
+    'up 127.0.0.1 AS65001 hold 30 s',
+    '10.42.0.0/24 via 127.0.0.1, AS path 65001',
+    '10.43.0.0/24 via 127.0.0.1, AS path 65001',
+    '10.43.0.0/24 gone',
+    'down 127.0.0.1 NOTIFICATION received 6/2',
+    '10.42.0.0/24 gone',
+  ].join('\n'),
 };
 
 describe('packages/bgp/README.md', () => {

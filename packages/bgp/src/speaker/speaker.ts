@@ -1,7 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { createServer, isIP, type Server, type Socket } from 'node:net';
-import { parseIpv4, parsePrefix } from '@cnikit/wire';
-import type TypedEmitter from 'typed-emitter';
+import { parseIpv4, parsePrefix, type TypedEmitter } from '@cnikit/wire';
 import { buildEndOfRib } from '../builders.js';
 import { type NotificationMessage, shutdownNotification } from '../notification.js';
 import { bestRoute } from './decision.js';
@@ -139,8 +138,8 @@ export class BgpSpeaker extends (EventEmitter as new () => TypedEmitter<BgpSpeak
       this.sendInitial(peer);
     },
     down: (peer, reason, n, sent) => {
-      this.dropPeerRoutes(peer);
       this.emit('peerDown', peer.info(), reason, n, sent);
+      this.dropPeerRoutes(peer);
     },
     routes: (peer, routes) => this.received(peer, routes),
     endOfRib: (peer, family) => this.emit('endOfRib', peer.info(), family),
