@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type TypedEmitter from 'typed-emitter';
+import type { TypedEmitter } from '@cnikit/wire';
 import { NetlinkSystemError } from './errors.js';
 import { NetlinkMessageCursor } from './message.js';
 import { NLMSG_DONE, NLMSG_ERROR, NLMSG_NOOP } from './netlink-constants.js';

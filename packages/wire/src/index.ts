@@ -14,3 +14,4 @@ export * from './mac-address.js';
 export * from './mac-number.js';
 export * from './prefix.js';
 export * from './range-check.js';
+export type * from './typed-emitter.js';
