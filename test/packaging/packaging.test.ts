@@ -9,6 +9,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { dependencyClosure, type LocalRegistry, startLocalRegistry } from './local-registry.js';
 import { REPO_ROOT } from './readme-runner.js';
 import { buildIfNeeded, discoverPackages, type WorkspacePackage } from './workspace.js';
 
@@ -101,6 +102,7 @@ const SMOKE: Record<string, { js: string; expected: unknown; ts: string }> = {
 const { included, skipped } = discoverPackages();
 let work = '';
 let consumer = '';
+let registry: LocalRegistry | undefined;
 const tarballs = new Map<string, { file: string; files: string[] }>();
 type Ran = Awaited<ReturnType<typeof runAsync>>;
 const lintJobs = new Map<string, { publint: Promise<Ran>; attw: Promise<Ran> }>();
@@ -175,7 +177,7 @@ function consumerScript(kind: 'esm' | 'cjs', packages: readonly WorkspacePackage
   return lines.join('\n');
 }
 
-beforeAll(() => {
+beforeAll(async () => {
   for (const s of skipped) console.warn(`\n*** packaging: skipping ${s.name}: ${s.reason}\n`);
   for (const line of buildIfNeeded(included)) console.warn(line);
   work = mkdtempSync(join(tmpdir(), 'cnikit-packaging-'));
@@ -189,54 +191,38 @@ beforeAll(() => {
     const [info] = JSON.parse(r.stdout) as { filename: string; files: { path: string }[] }[];
     tarballs.set(pkg.name, { file: join(packs, info.filename), files: info.files.map((f) => f.path).sort() });
   }
-  // Third-party dependencies of the packages (@types/node for pcap's stream API) come from the
-  // repo's own node_modules, packed: `npm ci` caches their tarballs but not their registry
-  // metadata, so an offline install could not resolve them by range.
-  const thirdParty = new Set<string>();
-  const addDependencies = (manifest: { dependencies?: unknown }) => {
-    for (const name of Object.keys((manifest.dependencies ?? {}) as Record<string, string>)) {
-      if (name.startsWith('@cnikit/') || thirdParty.has(name)) continue;
-      thirdParty.add(name);
-      addDependencies(
-        JSON.parse(readFileSync(join(REPO_ROOT, 'node_modules', name, 'package.json'), 'utf8')),
-      );
-    }
-  };
-  for (const pkg of included) addDependencies(pkg.manifest);
-  const dependencyTarballs: string[] = [];
-  for (const name of thirdParty) {
-    const r = run(
-      'npm',
-      ['pack', '--json', '--pack-destination', packs, join(REPO_ROOT, 'node_modules', name)],
-      work,
-      {
-        npm_config_update_notifier: 'false',
-      },
-    );
-    if (r.status !== 0) throw new Error(`npm pack ${name} failed:\n${r.output}`);
-    dependencyTarballs.push(join(packs, (JSON.parse(r.stdout) as { filename: string }[])[0].filename));
-  }
+  // Third-party dependencies (@types/node for pcap's stream API, etcd3 and gRPC for ipam's etcd
+  // store, …) come from a registry on loopback that serves the versions in the repo's node_modules.
+  const dependencies = dependencyClosure(included.map((p) => p.dir));
+  registry = await startLocalRegistry(dependencies, work);
   consumer = join(work, 'consumer');
   mkdirSync(consumer);
   writeFileSync(
     join(consumer, 'package.json'),
     JSON.stringify({ name: 'consumer', version: '0.0.0', private: true }),
   );
-  const install = run(
+  const install = await runAsync(
     'npm',
     [
       'install',
-      '--offline',
       '--no-audit',
       '--no-fund',
       '--no-package-lock',
+      '--ignore-scripts',
       ...[...tarballs.values()].map((t) => t.file),
-      ...dependencyTarballs,
     ],
     consumer,
-    offline(),
+    {
+      ...offline(),
+      npm_config_offline: 'false',
+      npm_config_registry: registry.url,
+      npm_config_cache: join(work, 'npm-cache'),
+    },
   );
-  if (install.status !== 0) throw new Error(`offline npm install of the tarballs failed:\n${install.output}`);
+  if (install.status !== 0)
+    throw new Error(
+      `npm install of the tarballs (dependencies from the loopback registry) failed:\n${install.output}`,
+    );
   // publint and attw take ~10 s a package: start them all now, side by side with the other tests
   for (const pkg of included) {
     const file = tarballs.get(pkg.name)!.file;
@@ -249,6 +235,7 @@ beforeAll(() => {
 }, 600_000);
 
 afterAll(() => {
+  registry?.close();
   if (work) rmSync(work, { recursive: true, force: true });
 });
 
