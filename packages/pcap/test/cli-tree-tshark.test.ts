@@ -188,6 +188,16 @@ describe('cnikit dissect reads like tshark -V', () => {
     expect(arp).toContain('    Hardware type: Ethernet (1)');
     expect(arp).toContain('    Protocol type: IPv4 (0x0800)');
     expect(arp).toContain('    Opcode: request (1)');
+    // tshark names the encapsulation with Wireshark's own numbers, not the LINKTYPE.
+    for (const [file, line] of [
+      ['vxlan.pcap', '    Encapsulation type: Ethernet (1)'],
+      ['LINKTYPE_IPV6.pcap', '    Encapsulation type: Raw IPv6 (130)'],
+      ['LINKTYPE_IPV4.pcap', '    Encapsulation type: Raw IPv4 (129)'],
+      ['LINKTYPE_RAW_ipv4.pcap', '    Encapsulation type: Raw IP (7)'],
+    ]) {
+      const run = await cnikit(['dissect', corpusFile(file), '-c', '1']);
+      expect(run.stdout.split('\n'), file).toContain(line);
+    }
     const tcp = await ourTree('accecn_handshake.pcap', 1);
     expect(tcp).toContain('    Flags: 0x1c2 (SYN, ECE, CWR, AE)');
     expect(tcp).toContain('        [TCP Flags: ···ACE····S·]');

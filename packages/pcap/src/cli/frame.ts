@@ -61,6 +61,27 @@ export function formatArrivalTime(ns: bigint): string {
   return `${MONTHS[date.getUTCMonth()]} ${day}, ${date.getUTCFullYear()} ${clock}.${fraction} UTC`;
 }
 
+/**
+ * Wireshark's own encapsulation numbers and names for the link types cnikit dissects (tshark
+ * shows these, not the LINKTYPE); other link types are shown by their LINKTYPE name.
+ */
+const WIRESHARK_ENCAPSULATIONS: Readonly<Record<number, readonly [number, string]>> = {
+  0: [15, 'NULL/Loopback'],
+  1: [1, 'Ethernet'],
+  101: [7, 'Raw IP'],
+  108: [174, 'OpenBSD loopback'],
+  113: [25, 'Linux cooked-mode capture v1'],
+  228: [129, 'Raw IPv4'],
+  229: [130, 'Raw IPv6'],
+  276: [210, 'Linux cooked-mode capture v2'],
+};
+
+/** `Ethernet (1)`, as tshark's `Encapsulation type:` line says it. */
+function encapsulationType(linkType: number): string {
+  const known = WIRESHARK_ENCAPSULATIONS[linkType];
+  return known ? `${known[1]} (${known[0]})` : `${linkTypeName(linkType)} (${linkType})`;
+}
+
 const bytesAndBits = (n: number) => `${n} bytes (${n * 8} bits)`;
 
 /** The `Frame N: …` node that heads each packet in `cnikit dissect`, like `tshark -V`. */
@@ -75,7 +96,7 @@ export function frameNode(p: NumberedPacket, protocols: readonly string[]): Diss
     display,
   });
   const children: DissectionNode[] = [
-    child('frame.encap_type', `Encapsulation type: ${linkTypeName(packet.linkType)} (${packet.linkType})`),
+    child('frame.encap_type', `Encapsulation type: ${encapsulationType(packet.linkType)}`),
     child('frame.time', `Arrival Time: ${formatArrivalTime(packet.timestamp)}`),
     child('frame.time_epoch', `Epoch Time: ${fields['frame.time_epoch']} seconds`),
     child('frame.number', `Frame Number: ${number}`),
