@@ -11,6 +11,7 @@ type Command =
   | { id: number; cmd: 'announce'; name: string; prefixes: string[]; attributes: Record<string, unknown> }
   | { id: number; cmd: 'withdraw'; name: string; prefixes: string[] }
   | { id: number; cmd: 'state'; name: string }
+  | { id: number; cmd: 'adjRibIn'; name: string; peer: string }
   | { id: number; cmd: 'close' };
 
 async function run(c: Command): Promise<unknown> {
@@ -51,6 +52,8 @@ async function run(c: Command): Promise<unknown> {
         }
       );
     }
+    case 'adjRibIn':
+      return speakers.get(c.name)?.adjRibIn(c.peer);
     case 'close':
       await Promise.all([...speakers.values()].map((s) => s.close('interop test done')));
       return 'ok';
