@@ -728,3 +728,33 @@ export function community(asn: number, value: number): number {
 export function formatCommunity(c: number): string {
   return WELL_KNOWN_COMMUNITIES.get(c) ?? `${c >>> 16}:${c & 0xffff}`;
 }
+
+/** The addresses in an MP_REACH_NLRI next hop, by its length (RFC 4760, RFC 2545, RFC 8950, RFC 4364). */
+export interface MpNextHop {
+  /** An IPv4 next hop (4 octets, or after an 8-octet route distinguisher), uint32. */
+  readonly ipv4?: number;
+  /** An IPv6 global next hop (16 octets, or the first of 32, or after a route distinguisher). */
+  readonly global?: Uint8Array;
+  /** The IPv6 link-local next hop sent after the global one (RFC 2545 §3). */
+  readonly linkLocal?: Uint8Array;
+  /** The route distinguisher of a VPN next hop (12 or 24 octets). */
+  readonly rd?: Uint8Array;
+}
+
+/** Splits `nextHop` of an MP_REACH_NLRI by its length; an unknown length gives `{}`. */
+export function mpNextHop(nextHop: Uint8Array): MpNextHop {
+  switch (nextHop.length) {
+    case 4:
+      return { ipv4: readU32(nextHop, 0) };
+    case 12:
+      return { rd: nextHop.subarray(0, 8), ipv4: readU32(nextHop, 8) };
+    case 16:
+      return { global: nextHop };
+    case 24:
+      return { rd: nextHop.subarray(0, 8), global: nextHop.subarray(8, 24) };
+    case 32:
+      return { global: nextHop.subarray(0, 16), linkLocal: nextHop.subarray(16, 32) };
+    default:
+      return {};
+  }
+}

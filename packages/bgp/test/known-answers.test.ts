@@ -13,6 +13,7 @@ import {
   hardResetCause,
   hardResetNotification,
   mergeAs4Path,
+  mpNextHop,
   negotiateSession,
   NlriCursor,
   notificationName,
@@ -22,7 +23,7 @@ import {
   shutdownNotification,
   UpdateView,
 } from '@cnikit/bgp';
-import { formatPrefix, parseBytes } from '@cnikit/wire';
+import { formatIpv6, formatPrefix, parseBytes } from '@cnikit/wire';
 import { describe, expect, it } from 'vitest';
 
 const MARKER = 'ff'.repeat(16);
@@ -382,6 +383,22 @@ describe('builders', () => {
     const u6 = decodeMessage(encodeMessage(v6));
     const mp = u6.type === 'update' ? u6.attributes.find((a) => a.kind === 'mp-reach') : undefined;
     expect(mp?.kind === 'mp-reach' && [mp.afi, mp.safi, mp.nextHop.length]).toEqual([2, 1, 32]);
+    const hops = mp?.kind === 'mp-reach' ? mpNextHop(mp.nextHop) : {};
+    expect([hops.global && formatIpv6(hops.global), hops.linkLocal && formatIpv6(hops.linkLocal)]).toEqual([
+      '2001:db8::1',
+      'fe80::1',
+    ]);
+    // RFC 8950: IPv4 prefixes with an IPv6 next hop go in MP_REACH_NLRI with AFI 1.
+    const v4v6 = decodeMessage(encodeMessage(buildUpdate(['10.5.0.0/16'], { nextHop: '2001:db8::5' })));
+    const mp8950 = v4v6.type === 'update' ? v4v6.attributes.find((a) => a.kind === 'mp-reach') : undefined;
+    expect(
+      mp8950?.kind === 'mp-reach' && [
+        mp8950.afi,
+        formatIpv6(mpNextHop(mp8950.nextHop).global ?? new Uint8Array(16)),
+        mp8950.nlri.length,
+      ],
+    ).toEqual([1, '2001:db8::5', 1]);
+    expect(mpNextHop(Uint8Array.of(192, 0, 2, 1)).ipv4).toBe(0xc0000201);
     const w = decodeMessage(encodeMessage(buildWithdrawal(['10.1.0.0/16', '2001:db8:1::/48'])));
     expect(w.type === 'update' && [w.withdrawn.length, w.attributes[0]?.kind]).toEqual([1, 'mp-unreach']);
     expect(encodeMessage(buildEndOfRib()).length).toBe(23);
