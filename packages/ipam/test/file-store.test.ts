@@ -10,7 +10,7 @@ const tmp = mkdtempSync(join(tmpdir(), 'cnk-ipam-fs-'));
 const children: ChildProcess[] = [];
 afterAll(() => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
-  rmSync(tmp, { recursive: true, force: true });
+  rmSync(tmp, { recursive: true, force: true, maxRetries: 5 });
 });
 
 function net(dataDir: string, subnet = '10.50.0.0/21'): HostLocalNetwork {

@@ -10,7 +10,7 @@ import { HOST_LOCAL, runHostLocalSync } from '../support/host-local-binary.js';
 
 const itHostLocal = itWithTool(HOST_LOCAL, []);
 const tmp = mkdtempSync(join(tmpdir(), 'cnk-ipam-hl-'));
-afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+afterAll(() => rmSync(tmp, { recursive: true, force: true, maxRetries: 5 }));
 
 function network(dataDir: string, extra: Partial<HostLocalNetwork['ipam']> = {}): HostLocalNetwork {
   return {
