@@ -1,5 +1,7 @@
 import {
   AS_TRANS,
+  attributesToPassOn,
+  formatCommunity,
   BgpDecodeError,
   BgpFramer,
   buildEndOfRib,
@@ -289,6 +291,34 @@ describe('RFC 4271 §6 NOTIFICATIONs and RFC 7606 actions', () => {
     expect(
       shutdownCommunication({ type: 'notification', code: 6, subcode: 2, data: Uint8Array.of(5, 0x41) }),
     ).toBeUndefined();
+  });
+});
+
+describe('passing attributes on (RFC 4271 §5, §9.1.2.2)', () => {
+  it('keeps known and unknown optional transitive attributes (Partial set), drops unknown non-transitive ones', () => {
+    const b = msg(2, '0000 0014 40010100 400200 c0630201ff 80640100 e0650100');
+    const u = decodeMessage(b);
+    if (u.type !== 'update') throw new Error('not an UPDATE');
+    expect(u.attributes.map((a) => (a.kind === 'unknown' ? [a.type, a.flags] : a.kind))).toEqual([
+      'origin',
+      'as-path',
+      [99, 0xc0],
+      [100, 0x80],
+      [101, 0xe0],
+    ]);
+    const on = attributesToPassOn(u.attributes);
+    expect(on.map((a) => (a.kind === 'unknown' ? [a.type, a.flags] : a.kind))).toEqual([
+      'origin',
+      'as-path',
+      [99, 0xe0],
+      [101, 0xe0],
+    ]);
+    // Written back: the unknown attribute's bytes are unchanged but for the Partial bit.
+    const out = encodeMessage({ ...u, attributes: on });
+    expect(Buffer.from(out).toString('hex')).toContain('e0630201ff');
+    expect(formatCommunity(0xfde90064)).toBe('65001:100');
+    expect(formatCommunity(0xffffff01)).toBe('NO_EXPORT');
+    expect(formatCommunity(0xffff029a)).toBe('BLACKHOLE');
   });
 });
 
