@@ -72,6 +72,8 @@ export class VxlanDecapsulator {
   error: DecodeError | undefined = undefined;
   private readonly portBits: Uint8Array;
   private innerDecoder: FrameDecoder | undefined = undefined;
+  /** Whether `innerFrame` holds the current frame's inner frame (set by `decode`, cleared by `tryBind`). */
+  private innerDecoded = false;
 
   constructor(options: DecapsulateOptions = {}) {
     this.portBits = portBitmap(options.ports ?? DEFAULT_VXLAN_PORTS);
@@ -91,6 +93,7 @@ export class VxlanDecapsulator {
    * point at it), false otherwise with the reason in `error` (any other exception is rethrown).
    */
   tryBind(frame: Uint8Array, start = 0, end = frame.length): boolean {
+    this.innerDecoded = false;
     try {
       this.bind(frame, start, end);
     } catch (e) {
@@ -110,19 +113,21 @@ export class VxlanDecapsulator {
   decode(frame: Uint8Array, start = 0, end = frame.length): boolean {
     if (!this.tryBind(frame, start, end)) return false;
     this.innerFrame.decode(frame, this.inner.start, this.inner.end);
+    this.innerDecoded = true;
     return true;
   }
 
   /**
    * The layer stack after `decode`, outer then inner: `eth`, `vlan`…, `ip` or `ipv6`, `udp`,
-   * `vxlan`, then the inner frame's layers (`eth`, `ip`, `tcp`, …). Allocates.
+   * `vxlan`, then the inner frame's layers (`eth`, `ip`, `tcp`, …; after `tryBind` alone, only
+   * the outer ones). Allocates.
    */
   get layers(): string[] {
     const out = ['eth'];
     for (let i = 0; i < this.vlanCount; i++) out.push(this.vlanTags[i].layer);
     out.push(this.family === 4 ? 'ip' : 'ipv6', 'udp', 'vxlan');
     const f = this.innerDecoder;
-    if (f !== undefined) out.push(...f.layers.slice(0, f.layerCount));
+    if (f !== undefined && this.innerDecoded) out.push(...f.layers.slice(0, f.layerCount));
     return out;
   }
 

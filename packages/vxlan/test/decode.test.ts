@@ -46,6 +46,9 @@ describe('VxlanDecapsulator.decode and tryBind', () => {
     expect(d.decode(v6)).toBe(true);
     expect(d.layers.slice(0, 4)).toEqual(['eth', 'ipv6', 'udp', 'vxlan']);
     expect(formatAddress(d.ipv6View.src)).toBe('2001:db8::1');
+    // tryBind alone leaves the inner frame undecoded: only the outer layers are listed.
+    expect(d.tryBind(v4)).toBe(true);
+    expect(d.layers).toEqual(['eth', 'ip', 'udp', 'vxlan']);
   });
 
   it('returns false with the error bind would throw, for every cut of a VXLAN frame and for plain traffic', () => {
