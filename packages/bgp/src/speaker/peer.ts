@@ -68,6 +68,8 @@ export interface PeerInfo {
   /** Peer's BGP Identifier once its OPEN arrived. */
   readonly routerId?: string;
   readonly localAddress?: string;
+  /** Who opened the session's TCP connection. */
+  readonly connection?: 'outgoing' | 'incoming';
   /** Negotiated hold time and keepalive interval, seconds. */
   readonly holdTime?: number;
   readonly keepaliveTime?: number;
@@ -143,6 +145,10 @@ export class BgpPeer {
   private messagesSent = 0;
   private endOfRibReceived = new Set<Family>();
   private readonly closing = new Set<Socket>();
+  /** Second connections waiting for their OPEN (§6.8). */
+  private readonly candidates = new Set<Socket>();
+  /** Whether the session's connection was initiated by us. */
+  private outgoing = false;
   readonly ibgp: boolean;
   readonly port: number;
 
@@ -191,6 +197,7 @@ export class BgpPeer {
       ...(this.socket?.localAddress
         ? { localAddress: this.socket.localAddress.replace(/^::ffff:/, '') }
         : {}),
+      ...(this.socket ? { connection: this.outgoing ? ('outgoing' as const) : ('incoming' as const) } : {}),
       ...(this.state === 'OpenConfirm' || this.state === 'Established'
         ? {
             holdTime: this.holdTime,
@@ -263,9 +270,9 @@ export class BgpPeer {
       if (this.connecting !== s) return;
       this.connecting = undefined;
       s.destroy();
-      this.failures++;
       // RFC 4271 §8.2.2 Connect state, TCP connection fails: to Active, ConnectRetryTimer running.
       if (this.state === 'Connect') {
+        this.failures++;
         this.connectRetry.start(this.retryDelay());
         this.setState('Active');
       }
@@ -277,7 +284,8 @@ export class BgpPeer {
       this.connecting = undefined;
       s.removeListener('error', failed);
       s.removeListener('close', failed);
-      this.tcpUp(s);
+      if (this.socket && (this.state === 'OpenSent' || this.state === 'OpenConfirm')) this.candidate(s, true);
+      else this.tcpUp(s, true);
     });
   }
 
@@ -296,27 +304,106 @@ export class BgpPeer {
   }
 
   /**
-   * An incoming connection from this peer's address. Accepted in Connect and Active; in the
-   * other states it is closed with Cease / Connection Rejected (RFC 4486): this speaker does not
-   * run the §6.8 collision resolution yet.
+   * An incoming connection from this peer's address. In Connect and Active it becomes the
+   * session (an outgoing attempt still in flight is kept: it may collide); in OpenSent and
+   * OpenConfirm it is a collision, resolved by BGP Identifier once its OPEN arrives (§6.8); in
+   * Established it is closed with Cease / Connection Collision Resolution, in Idle refused.
    */
   incoming(s: Socket): void {
-    if (this.stopped || (this.state !== 'Connect' && this.state !== 'Active')) {
+    s.setNoDelay(true);
+    if (!this.stopped && (this.state === 'Connect' || this.state === 'Active')) {
+      this.tcpUp(s, false);
+    } else if (!this.stopped && this.socket && (this.state === 'OpenSent' || this.state === 'OpenConfirm')) {
+      this.candidate(s, false);
+    } else {
       this.sendOn(s, notify(6, this.state === 'Established' ? 7 : 5));
+      this.release(s);
+    }
+  }
+
+  /** A second connection while the first is in OpenSent/OpenConfirm: our OPEN on it, then wait for theirs. */
+  private candidate(s: Socket, outgoing: boolean): void {
+    const framer = new BgpFramer();
+    this.candidates.add(s);
+    s.on('error', () => {});
+    s.on('close', () => this.candidates.delete(s));
+    if (this.localOpen) this.sendOn(s, this.localOpen);
+    s.on('data', (chunk: Buffer) => {
+      if (!this.candidates.has(s)) return;
+      let open: OpenMessage | undefined;
+      let rest: Uint8Array[] = [];
+      try {
+        const messages = framer.push(chunk);
+        if (messages.length === 0) return;
+        const first = decodeMessage(messages[0]);
+        if (first.type === 'open') open = first;
+        rest = messages.slice(1);
+      } catch {
+        /* a broken second connection is dropped; the first one is not affected */
+      }
+      this.candidates.delete(s);
+      s.removeAllListeners('data');
+      if (!open) {
+        this.release(s);
+        return;
+      }
+      this.resolveCollision(s, outgoing, framer, open, rest);
+    });
+  }
+
+  /**
+   * RFC 4271 §6.8: the connection initiated by the speaker with the higher BGP Identifier
+   * survives; the other gets Cease / Connection Collision Resolution.
+   */
+  private resolveCollision(
+    s: Socket,
+    outgoing: boolean,
+    framer: BgpFramer,
+    open: OpenMessage,
+    rest: Uint8Array[],
+  ): void {
+    const cease = notify(6, 7);
+    if (this.stopped || this.state === 'Established') {
+      this.sendOn(s, cease);
       this.release(s);
       return;
     }
+    const current = this.socket;
+    if (current && (this.state === 'OpenSent' || this.state === 'OpenConfirm')) {
+      const keepOutgoing = this.host.routerId >>> 0 > open.bgpId >>> 0;
+      if (outgoing === this.outgoing || outgoing !== keepOutgoing) {
+        this.sendOn(s, cease);
+        this.release(s);
+        return;
+      }
+      this.socket = undefined;
+      this.sendOn(current, cease);
+      this.release(current);
+    }
     this.dropConnecting();
-    s.setNoDelay(true);
-    this.tcpUp(s);
+    this.attach(s, outgoing);
+    this.framer = framer;
+    this.session = {};
+    this.hold.start(LARGE_HOLD_MS);
+    this.keepalive.stop();
+    if (this.state !== 'OpenSent') this.setState('OpenSent');
+    try {
+      this.messagesReceived++;
+      this.openReceived(open);
+      for (const m of rest) {
+        if (this.socket !== s) return;
+        this.messagesReceived++;
+        this.message(m);
+      }
+    } catch (e) {
+      this.decodeFailed(e);
+    }
   }
 
-  private tcpUp(s: Socket): void {
+  private attach(s: Socket, outgoing: boolean): void {
     this.connectRetry.stop();
     this.socket = s;
-    this.framer = new BgpFramer();
-    this.session = {};
-    this.endOfRibReceived.clear();
+    this.outgoing = outgoing;
     s.on('data', (chunk: Buffer) => this.data(s, chunk));
     s.on('error', (e) => {
       if (this.socket === s) this.lastError = e.message;
@@ -324,6 +411,13 @@ export class BgpPeer {
     s.on('close', () => {
       if (this.socket === s) this.down('connection closed by the peer', undefined, false);
     });
+  }
+
+  private tcpUp(s: Socket, outgoing: boolean): void {
+    this.attach(s, outgoing);
+    this.framer = new BgpFramer();
+    this.session = {};
+    this.endOfRibReceived.clear();
     const caps: Capability[] = [];
     const offered = this.options.families ?? ['ipv4-unicast', 'ipv6-unicast'];
     for (const f of offered) caps.push({ kind: 'multiprotocol', ...FAMILIES[f] });
@@ -547,6 +641,8 @@ export class BgpPeer {
     this.keepalive.stop();
     this.connectRetry.stop();
     this.dropConnecting();
+    for (const c of this.candidates) this.release(c);
+    this.candidates.clear();
     this.lastError = reason;
     const was = this.state;
     this.establishedSince = undefined;
