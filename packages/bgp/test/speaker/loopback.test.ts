@@ -120,6 +120,16 @@ describe('two BgpSpeakers on loopback', () => {
     expect(a.adjRibOut('127.0.0.2').map((x) => x.prefix)).toEqual(['10.1.1.0/24']);
   });
 
+  it('ROUTE-REFRESH: B asks, A sends its IPv4 routes again', async () => {
+    const again: string[] = [];
+    b.on('update', (p, r) => p.address === '127.0.0.1' && again.push(...r.announced.map((x) => x.prefix)));
+    expect(b.requestRefresh('127.0.0.1', 'ipv4-unicast')).toBe(true);
+    await waitFor('refreshed routes', () => again.length > 0);
+    expect(again).toEqual(['10.1.1.0/24']);
+    // No such session: nothing is sent.
+    expect(b.requestRefresh('192.0.2.99')).toBe(false);
+  });
+
   it('RFC 7606: a bad ORIGIN withdraws the routes of that UPDATE and the session stays up; a bad NLRI length resets it with 3/10', async () => {
     const raw = await RawPeer.connect('127.0.0.1', a.port as number, '127.0.0.3');
     raws.push(raw);
