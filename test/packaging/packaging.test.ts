@@ -80,6 +80,22 @@ const SMOKE: Record<string, { js: string; expected: unknown; ts: string }> = {
       const wrong: string = ip.ttl;
       export { ttl, ok, layers, wrong };`,
   },
+  '@cnikit/ipam': {
+    js: `
+      const p = wire.parsePrefix('10.244.0.0/16');
+      let error;
+      try { pkg.canonicalizeRanges({ ranges: [[{ subnet: '10.0.0.0/24', gateway: '10.9.9.9' }]] }); } catch (e) { error = [e instanceof pkg.IpamError, e.code, e.input]; }
+      return [pkg.formatAddress(4, pkg.nthAddress(p, 5)), pkg.containsPrefix(p, wire.parsePrefix('10.244.3.0/24')), String(pkg.subnetCount(p, 24)), error];`,
+    expected: ['10.244.0.5', true, '256', [true, 'bad-config', 'ranges[0][0].gateway']],
+    ts: `
+      import { HostLocal, IpamError, MemoryStore, nthAddress } from '@cnikit/ipam';
+      import { parsePrefix } from '@cnikit/wire';
+      const n: bigint = nthAddress(parsePrefix('10.0.0.0/8'), 1);
+      const h = new HostLocal({ name: 'n', ipam: { ranges: [[{ subnet: '10.22.0.0/24' }]] } }, new MemoryStore());
+      // @ts-expect-error nthAddress returns a bigint
+      const wrong: string = nthAddress(parsePrefix('10.0.0.0/8'), 1);
+      export { n, h, IpamError, wrong };`,
+  },
   '@cnikit/cni': {
     js: `
       const r = pkg.convertResult(pkg.parseResult({ cniVersion: '1.0.0', ips: [{ address: '10.1.0.5/16' }] }), '0.4.0');
