@@ -55,6 +55,11 @@ export interface PeerOptions {
   /** Cap of the back-off, seconds (default 120, RFC 4271 §10's ConnectRetryTime). */
   readonly connectRetryMax?: number;
   readonly exportPolicy?: ExportPolicy;
+  /**
+   * Most paths accepted from this peer: over it the session is closed with Cease / Maximum
+   * Number of Prefixes Reached (RFC 4486), or with `warningOnly` an `error` event is emitted once.
+   */
+  readonly maxPrefixes?: { readonly limit: number; readonly warningOnly?: boolean };
 }
 
 /** A peer's state, readable at any time (like `birdc show protocols all`). */
@@ -151,6 +156,8 @@ export class BgpPeer {
   private outgoing = false;
   readonly ibgp: boolean;
   readonly port: number;
+  /** The max-prefix warning was emitted for this session. */
+  overLimitReported = false;
 
   constructor(
     readonly options: PeerOptions,
@@ -162,6 +169,9 @@ export class BgpPeer {
       throw new RangeError(`bgp peer holdTime must be 0 or 3..65535, got ${hold}`);
     if (!Number.isInteger(options.asn) || options.asn < 1 || options.asn > 0xffffffff)
       throw new RangeError(`bgp peer asn must be 1..4294967295, got ${options.asn}`);
+    const max = options.maxPrefixes?.limit;
+    if (max !== undefined && (!Number.isInteger(max) || max < 0 || max > 0xffffffff))
+      throw new RangeError(`bgp peer maxPrefixes.limit must be 0..4294967295, got ${max}`);
     this.ibgp = options.asn === host.asn;
     this.port = options.port ?? 179;
   }
@@ -647,6 +657,7 @@ export class BgpPeer {
     const was = this.state;
     this.establishedSince = undefined;
     this.adjRibOut.clear();
+    this.overLimitReported = false;
     this.setState('Idle');
     if (was === 'Established') this.host.down(this, reason, n, sent);
     if (!this.stopped) {

@@ -271,6 +271,28 @@ export class BgpSpeaker extends (EventEmitter as new () => TypedEmitter<BgpSpeak
       peer.adjRibIn.set(route);
       touched.add(route.prefix);
     }
+    const max = peer.options.maxPrefixes;
+    if (max && peer.adjRibIn.size > max.limit) {
+      if (max.warningOnly) {
+        if (!peer.overLimitReported)
+          this.report(new Error(`peer ${peer.address} sent more than ${max.limit} prefixes`), peer.info());
+        peer.overLimitReported = true;
+      } else {
+        // RFC 4486 §4: AFI, SAFI and the upper bound as data.
+        const family = r.announced[r.announced.length - 1]?.family === 6 ? 2 : 1;
+        const data = new Uint8Array([
+          0,
+          family,
+          1,
+          max.limit >>> 24,
+          max.limit >>> 16,
+          max.limit >>> 8,
+          max.limit,
+        ]);
+        peer.fail({ type: 'notification', code: 6, subcode: 1, data }, `more than ${max.limit} prefixes`);
+        return;
+      }
+    }
     this.emit('update', peer.info(), r);
     for (const prefix of touched) this.decide(prefix);
   }

@@ -38,6 +38,13 @@ describe('two BgpSpeakers on loopback', () => {
       exportPolicy: (r) =>
         r.prefix === '10.1.1.0/24' ? false : { med: 77, communities: [community(65001, 99)] },
     });
+    a.addPeer({ address: '127.0.0.5', asn: 65005, passive: true, maxPrefixes: { limit: 2 } });
+    a.addPeer({
+      address: '127.0.0.6',
+      asn: 65006,
+      passive: true,
+      maxPrefixes: { limit: 1, warningOnly: true },
+    });
     b.addPeer({ address: '127.0.0.1', asn: 65001, port: a.port, holdTime: 30 });
     await waitFor('Established', () => a.peerInfo('127.0.0.2')?.state === 'Established');
   });
@@ -226,6 +233,34 @@ describe('two BgpSpeakers on loopback', () => {
     raw.close();
   });
 
+  it('max-prefix: over the limit the session is closed with Cease 6/1 (AFI, SAFI, limit); with warningOnly an error event', async () => {
+    const errors: string[] = [];
+    a.on('error', (e, p) => errors.push(`${p?.address}: ${e.message}`));
+    const hard = await RawPeer.connect('127.0.0.1', a.port as number, '127.0.0.5');
+    const soft = await RawPeer.connect('127.0.0.1', a.port as number, '127.0.0.6');
+    raws.push(hard, soft);
+    hard.send(buildOpen({ asn: 65005, bgpId: '5.5.5.5', capabilities: [] }));
+    hard.send({ type: 'keepalive' });
+    soft.send(buildOpen({ asn: 65006, bgpId: '6.6.6.6', capabilities: [] }));
+    soft.send({ type: 'keepalive' });
+    await waitFor('both Established', () =>
+      ['127.0.0.5', '127.0.0.6'].every((x) => a.peerInfo(x)?.state === 'Established'),
+    );
+    hard.send(buildUpdate(['100.64.0.0/24', '100.64.1.0/24'], { nextHop: '127.0.0.5', asPath: [65005] }));
+    await waitFor('two routes', () => a.adjRibIn('127.0.0.5').length === 2);
+    hard.send(buildUpdate(['100.64.2.0/24'], { nextHop: '127.0.0.5', asPath: [65005] }));
+    const n = await waitFor('Cease', () => hard.of('notification')[0]);
+    expect([n.code, n.subcode, [...n.data]]).toEqual([6, 1, [0, 1, 1, 0, 0, 0, 2]]);
+    await waitFor('routes gone', () => a.bestPath('100.64.0.0/24') === undefined);
+
+    soft.send(buildUpdate(['100.65.0.0/24', '100.65.1.0/24'], { nextHop: '127.0.0.6', asPath: [65006] }));
+    soft.send(buildUpdate(['100.65.2.0/24'], { nextHop: '127.0.0.6', asPath: [65006] }));
+    await waitFor('three routes', () => a.adjRibIn('127.0.0.6').length === 3);
+    expect(errors).toEqual(['127.0.0.6: peer 127.0.0.6 sent more than 1 prefixes']);
+    expect(a.peerInfo('127.0.0.6')?.state).toBe('Established');
+    expect(soft.of('notification')).toEqual([]);
+  });
+
   it('close() sends Cease / Administrative Shutdown with the RFC 9003 message and releases every handle', async () => {
     const before = process
       .getActiveResourcesInfo()
@@ -237,7 +272,7 @@ describe('two BgpSpeakers on loopback', () => {
     await a.close('maintenance window 42');
     await waitFor('B saw the Cease', () => downs.length > 0);
     expect(downs[0]).toEqual({ code: 6, subcode: 2, text: 'maintenance window 42', sent: false });
-    expect(a.peerInfo().map((p) => p.state)).toEqual(['Idle', 'Idle', 'Idle']);
+    expect(a.peerInfo().map((p) => p.state)).toEqual(['Idle', 'Idle', 'Idle', 'Idle', 'Idle']);
     // A's routes left B's Loc-RIB with the session.
     expect(b.bestPath('10.1.1.0/24')).toBeUndefined();
     await b.close();
