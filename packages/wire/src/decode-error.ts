@@ -11,10 +11,12 @@ export type DecodeErrorCode =
   | 'unsupported';
 
 /**
- * The brand every DecodeError carries, in the global symbol registry so that the ESM and the
- * CommonJS build (two copies of this class when a program loads both) agree on it.
+ * The brand every DecodeError carries: a property name, the same in the ESM and the CommonJS
+ * build (two copies of this class when a program loads both). A string, not a `Symbol.for`
+ * symbol: a class member keyed by a call is kept by bundlers, so every user of @cnikit/wire would
+ * carry DecodeError whether they decode or not.
  */
-const DECODE_ERROR_BRAND: unique symbol = Symbol.for('@cnikit/wire.DecodeError');
+const DECODE_ERROR_BRAND = '@cnikit/wire.DecodeError';
 
 /**
  * The only exception a cnikit decoder throws on bad input: it names the protocol layer,
@@ -22,7 +24,7 @@ const DECODE_ERROR_BRAND: unique symbol = Symbol.for('@cnikit/wire.DecodeError')
  *
  * `e instanceof DecodeError` and `DecodeError.is(e)` hold for a DecodeError of either build of
  * this package (ESM `import` and CommonJS `require` load two copies of the class): both test a
- * `Symbol.for` brand, not the prototype chain. `instanceof` a subclass still tests its prototype.
+ * brand property, not the prototype chain. `instanceof` a subclass still tests its prototype.
  */
 export class DecodeError extends Error {
   override readonly name = 'DecodeError';
@@ -32,7 +34,7 @@ export class DecodeError extends Error {
     return (
       typeof value === 'object' &&
       value !== null &&
-      (value as { [DECODE_ERROR_BRAND]?: unknown })[DECODE_ERROR_BRAND] === true
+      (value as Record<string, unknown>)[DECODE_ERROR_BRAND] === true
     );
   }
 
@@ -44,7 +46,7 @@ export class DecodeError extends Error {
   }
 
   /** The cross-build brand (see `DecodeError.is`), on the prototype: nothing per instance. */
-  get [DECODE_ERROR_BRAND](): true {
+  get '@cnikit/wire.DecodeError'(): true {
     return true;
   }
 
