@@ -21,7 +21,12 @@ router bgp 65100
  neighbor 10.0.0.2 remote-as 65200
  neighbor 10.0.0.2 timers 1 3
  neighbor 10.0.0.2 timers connect 1
+ neighbor 10.0.0.12 remote-as 65100
+ neighbor 10.0.0.12 update-source 10.0.0.11
+ neighbor 10.0.0.12 timers connect 1
  address-family ipv4 unicast
+  neighbor 10.0.0.12 activate
+  neighbor 10.0.0.12 route-map LP out
   network 172.16.1.0/24 route-map SET
   neighbor 10.0.0.2 activate
  exit-address-family
@@ -29,6 +34,8 @@ router bgp 65100
   network fd10:1::/48
   neighbor 10.0.0.2 activate
  exit-address-family
+route-map LP permit 10
+ set local-preference 250
 route-map SET permit 10
  set metric 44
  set community 65100:9
@@ -68,11 +75,11 @@ describe.skipIf(blocker !== undefined)('BgpSpeaker with FRR bgpd', () => {
       lab.run(frrNs, `ip link add vfr type veth peer name vu netns ${usNs}`);
       lab.run(
         frrNs,
-        'ip addr add 10.0.0.1/24 dev vfr && ip addr add fd00::1/64 dev vfr nodad && ip link set vfr up',
+        'ip addr add 10.0.0.1/24 dev vfr && ip addr add 10.0.0.11/24 dev vfr && ip addr add fd00::1/64 dev vfr nodad && ip link set vfr up',
       );
       lab.run(
         usNs,
-        'ip addr add 10.0.0.2/24 dev vu && ip addr add fd00::2/64 dev vu nodad && ip link set vu up',
+        'ip addr add 10.0.0.2/24 dev vu && ip addr add 10.0.0.12/24 dev vu && ip addr add fd00::2/64 dev vu nodad && ip link set vu up',
       );
       const conf = join(dir, 'bgpd.conf');
       writeFileSync(conf, BGPD_CONF);
@@ -98,6 +105,12 @@ describe.skipIf(blocker !== undefined)('BgpSpeaker with FRR bgpd', () => {
         peers: [
           { address: '10.0.0.1', asn: 65100, connectRetryTime: 1, holdTime: 3, nextHop: { ipv6: 'fd00::2' } },
         ],
+      });
+      await child.call({
+        cmd: 'speaker',
+        name: 'i',
+        options: { asn: 65100, routerId: '10.0.0.12', listen: { host: '10.0.0.12', port: 179 } },
+        peers: [{ address: '10.0.0.11', asn: 65100, passive: true, families: ['ipv4-unicast'] }],
       });
     } catch (e) {
       lab.cleanup();
@@ -145,6 +158,25 @@ describe.skipIf(blocker !== undefined)('BgpSpeaker with FRR bgpd', () => {
 
     await child.call({ cmd: 'withdraw', name: 'e', prefixes: ['10.20.0.0/24'] });
     await until('withdrawn in FRR', () => !('10.20.0.0/24' in table('ipv4')));
+    // iBGP: FRR's route with the LOCAL_PREF its route-map sets, ours with the LOCAL_PREF we set.
+    await until('iBGP Established', async () => (await state('i')).peers[0].state === 'Established');
+    await until('FRR route at i', async () =>
+      (await state('i')).routes.some((r) => r.prefix === '172.16.1.0/24'),
+    );
+    expect((await state('i')).routes.find((r) => r.prefix === '172.16.1.0/24')).toMatchObject({
+      localPref: 250,
+      asPath: [],
+      source: { ibgp: true, asn: 65100 },
+    });
+    await child.call({
+      cmd: 'announce',
+      name: 'i',
+      prefixes: ['10.30.0.0/24'],
+      attributes: { localPref: 300 },
+    });
+    await until('iBGP route in FRR', () => '10.30.0.0/24' in table('ipv4'));
+    expect(JSON.stringify(table('ipv4')['10.30.0.0/24'])).toContain('"locPrf":300');
+
     vtysh('configure terminal\nrouter bgp 65100\naddress-family ipv4 unicast\nno network 172.16.1.0/24');
     await until(
       'FRR withdrawal',
