@@ -1,4 +1,4 @@
-import { EventEmitter } from 'node:events';
+import { EventEmitter, on } from 'node:events';
 import { createServer, isIP, type Server, type Socket } from 'node:net';
 import { parseIpv4, parsePrefix, type TypedEmitter } from '@cnikit/wire';
 import { buildEndOfRib } from '../builders.js';
@@ -79,6 +79,7 @@ export class BgpSpeaker extends (EventEmitter as new () => TypedEmitter<BgpSpeak
   private readonly pending = new Map<BgpPeer, Set<string>>();
   private flushScheduled = false;
   private closed = false;
+  private readonly closing = new AbortController();
   private readonly listenHost: string | undefined;
   /** Resolves once the listening socket is bound (at once without one). */
   readonly listening: Promise<void>;
@@ -208,6 +209,28 @@ export class BgpSpeaker extends (EventEmitter as new () => TypedEmitter<BgpSpeak
   /** Sends ROUTE-REFRESH to a peer; false when it is not Established or did not offer route refresh. */
   requestRefresh(address: string, family: Family = 'ipv4-unicast'): boolean {
     return this.peers.get(address)?.requestRefresh(family) ?? false;
+  }
+
+  /**
+   * Every best-path change as an async iterator (for a FIB programmer's loop); it ends when the
+   * speaker closes or `signal` aborts. Changes are buffered while the loop body runs.
+   */
+  async *bestPathChanges(signal?: AbortSignal): AsyncGenerator<BestPathChange> {
+    const stop = new AbortController();
+    const abort = () => stop.abort();
+    this.closing.signal.addEventListener('abort', abort);
+    signal?.addEventListener('abort', abort);
+    try {
+      for await (const [change] of on(this as unknown as EventEmitter, 'bestPathChange', {
+        signal: stop.signal,
+      }))
+        yield change as BestPathChange;
+    } catch (e) {
+      if ((e as Error).name !== 'AbortError') throw e;
+    } finally {
+      this.closing.signal.removeEventListener('abort', abort);
+      signal?.removeEventListener('abort', abort);
+    }
   }
 
   /** Originates `prefixes` with `attributes` (replacing earlier announcements of them). */
@@ -448,6 +471,7 @@ export class BgpSpeaker extends (EventEmitter as new () => TypedEmitter<BgpSpeak
     if (this.closed) return;
     this.closed = true;
     const n = shutdownNotification(message);
+    this.closing.abort();
     const server = this.server;
     const serverClosed = server ? new Promise<void>((r) => server.close(() => r())) : Promise.resolve();
     await Promise.all([...this.peers.values()].map((p) => p.stop(n, 'administrative shutdown')));
