@@ -10,7 +10,11 @@ import {
   firstMismatches,
 } from './cli-agreement.js';
 import { CORPUS, corpusFile, itRequires } from './cli-helpers.js';
-import { MIN_COMPARED_BY_PROTOCOL, WE_REJECT_TSHARK_ACCEPTS } from './fixtures/cli-corpus-expected.js';
+import {
+  LAYER_SKIPPED,
+  MIN_COMPARED_BY_PROTOCOL,
+  WE_REJECT_TSHARK_ACCEPTS,
+} from './fixtures/cli-corpus-expected.js';
 
 itRequires(
   CORPUS,
@@ -21,7 +25,7 @@ itRequires(
       const expected = expectedPath(file);
       // We do not reassemble IP: captures with fragments are compared with tshark's decode without.
       const tshark = expected && tsharkPacketsWithoutReassembly(file, expected);
-      if (tshark) await compareCliFile(corpusFile(file), file, tshark, report);
+      if (tshark) await compareCliFile(corpusFile(file), file, tshark, report, LAYER_SKIPPED);
     }
     console.log(
       [
@@ -31,6 +35,10 @@ itRequires(
           `${report.unmatched} past a point where tshark gave up, ${report.mismatches.length} mismatches`,
         `files cut short or corrupt (exit 1 after their packets): ${report.corrupt.length}`,
         `values compared per protocol: ${[...comparedByProtocol(report)].map(([p, n]) => `${p} ${n}`).join(', ')}`,
+        `layer left out of the comparison: ${report.layersSkipped.size}`,
+        ...[...report.layersSkipped].map(
+          ([where, layer]) => `  ${where}: ${layer}: ${LAYER_SKIPPED[where]?.reason}`,
+        ),
         `marked malformed where tshark reports no error: ${report.weRejectTsharkAccepts.size}`,
         ...[...report.weRejectTsharkAccepts]
           .slice(0, 20)
@@ -55,6 +63,8 @@ itRequires(
       'tcp.flags.syn',
       'vxlan.vni',
       'arp.opcode',
+      'bgp.type',
+      'bgp.update.path_attribute.type_code',
     ]) {
       expect(report.comparedByField.get(field) ?? 0, field).toBeGreaterThan(0);
     }
@@ -70,6 +80,10 @@ itRequires(
       Object.fromEntries(
         Object.entries(WE_REJECT_TSHARK_ACCEPTS).map(([where, e]) => [where, e.layer] as const),
       ),
+    );
+    // Exactly the listed packets had a layer left out, each the listed layer.
+    expect(Object.fromEntries(report.layersSkipped)).toEqual(
+      Object.fromEntries(Object.entries(LAYER_SKIPPED).map(([where, e]) => [where, e.layer] as const)),
     );
     const compared = comparedByProtocol(report);
     const short = Object.entries(MIN_COMPARED_BY_PROTOCOL)

@@ -1,3 +1,4 @@
+import { bgpDissectors } from '@cnikit/bgp';
 import { ethernetDissectors } from '@cnikit/ethernet';
 import { VxlanPort, vxlanDissectorsForPorts } from '@cnikit/vxlan';
 import { composeDissectors, type DissectorRegistry, LINK_TABLE } from '@cnikit/wire';
@@ -8,11 +9,13 @@ import { FRAME_FIELDS } from './frame.js';
  * Every protocol the `cnikit` command decodes, composed in this one place: a new protocol
  * package plugs in by adding its DissectorSet here. Nothing else in the CLI names a protocol.
  * VXLAN is bound to flannel's/Linux's UDP 8472 as well as IANA's 4789, since CNI traffic uses both.
+ * BGP is bound to TCP port 179, one segment at a time (no TCP reassembly).
  */
 export const cliDissectors: DissectorRegistry = composeDissectors(
   pcapLinkDissectors,
   ethernetDissectors,
   vxlanDissectorsForPorts([VxlanPort.IANA, VxlanPort.Linux]),
+  bgpDissectors,
   { layers: {}, bindings: [], fields: FRAME_FIELDS },
 );
 
