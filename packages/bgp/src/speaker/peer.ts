@@ -55,6 +55,8 @@ export interface PeerOptions {
   /** Cap of the back-off, seconds (default 120, RFC 4271 §10's ConnectRetryTime). */
   readonly connectRetryMax?: number;
   readonly exportPolicy?: ExportPolicy;
+  /** DelayOpen (RFC 4271 §8.1.1), seconds: wait this long after the TCP connection for the peer's OPEN before sending ours. */
+  readonly delayOpen?: number;
   /**
    * Most paths accepted from this peer: over it the session is closed with Cease / Maximum
    * Number of Prefixes Reached (RFC 4486), or with `warningOnly` an `error` event is emitted once.
@@ -139,6 +141,7 @@ export class BgpPeer {
   private readonly connectRetry = new FsmTimer(() => this.connectRetryExpired());
   private readonly hold = new FsmTimer(() => this.holdExpired());
   private readonly keepalive = new FsmTimer(() => this.keepaliveExpired());
+  private readonly delayOpenTimer = new FsmTimer(() => this.sendOpen());
   private failures = 0;
   private stopped = true;
   private holdTime = 0;
@@ -295,6 +298,7 @@ export class BgpPeer {
       s.removeListener('error', failed);
       s.removeListener('close', failed);
       if (this.socket && (this.state === 'OpenSent' || this.state === 'OpenConfirm')) this.candidate(s, true);
+      else if (this.socket) this.release(s);
       else this.tcpUp(s, true);
     });
   }
@@ -321,7 +325,7 @@ export class BgpPeer {
    */
   incoming(s: Socket): void {
     s.setNoDelay(true);
-    if (!this.stopped && (this.state === 'Connect' || this.state === 'Active')) {
+    if (!this.stopped && (this.state === 'Connect' || this.state === 'Active') && !this.socket) {
       this.tcpUp(s, false);
     } else if (!this.stopped && this.socket && (this.state === 'OpenSent' || this.state === 'OpenConfirm')) {
       this.candidate(s, false);
@@ -444,7 +448,18 @@ export class BgpPeer {
       holdTime: this.options.holdTime ?? 90,
       capabilities: caps,
     });
-    this.send(this.localOpen);
+    if (this.options.delayOpen) {
+      // RFC 4271 §8.2.2 DelayOpen: stay in Connect/Active; send our OPEN when the timer fires or
+      // theirs arrives, whichever is first.
+      this.delayOpenTimer.start(this.options.delayOpen * 1000);
+      return;
+    }
+    this.sendOpen();
+  }
+
+  private sendOpen(): void {
+    this.delayOpenTimer.stop();
+    if (this.localOpen) this.send(this.localOpen);
     this.hold.start(LARGE_HOLD_MS);
     this.setState('OpenSent');
   }
@@ -496,6 +511,16 @@ export class BgpPeer {
       return;
     }
     switch (this.state) {
+      case 'Connect':
+      case 'Active':
+        if (!this.delayOpenTimer.running) return;
+        if (msg.type !== 'open') {
+          this.fail(notify(5, 0), `${msg.type} before OPEN`);
+          return;
+        }
+        this.sendOpen();
+        this.openReceived(msg);
+        return;
       case 'OpenSent':
         if (msg.type !== 'open') {
           this.fail(notify(5, 1), `${msg.type} in OpenSent`);
@@ -650,6 +675,7 @@ export class BgpPeer {
     this.hold.stop();
     this.keepalive.stop();
     this.connectRetry.stop();
+    this.delayOpenTimer.stop();
     this.dropConnecting();
     for (const c of this.candidates) this.release(c);
     this.candidates.clear();
