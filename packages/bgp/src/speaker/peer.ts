@@ -55,6 +55,12 @@ export interface PeerOptions {
   /** Cap of the back-off, seconds (default 120, RFC 4271 §10's ConnectRetryTime). */
   readonly connectRetryMax?: number;
   readonly exportPolicy?: ExportPolicy;
+  /**
+   * Graceful restart as a receiving speaker (RFC 4724): offer the capability; when a peer that
+   * offered it too loses its session without a NOTIFICATION, its routes are kept as stale until
+   * it sends End-of-RIB after reconnecting, or its restart time passes.
+   */
+  readonly gracefulRestart?: boolean;
   /** DelayOpen (RFC 4271 §8.1.1), seconds: wait this long after the TCP connection for the peer's OPEN before sending ours. */
   readonly delayOpen?: number;
   /**
@@ -159,6 +165,13 @@ export class BgpPeer {
   private outgoing = false;
   readonly ibgp: boolean;
   readonly port: number;
+  /** The peer's restart time (seconds) when both sides offered graceful restart on the last session. */
+  peerRestartTime(): number | undefined {
+    if (!this.options.gracefulRestart || !this.remoteOpen) return undefined;
+    const gr = openCapabilities(this.remoteOpen).find((c) => c.kind === 'graceful-restart');
+    return gr?.kind === 'graceful-restart' ? gr.restartTime : undefined;
+  }
+
   /** The max-prefix warning was emitted for this session. */
   overLimitReported = false;
 
@@ -437,6 +450,13 @@ export class BgpPeer {
     for (const f of offered) caps.push({ kind: 'multiprotocol', ...FAMILIES[f] });
     caps.push({ kind: 'route-refresh' });
     caps.push({ kind: 'four-octet-as', asn: this.host.asn });
+    if (this.options.gracefulRestart)
+      caps.push({
+        kind: 'graceful-restart',
+        restartFlags: 0,
+        restartTime: 120,
+        families: offered.map((f) => ({ ...FAMILIES[f], flags: 0 })),
+      });
     if (this.options.addPath)
       caps.push({
         kind: 'add-path',

@@ -31,6 +31,8 @@ export interface BgpRoute {
   readonly extendedCommunities: readonly ExtendedCommunity[];
   /** Every other attribute as received (ATOMIC_AGGREGATE, AGGREGATOR, OTC, unknown ones, …). */
   readonly otherAttributes: readonly PathAttribute[];
+  /** Kept from a peer that is restarting (RFC 4724 §4.2) until it sends the route again or End-of-RIB. */
+  readonly stale?: boolean;
 }
 
 /** What `announce` takes and an export policy may return: the attributes of routes we send. */

@@ -140,10 +140,16 @@ export class BgpSpeaker extends (EventEmitter as new () => TypedEmitter<BgpSpeak
     },
     down: (peer, reason, n, sent) => {
       this.emit('peerDown', peer.info(), reason, n, sent);
-      this.dropPeerRoutes(peer);
+      const restart = peer.peerRestartTime();
+      // RFC 4724 §4.2: a session lost without a NOTIFICATION (TCP closed, or our hold timer) keeps the routes, stale.
+      if (restart !== undefined && (n === undefined || (sent && n.code === 4))) this.keepStale(peer, restart);
+      else this.dropPeerRoutes(peer);
     },
     routes: (peer, routes) => this.received(peer, routes),
-    endOfRib: (peer, family) => this.emit('endOfRib', peer.info(), family),
+    endOfRib: (peer, family) => {
+      this.purgeStale(peer, family === 'ipv6-unicast' ? 6 : 4);
+      this.emit('endOfRib', peer.info(), family);
+    },
     refreshRequested: (peer, family) => this.resend(peer, family),
     error: (peer, e) => this.report(e, peer.info()),
   };
@@ -320,6 +326,27 @@ export class BgpSpeaker extends (EventEmitter as new () => TypedEmitter<BgpSpeak
     for (const prefix of touched) this.decide(prefix);
   }
 
+  private readonly staleTimers = new Map<BgpPeer, ReturnType<typeof setTimeout>>();
+
+  private keepStale(peer: BgpPeer, restartSeconds: number): void {
+    for (const r of [...peer.adjRibIn.routes()]) peer.adjRibIn.set({ ...r, stale: true });
+    this.pending.delete(peer);
+    clearTimeout(this.staleTimers.get(peer));
+    const t = setTimeout(() => {
+      this.staleTimers.delete(peer);
+      this.purgeStale(peer, 4);
+      this.purgeStale(peer, 6);
+    }, restartSeconds * 1000);
+    this.staleTimers.set(peer, t);
+  }
+
+  /** Drops the peer's stale routes of one family (End-of-RIB, or the restart time passed). */
+  private purgeStale(peer: BgpPeer, family: 4 | 6): void {
+    const gone = [...peer.adjRibIn.routes()].filter((r) => r.stale && r.family === family);
+    for (const r of gone) peer.adjRibIn.delete(r.prefix, r.pathId);
+    for (const prefix of new Set(gone.map((r) => r.prefix))) this.decide(prefix);
+  }
+
   private dropPeerRoutes(peer: BgpPeer): void {
     const prefixes = [...peer.adjRibIn.prefixes()];
     peer.adjRibIn.clear();
@@ -472,6 +499,8 @@ export class BgpSpeaker extends (EventEmitter as new () => TypedEmitter<BgpSpeak
     this.closed = true;
     const n = shutdownNotification(message);
     this.closing.abort();
+    for (const t of this.staleTimers.values()) clearTimeout(t);
+    this.staleTimers.clear();
     const server = this.server;
     const serverClosed = server ? new Promise<void>((r) => server.close(() => r())) : Promise.resolve();
     await Promise.all([...this.peers.values()].map((p) => p.stop(n, 'administrative shutdown')));
