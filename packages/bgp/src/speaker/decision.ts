@@ -1,5 +1,5 @@
-import { asPathLength } from '../as-path.js';
 import { parseIpv4, parseIpv6 } from '@cnikit/wire';
+import { asPathLength } from '../as-path.js';
 import type { BgpRoute } from './route.js';
 
 /** LOCAL_PREF assumed for routes that carry none (eBGP-learned, RFC 4271 §9.1.1's default policy). */

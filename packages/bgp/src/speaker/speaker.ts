@@ -16,10 +16,10 @@ import {
 import { AdjRibIn, LocRib } from './rib.js';
 import type { AnnounceAttributes, BgpRoute, RouteSource } from './route.js';
 import {
-  type OutgoingRoute,
   announcements,
   applyAnnounceAttributes,
   attributesKey,
+  type OutgoingRoute,
   prefixText,
   prependAs,
   type RouteKey,

@@ -3,11 +3,11 @@ import { type AsPathSegment, mergeAs4Path } from '../as-path.js';
 import { attributesToPassOn, type PathAttribute } from '../attributes.js';
 import { buildUpdate, buildWithdrawal } from '../builders.js';
 import { Afi, AS_TRANS, AsPathSegmentType, Safi } from '../constants.js';
+import { maxMessageLength } from '../header.js';
 import { messageLength } from '../message.js';
 import type { Nlri } from '../nlri.js';
 import { type BgpSession, fourOctetAs } from '../session.js';
 import type { UpdateMessage, UpdateReading } from '../update.js';
-import { maxMessageLength } from '../header.js';
 import type { AnnounceAttributes, BgpRoute, RouteSource } from './route.js';
 
 /** A path named by prefix and path identifier (what a withdrawal carries). */

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  BgpSpeaker,
   type BestPathChange,
+  BgpSpeaker,
   buildOpen,
   buildUpdate,
   community,
