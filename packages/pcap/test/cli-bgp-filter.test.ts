@@ -1,0 +1,119 @@
+import { execFile } from 'node:child_process';
+import { describe, expect } from 'vitest';
+import { corpusFiles } from '../../../test/support/corpus.js';
+import { CORPUS, cnikit, corpusFile, itRequires, ndjson, TSHARK } from './cli-helpers.js';
+
+const BOTH = {
+  ok: TSHARK.ok && CORPUS.ok,
+  missing: TSHARK.ok ? CORPUS.missing : TSHARK.missing,
+};
+
+const FILTERS = ['bgp.type == 2', 'bgp'] as const;
+
+/** The BGP corpus captures (tcpdump's test files, named after the protocol). */
+const bgpFiles = () => (CORPUS.ok ? corpusFiles().filter((f) => /^bgp/.test(f)) : []);
+
+/** Layer errors tshark reports too, where our dissector shows no BGP layer at all. */
+const NO_PARTIAL_TREE =
+  'tshark reports an error in this BGP segment and keeps the fields it read before it; dissectBgp throws a DecodeError for the whole segment, so cnikit shows no bgp layer (no partial tree)';
+const TCP_ANALYSIS =
+  'tshark hands a retransmitted or out-of-order segment to no dissector (TCP analysis, see packages/bgp/test/fixtures/corpus-agreement-expected.ts); cnikit decodes it as BGP';
+
+/**
+ * `file -Y filter` pairs where cnikit keeps other frames than `tshark -r FILE -Y filter`, each
+ * with the reason. Any pair added to or missing from this list fails the test.
+ */
+const DIFFERENT: Record<string, string> = {
+  'bgp-addpath.pcap -Y bgp.type == 2': NO_PARTIAL_TREE,
+  'bgp-addpath.pcap -Y bgp': NO_PARTIAL_TREE,
+  'bgp-aigp-oobr.pcap -Y bgp.type == 2': NO_PARTIAL_TREE,
+  'bgp-aigp-oobr.pcap -Y bgp': NO_PARTIAL_TREE,
+  'bgp-aigp.pcap -Y bgp.type == 2': 'LINKTYPE_JUNIPER_ETHER (178): cnikit does not decode this link type',
+  'bgp-aigp.pcap -Y bgp': 'LINKTYPE_JUNIPER_ETHER (178): cnikit does not decode this link type',
+  'bgp-as-path-oobr.pcap -Y bgp.type == 2': NO_PARTIAL_TREE,
+  'bgp-as-path-oobr.pcap -Y bgp': NO_PARTIAL_TREE,
+  'bgp-bgp_capabilities_print-oobr-1.pcap -Y bgp': NO_PARTIAL_TREE,
+  'bgp-bgp_capabilities_print-oobr-2.pcap -Y bgp': NO_PARTIAL_TREE,
+  'bgp-infinite-loop.pcap -Y bgp.type == 2': NO_PARTIAL_TREE,
+  'bgp-infinite-loop.pcap -Y bgp': NO_PARTIAL_TREE,
+  'bgp-shutdown-communication.pcapng -Y bgp': TCP_ANALYSIS,
+  'bgp-shutdown-msg-variations.pcap -Y bgp': TCP_ANALYSIS,
+  'bgp-ub.pcap -Y bgp.type == 2': NO_PARTIAL_TREE,
+  'bgp-ub.pcap -Y bgp': NO_PARTIAL_TREE,
+  'bgp_mp_reach_nlri-oobr.pcap -Y bgp.type == 2': NO_PARTIAL_TREE,
+  'bgp_mp_reach_nlri-oobr.pcap -Y bgp': NO_PARTIAL_TREE,
+  'bgp_mvpn_6_and_7_oobr.pcap -Y bgp.type == 2': NO_PARTIAL_TREE,
+  'bgp_mvpn_6_and_7_oobr.pcap -Y bgp': NO_PARTIAL_TREE,
+  'bgp_pmsi_tunnel-oobr.pcap -Y bgp.type == 2': NO_PARTIAL_TREE,
+  'bgp_pmsi_tunnel-oobr.pcap -Y bgp': NO_PARTIAL_TREE,
+  'bgp_vpn_attrset.pcap -Y bgp.type == 2': 'PPP in HDLC-like framing: cnikit does not decode this link type',
+  'bgp_vpn_attrset.pcap -Y bgp': 'PPP in HDLC-like framing: cnikit does not decode this link type',
+  'bgp_vpn_rt-oobr.pcap -Y bgp.type == 2': NO_PARTIAL_TREE,
+  'bgp_vpn_rt-oobr.pcap -Y bgp': NO_PARTIAL_TREE,
+};
+
+/** The frame numbers `tshark -r file -Y filter` keeps. */
+function tsharkFrames(file: string, filter: string): Promise<number[]> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      'tshark',
+      ['-r', file, '-Y', filter, '-T', 'fields', '-e', 'frame.number'],
+      { encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        if (error) reject(new Error(`tshark -Y '${filter}' on ${file}: ${stderr}`));
+        else
+          resolve(
+            stdout
+              .split('\n')
+              .filter((l) => l !== '')
+              .map(Number),
+          );
+      },
+    );
+  });
+}
+
+async function cnikitFrames(file: string, filter: string): Promise<number[]> {
+  const run = await cnikit(['dissect', file, '--json', '-Y', filter]);
+  expect(run.code, `${file} -Y '${filter}': ${run.stderr}`).toBe(0);
+  return ndjson(run.stdout).map((line) => line['frame.number'] as number);
+}
+
+describe('cnikit dissect -Y on BGP (TCP 179) keeps the frames tshark keeps', () => {
+  itRequires(BOTH, "bgp-4byte-asn.pcap -Y 'bgp.type == 2': the 10 UPDATE frames tshark keeps", async () => {
+    const file = corpusFile('bgp-4byte-asn.pcap');
+    const ours = await cnikitFrames(file, 'bgp.type == 2');
+    expect(ours).toEqual(await tsharkFrames(file, 'bgp.type == 2'));
+    expect(ours).toEqual([13, 37, 52, 56, 58, 60, 75, 79, 81, 83]);
+  });
+
+  itRequires(
+    BOTH,
+    `every BGP corpus capture, -Y ${FILTERS.join(' and -Y ')}: same frames or listed`,
+    async () => {
+      const files = bgpFiles();
+      expect(files.length).toBe(37);
+      const differ: Record<string, string> = {};
+      let same = 0;
+      let framesKept = 0;
+      for (const file of files) {
+        for (const filter of FILTERS) {
+          const [ours, theirs] = await Promise.all([
+            cnikitFrames(corpusFile(file), filter),
+            tsharkFrames(corpusFile(file), filter),
+          ]);
+          const key = `${file} -Y ${filter}`;
+          if (ours.join() === theirs.join()) {
+            same++;
+            framesKept += ours.length;
+          } else differ[key] = DIFFERENT[key] ?? `tshark ${theirs.join()}, cnikit ${ours.join()}`;
+        }
+      }
+      console.log(
+        `bgp filters vs tshark: ${files.length} captures × ${FILTERS.length} filters, ${same} with the same frames (${framesKept} frames kept), ${Object.keys(differ).length} listed`,
+      );
+      expect(differ).toEqual(DIFFERENT);
+      expect(framesKept).toBeGreaterThanOrEqual(100);
+    },
+  );
+});
