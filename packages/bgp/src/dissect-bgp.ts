@@ -53,16 +53,48 @@ const group = (field: string, name: string, offset: number, length: number, chil
  * NLRI (IPv4/IPv6 unicast, labelled unicast, EVPN), NOTIFICATION and ROUTE-REFRESH fields. A
  * capture carries no session state, so 2- or 4-octet AS paths and ADD-PATH path identifiers are
  * recognised from the bytes, as Wireshark's heuristics do. A message that continues in a later
- * segment is not shown (Wireshark shows it once reassembled). Malformed: DecodeError.
+ * segment is not shown (Wireshark shows it once reassembled). Malformed: DecodeError, or, once
+ * a message's header has been read, `malformed` with the fields read before the error (Wireshark's
+ * tree keeps the items added before its exception).
  */
 export const dissectBgp: LayerDissector = (buf, start, end) => {
   const messages: Node[] = [];
   let at = start;
+  let failed: DecodeError | undefined;
   while (end - at >= HEADER_LENGTH) {
-    const length = checkHeaderFields(buf, at, { extendedMessage: true });
+    let length: number;
+    try {
+      length = checkHeaderFields(buf, at, { extendedMessage: true });
+    } catch (err) {
+      if (!(err instanceof DecodeError) || messages.length === 0) throw err;
+      failed = err;
+      break;
+    }
     if (at + length > end) break;
-    messages.push(dissectMessage(buf, at, at + length));
+    const children: Node[] = [];
+    try {
+      messages.push(dissectMessage(buf, at, at + length, children));
+    } catch (err) {
+      if (!(err instanceof DecodeError)) throw err;
+      messages.push(messageNode(buf, at, at + length, children));
+      failed = err;
+    }
     at += length;
+    if (failed) break;
+  }
+  if (failed) {
+    const node =
+      messages.length === 1
+        ? messages[0]
+        : {
+            field: 'bgp',
+            name: 'Border Gateway Protocol',
+            offset: start,
+            length: at - start,
+            display: `Border Gateway Protocol - ${messages.length} messages`,
+            children: messages,
+          };
+    return { node, malformed: failed };
   }
   if (messages.length === 0) {
     if (end - at > 0 && end - at < HEADER_LENGTH) {
@@ -92,13 +124,14 @@ export const dissectBgp: LayerDissector = (buf, start, end) => {
   };
 };
 
-function dissectMessage(buf: Uint8Array, start: number, end: number): Node {
+/** One message's node; `children` holds its fields, filled as they are read (kept when it throws). */
+function dissectMessage(buf: Uint8Array, start: number, end: number, children: Node[]): Node {
   const type = buf[start + 18];
-  const children: Node[] = [
+  children.push(
     f('bgp.marker', 'Marker', start, 16, buf.subarray(start, start + 16)),
     f('bgp.length', 'Length', start + 16, 2, end - start),
     f('bgp.type', 'Type', start + 18, 1, type, `Type: ${TYPE_NAMES[type]} Message (${type})`),
-  ];
+  );
   const body = start + HEADER_LENGTH;
   switch (type) {
     case MessageType.Open:
@@ -124,12 +157,16 @@ function dissectMessage(buf: Uint8Array, start: number, end: number): Node {
       );
       break;
   }
+  return messageNode(buf, start, end, children);
+}
+
+function messageNode(buf: Uint8Array, start: number, end: number, children: Node[]): Node {
   return {
     field: 'bgp',
     name: 'Border Gateway Protocol',
     offset: start,
     length: end - start,
-    display: `Border Gateway Protocol - ${TYPE_NAMES[type]} Message`,
+    display: `Border Gateway Protocol - ${TYPE_NAMES[buf[start + 18]]} Message`,
     children,
   };
 }

@@ -32,26 +32,8 @@ const TSHARK_ONLY: Record<string, string> = {
     'tshark expert note (no value), about bytes we show or reject: unknown path attribute',
   'bgp.route_refresh.orf.type.unknown':
     'tshark expert note (no value), about bytes we show or reject: unknown ORF type',
-  'bgp.nlri_path_id':
-    'only in frames tshark flags malformed, where we reject the segment as a whole (a BGP message in it is malformed) and so emit none of its fields: bgp-addpath.pcap (NEXT_HOP of length 0); the path ids are checked by known-answers.test.ts (RFC 7911)',
   'bgp.mp_unreach_nlri_ipv6_prefix':
-    'only in frames tshark flags malformed, where we reject the segment as a whole (a BGP message in it is malformed) and so emit none of its fields: bgp-addpath.pcap',
-  'bgp.path_attribute.cluster_id':
-    'only in frames tshark flags malformed, where we reject the segment as a whole (a BGP message in it is malformed) and so emit none of its fields: bgp-as-path-oobr.pcap, bgp-aigp-oobr.pcap, bgp-ub.pcap',
-  'bgp.update.path_attribute.originator_id':
-    'only in frames tshark flags malformed, where we reject the segment as a whole (a BGP message in it is malformed) and so emit none of its fields: bgp-as-path-oobr.pcap, bgp-aigp-oobr.pcap, bgp-ub.pcap',
-  'bgp.update.path_attribute.mp_reach_nlri.next_hop.rd':
-    'only in frames tshark flags malformed, where we reject the segment as a whole (a BGP message in it is malformed) and so emit none of its fields: VPN next hops in bgp-as-path-oobr.pcap, tok2str-oobr-1.pcap',
-  'bgp.ext_com.stype_tr_IP4':
-    'only in frames tshark flags malformed, where we reject the segment as a whole (a BGP message in it is malformed) and so emit none of its fields: tok2str-oobr-1.pcap',
-  'bgp.ext_com.value_IP4':
-    'only in frames tshark flags malformed, where we reject the segment as a whole (a BGP message in it is malformed) and so emit none of its fields: tok2str-oobr-1.pcap',
-  'bgp.ext_com.value_an2':
-    'only in frames tshark flags malformed, where we reject the segment as a whole (a BGP message in it is malformed) and so emit none of its fields: tok2str-oobr-1.pcap',
-  'bgp.update.path_attribute.pmsi.tunnel.flags':
-    'only in frames tshark flags malformed, where we reject the segment as a whole (a BGP message in it is malformed) and so emit none of its fields: tok2str-oobr-1.pcap',
-  'bgp.update.path_attribute.pmsi.tunnel.type':
-    'only in frames tshark flags malformed, where we reject the segment as a whole (a BGP message in it is malformed) and so emit none of its fields: tok2str-oobr-1.pcap',
+    'only in bgp-addpath.pcap, which tshark flags malformed: its UPDATE has a path attribute of length 0 (attribute 3), where we stop and show the message’s fields before its path attributes only',
   'bgp.open.opt.param.auth':
     'only in bgp-extended-optional-parameters-length.pcapng, which tshark 4.0.17 misreads (it predates RFC 9072): left out of the comparison',
   'bgp.rd':
