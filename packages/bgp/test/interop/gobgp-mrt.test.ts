@@ -143,6 +143,7 @@ describe('MRT interop with GoBGP (gobgpd on loopback, no BGP listener, no peers)
           v4 = JSON.parse(gobgp(port, ['global', 'rib', '-j'])) as Rib;
           v6 = JSON.parse(gobgp(port, ['global', 'rib', '-a', 'ipv6', '-j'])) as Rib;
           if (Object.keys(v4).length === 2 && Object.keys(v6).length === 1) break;
+          await new Promise((r) => setTimeout(r, 250)); // a loaded machine: give gobgpd time to take the stream
         }
         expect(Object.keys(v4).sort()).toEqual(['10.7.0.0/16', '10.8.1.0/24']);
         expect(Object.keys(v6)).toEqual(['2001:db8:7::/48']);
