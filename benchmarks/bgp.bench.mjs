@@ -6,7 +6,7 @@
  * bytes with the same checks a decoder needs (lengths, prefix lengths), the practical limit.
  * The GoBGP peer (ParseBGPMessage) and cases (b)-(d) are not written yet.
  */
-import { buildUpdate, community, encodeMessage, NlriCursor, UpdateView, AttributeCursor } from '@cnikit/bgp';
+import { AttributeCursor, buildUpdate, community, encodeMessage, NlriCursor, UpdateView } from '@cnikit/bgp';
 import { FrameRing } from './harness/frames.mjs';
 
 function caseAUpdate() {

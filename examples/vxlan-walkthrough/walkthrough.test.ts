@@ -12,7 +12,9 @@ describe('examples/vxlan-walkthrough', () => {
     expect(lines).toContain('    VXLAN Network Identifier (VNI): 42');
     expect(lines).toContain('    Destination Port: 4789');
     // the VXLAN header sits at byte 42 of the outer frame: flags word, then the VNI at 46
-    expect(lines.some((l) => /^002a {2}08 00 +vxlan\.flags = 0x0800, VXLAN Network ID \(VNI\)$/.test(l))).toBe(true);
+    expect(
+      lines.some((l) => /^002a {2}08 00 +vxlan\.flags = 0x0800, VXLAN Network ID \(VNI\)$/.test(l)),
+    ).toBe(true);
     expect(lines.some((l) => /^002e {2}00 00 2a +vxlan\.vni = 42$/.test(l))).toBe(true);
   });
 

@@ -7,9 +7,9 @@
 import { type ChildProcess, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CniRuntime } from '@cnikit/cni';
 import { FileStore, FlannelSubnets } from '@cnikit/ipam';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { announceKernelTestBlocker, kernelTestBlocker, Lab, sleep } from '../../../test/support/netns.js';
 import { buildExample } from '../build.mjs';
 

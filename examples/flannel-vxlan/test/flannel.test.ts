@@ -10,11 +10,11 @@
 import { type ChildProcess, spawnSync } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CniError, CniRuntime, execPluginRaw } from '@cnikit/cni';
 import { ethernetDissectors } from '@cnikit/ethernet';
 import { vxlanDissectorsForPorts } from '@cnikit/vxlan';
 import { composeDissectors, type DissectionNode, dissect } from '@cnikit/wire';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { announceKernelTestBlocker, kernelTestBlocker, Lab, sleep } from '../../../test/support/netns.js';
 import { buildExample } from '../build.mjs';
 

@@ -1,9 +1,9 @@
 import { readU16, writeU16 } from '@cnikit/wire';
 import {
-  type PathAttribute,
   attributeLength,
   attributeType,
   decodeAttributeValue,
+  type PathAttribute,
   writeAttribute,
 } from './attributes.js';
 import { AttrFlag, AttrType, HEADER_LENGTH, MessageType } from './constants.js';

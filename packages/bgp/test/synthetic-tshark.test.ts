@@ -1,16 +1,21 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   type BgpMessage,
   type BgpSession,
+  bgpDissectors,
   buildUpdate,
   community,
   encodeMessage,
   hardResetNotification,
   shutdownNotification,
-  bgpDissectors,
 } from '@cnikit/bgp';
 import { ethernetDissectors } from '@cnikit/ethernet';
 import { composeDissectors, dissect, LINK_TABLE, parseBytes, parseIpv6 } from '@cnikit/wire';
 import { describe, expect } from 'vitest';
+import type { TsharkLayers } from '../../../test/support/corpus.js';
 import {
   compareFields,
   type FieldMismatch,
@@ -18,13 +23,8 @@ import {
   flattenTshark,
   tsharkFlagsMalformed,
 } from '../../../test/support/corpus.js';
-import { itWithTool } from '../../wire/test/tools.js';
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { TsharkLayers } from '../../../test/support/corpus.js';
 import { pcapFile } from '../../ethernet/test/fixtures/synthetic-pcap.js';
+import { itWithTool } from '../../wire/test/tools.js';
 
 const RAW_IP = 101;
 

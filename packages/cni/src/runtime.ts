@@ -1,11 +1,4 @@
 import {
-  negotiateVersion,
-  parseConfList,
-  validateContainerId,
-  validateInterfaceName,
-  validateNetworkName,
-} from './config.js';
-import {
   type CachedAttachment,
   DEFAULT_CNI_CACHE_DIR,
   deleteCachedAttachment,
@@ -13,6 +6,13 @@ import {
   readCachedAttachment,
   writeCachedAttachment,
 } from './cache.js';
+import {
+  negotiateVersion,
+  parseConfList,
+  validateContainerId,
+  validateInterfaceName,
+  validateNetworkName,
+} from './config.js';
 import { CniError, CniErrorCode } from './errors.js';
 import {
   type ExecOptions,

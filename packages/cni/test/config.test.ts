@@ -1,4 +1,3 @@
-import { describe, expect, it } from 'vitest';
 import {
   CniError,
   CniErrorCode,
@@ -9,6 +8,7 @@ import {
   validateContainerId,
   validateInterfaceName,
 } from '@cnikit/cni';
+import { describe, expect, it } from 'vitest';
 
 function codeOf(f: () => unknown): [number, string] {
   try {

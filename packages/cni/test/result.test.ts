@@ -1,5 +1,3 @@
-import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
 import {
   CNI_SPEC_VERSIONS,
   CniError,
@@ -8,6 +6,8 @@ import {
   convertResult,
   parseResult,
 } from '@cnikit/cni';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
 
 const v4cidr = fc.tuple(fc.ipV4(), fc.integer({ min: 0, max: 32 })).map(([a, l]) => `${a}/${l}`);
 const v6cidr = fc.tuple(fc.ipV6(), fc.integer({ min: 0, max: 128 })).map(([a, l]) => `${a}/${l}`);

@@ -6,8 +6,8 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CniError, CniRuntime, cacheFilePath } from '@cnikit/cni';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildPlugin, FIXTURES } from './support.js';
 
 let dir: string;

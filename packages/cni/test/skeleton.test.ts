@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
 import { type CniPlugin, type CniRequest, dispatch, parseCniArgs } from '@cnikit/cni';
+import { describe, expect, it } from 'vitest';
 
 const seen: CniRequest[] = [];
 const plugin: CniPlugin = {

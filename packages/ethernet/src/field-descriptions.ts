@@ -1,8 +1,7 @@
 import {
-  type FieldDescriptions,
-  type ValueNames,
   BYTES_FIELD,
   ETHER_FIELD,
+  type FieldDescriptions,
   FLAG_FIELD,
   IPV4_FIELD,
   IPV6_FIELD,
@@ -11,11 +10,12 @@ import {
   STRING_FIELD,
   TIME_FIELD,
   TRUE_FALSE_FIELD,
+  U8_FIELD,
   U16_FIELD,
   U24_FIELD,
   U32_FIELD,
   U64_FIELD,
-  U8_FIELD,
+  type ValueNames,
 } from '@cnikit/wire';
 
 /** Value names of `ip.proto`, as tshark 4.0.17 shows them. */

@@ -6,6 +6,7 @@
  */
 import {
   ArpPacket,
+  EthernetFrame,
   encodeArp,
   encodeEthernet,
   encodeIcmpv4,
@@ -16,7 +17,6 @@ import {
   encodeTcp,
   encodeUdp,
   encodeVlanTag,
-  EthernetFrame,
   Ipv4Packet,
   Ipv6Packet,
   TcpSegment,

@@ -1,4 +1,4 @@
-import { formatIpv4, formatIpv6, parseIpv4, parseIpv6, type Prefix } from '@cnikit/wire';
+import { formatIpv4, formatIpv6, type Prefix, parseIpv4, parseIpv6 } from '@cnikit/wire';
 
 export type Family = 4 | 6;
 

@@ -1,14 +1,14 @@
+import { ARP_HARDWARE_TYPE_NAMES, ETHERTYPE_NAMES } from '@cnikit/ethernet';
 import {
-  type FieldDescriptions,
-  type ValueNames,
   BYTES_FIELD,
   ETHER_FIELD,
+  type FieldDescriptions,
   IPV4_FIELD,
   PROTOCOL_FIELD,
   U16_FIELD,
   U32_FIELD,
+  type ValueNames,
 } from '@cnikit/wire';
-import { ARP_HARDWARE_TYPE_NAMES, ETHERTYPE_NAMES } from '@cnikit/ethernet';
 
 /** Value names of `null.family`, as tshark 4.0.17 shows them. */
 export const NULL_FAMILY_NAMES: ValueNames = {

@@ -2,11 +2,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { runCli } from '../src/cli/run.js';
-import { collectingStream } from './cli-helpers.js';
 import { runReadmeExample, typecheckReadmeExample } from '../../../test/packaging/readme-runner.js';
 import { CORPUS_DIR } from '../../../test/support/corpus.js';
 import { haveCorpus } from '../../../test/support/corpus-location.js';
+import { runCli } from '../src/cli/run.js';
+import { collectingStream } from './cli-helpers.js';
 
 const CORPUS = haveCorpus(
   'packages/pcap/test/readme.test.ts: the README example run on bgp-role.pcapng of the corpus',

@@ -1,11 +1,11 @@
 import {
   type FieldDescriptions,
-  type ValueNames,
   PROTOCOL_FIELD,
   TRUE_FALSE_FIELD,
+  U8_FIELD,
   U16_FIELD,
   U24_FIELD,
-  U8_FIELD,
+  type ValueNames,
 } from '@cnikit/wire';
 
 /** Value names of `vxlan.next_proto`, as tshark 4.0.17 shows them. */

@@ -3,8 +3,8 @@ import { CliError, type ReadOutcome } from './capture-input.js';
 import { dissectCommand } from './dissect-command.js';
 import { compileFilter, FilterSyntaxError, type PacketFilter } from './filter.js';
 import { hexdumpCommand } from './hexdump-command.js';
-import { cliDissectors } from './protocols.js';
 import type { CliIo } from './io.js';
+import { cliDissectors } from './protocols.js';
 import { statsCommand } from './stats-command.js';
 
 export type { CliIo, CliStream } from './io.js';

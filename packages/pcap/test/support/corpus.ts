@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { CORPUS_DIR, CORPUS_PCAP_DIR } from '../../../../test/support/corpus-location.js';
 
+export { corpusFiles } from '../../../../test/support/corpus.js';
 // One location rule for every suite: $CNIKIT_CORPUS, else ../shared/corpus beside the clone.
 export { CORPUS_DIR, haveCorpus } from '../../../../test/support/corpus-location.js';
-export { corpusFiles } from '../../../../test/support/corpus.js';
 export const PCAP_DIR = CORPUS_PCAP_DIR;
 
 export function corpusBytes(name: string): Uint8Array {
