@@ -19,6 +19,7 @@ import {
   writeU16,
   writeU32,
 } from '@cnikit/wire';
+import { IGMP_RECORD_TYPE_NAMES, IGMP_TYPE_NAMES } from './field-descriptions.js';
 
 const EMPTY = new Uint8Array(0);
 const LAYER = 'igmp';
@@ -489,35 +490,6 @@ export function encodeIgmp(h: IgmpHeader): Uint8Array {
 
 // ---- dissection ---------------------------------------------------------------------------------
 
-const TYPE_NAMES: Record<number, string> = {
-  1: 'Create Group Request',
-  2: 'Create Group Reply',
-  3: 'Join Group Request',
-  4: 'Join Group Reply',
-  5: 'Leave Group Request',
-  6: 'Leave Group Reply',
-  7: 'Confirm Group Request',
-  8: 'Confirm Group Reply',
-  17: 'Membership Query',
-  18: 'Membership Report',
-  19: 'DVMRP Protocol',
-  20: 'PIM Routing Message',
-  22: 'Membership Report',
-  23: 'Leave Group',
-  30: 'Traceroute Response',
-  31: 'Traceroute Query or Request',
-  34: 'Membership Report',
-};
-
-const RECORD_NAMES: Record<number, string> = {
-  1: 'Mode Is Include',
-  2: 'Mode Is Exclude',
-  3: 'Change To Include Mode',
-  4: 'Change To Exclude Mode',
-  5: 'Allow New Sources',
-  6: 'Block Old Sources',
-};
-
 /**
  * Whether Wireshark hands this message to another protocol's dissector (DVMRP 0x13, PIMv1 0x14,
  * IGAP 0x40–0x42 always; MSNIP 0x23–0x25 sent to 224.0.0.22, MRDISC 0x26 to 224.0.0.2, RGMP
@@ -547,7 +519,7 @@ function typeNode(type: number, at: number, shown?: string): DissectionNode {
     at,
     1,
     type,
-    `Type: ${shown ?? TYPE_NAMES[type] ?? `Unknown Type:${hex(type, 2)}`} (${hex(type, 2)})`,
+    `Type: ${shown ?? IGMP_TYPE_NAMES[type] ?? `Unknown Type:${hex(type, 2)}`} (${hex(type, 2)})`,
   );
 }
 
@@ -593,7 +565,7 @@ function v3ReportNodes(m: IgmpMessage, nodes: DissectionNode[]): void {
   while (c.next()) {
     const at = c.start;
     const group = formatIpv4(c.group);
-    const name = `Group Record : ${group}  ${RECORD_NAMES[c.recordType] ?? ''}`;
+    const name = `Group Record : ${group}  ${IGMP_RECORD_TYPE_NAMES[c.recordType] ?? ''}`;
     const children: DissectionNode[] = [
       leaf('igmp.record_type', 'Record Type', at, 1, c.recordType),
       leaf('igmp.aux_data_len', 'Aux Data Len', at + 1, 1, c.auxDataLength),
