@@ -85,7 +85,7 @@ const SMOKE: Record<string, { js: string; expected: unknown; ts: string }> = {
       const p = wire.parsePrefix('10.244.0.0/16');
       let error;
       try { pkg.canonicalizeRanges({ ranges: [[{ subnet: '10.0.0.0/24', gateway: '10.9.9.9' }]] }); } catch (e) { error = [e instanceof pkg.IpamError, e.code, e.input]; }
-      return [pkg.formatAddress(4, pkg.nthAddress(p, 5)), pkg.containsPrefix(p, wire.parsePrefix('10.244.3.0/24')), String(pkg.subnetCount(p, 24)), error];`,
+      return [pkg.formatIpValue(4, pkg.nthAddress(p, 5)), pkg.containsPrefix(p, wire.parsePrefix('10.244.3.0/24')), String(pkg.subnetCount(p, 24)), error];`,
     expected: ['10.244.0.5', true, '256', [true, 'bad-config', 'ranges[0][0].gateway']],
     ts: `
       import { HostLocal, IpamError, MemoryStore, nthAddress } from '@cnikit/ipam';

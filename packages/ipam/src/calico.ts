@@ -5,7 +5,7 @@ import {
   containsAddress,
   containsPrefix,
   type Family,
-  formatAddress,
+  formatIpValue,
   nthSubnet,
   parseAddress,
   prefixFirst,
@@ -205,7 +205,7 @@ export class CalicoIpam {
         const { ordinal, seq } = this.take(block, handle, attrs);
         tx.put(this.blockKey(block.cidr), JSON.stringify(block));
         await this.bumpHandle(tx, handle, block.cidr, 1);
-        const address = formatAddress(this.family, prefixFirst(parsePrefix(block.cidr)) + BigInt(ordinal));
+        const address = formatIpValue(this.family, prefixFirst(parsePrefix(block.cidr)) + BigInt(ordinal));
         return { address, block: block.cidr, host, borrowed, sequenceNumber: seq };
       };
       // 1. The host's own blocks.
@@ -291,7 +291,7 @@ export class CalicoIpam {
         block.allocations.forEach((a, i) => {
           if (a !== null && block.attributes[a]?.handle_id === handle) ordinals.push(i);
         });
-        for (const o of ordinals) freed.push(formatAddress(this.family, base + BigInt(o)));
+        for (const o of ordinals) freed.push(formatIpValue(this.family, base + BigInt(o)));
         await this.freeOrdinals(tx, block, ordinals);
       }
       tx.delete(key);

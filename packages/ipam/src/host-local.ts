@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { IpamError } from './errors.js';
 import { FileStore } from './file-store.js';
 import type { KvStore, KvTxn } from './kv-store.js';
-import { type Family, formatAddress, parseAddress } from './prefix-math.js';
+import { type Family, formatIpValue, parseAddress } from './prefix-math.js';
 import {
   canonicalizeRanges,
   type HostLocalConfig,
@@ -60,7 +60,7 @@ export function parseResolvConf(text: string): DnsConfig {
 }
 
 function addressKey(family: Family, value: bigint): string {
-  return formatAddress(family, value);
+  return formatIpValue(family, value);
 }
 
 /** Parses an address file's bytes (`containerID\r\nifname`, or an older bare container id). */
@@ -152,7 +152,7 @@ export class HostLocal {
       chosen.forEach((value, set) => {
         const family = this.pool.familyOf(set);
         tx.create(addressKey(family, value), key);
-        tx.put(`${LAST_RESERVED}${set}`, formatAddress(family, value), { hint: true });
+        tx.put(`${LAST_RESERVED}${set}`, formatIpValue(family, value), { hint: true });
       });
       return chosen;
     });
@@ -249,7 +249,7 @@ export class HostLocal {
     } catch {
       return undefined;
     }
-    if (formatAddress(ip.family, ip.value) !== key) return undefined;
+    if (formatIpValue(ip.family, ip.value) !== key) return undefined;
     const at = this.pool.locate(ip.family, ip.value);
     return at && { set: at.set, value: ip.value, family: ip.family };
   }

@@ -43,8 +43,9 @@ export function parseAddress(text: string): IpValue {
   return { family: 4, value: BigInt(parseIpv4(text)) };
 }
 
-/** Integer to canonical text (dotted quad, RFC 5952). */
-export function formatAddress(family: Family, value: bigint): string {
+/** A family and integer to canonical text (dotted quad, RFC 5952); `parseAddress` in reverse. Named apart from
+ * `@cnikit/wire`'s `formatAddress`, which takes bytes or a number. */
+export function formatIpValue(family: Family, value: bigint): string {
   return family === 4 ? formatIpv4(Number(value)) : formatIpv6(bigIntToBytes(value));
 }
 

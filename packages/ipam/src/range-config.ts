@@ -1,6 +1,6 @@
 import { formatPrefix, type Prefix, parsePrefix } from '@cnikit/wire';
 import { badConfig } from './errors.js';
-import { type Family, formatAddress, parseAddress, prefixFirst, prefixLast } from './prefix-math.js';
+import { type Family, formatIpValue, parseAddress, prefixFirst, prefixLast } from './prefix-math.js';
 
 /** One range as host-local's configuration writes it. */
 export interface RangeConfig {
@@ -92,7 +92,7 @@ export function canonicalizeRange(r: RangeConfig, input: string): RangeSpec {
   if (end < start) {
     throw badConfig(
       `${input}.rangeEnd`,
-      `${r.rangeEnd ?? formatAddress(family, end)} is before start ${formatAddress(family, start)}`,
+      `${r.rangeEnd ?? formatIpValue(family, end)} is before start ${formatIpValue(family, start)}`,
     );
   }
   const runs: [bigint, bigint][] = [];
@@ -133,7 +133,7 @@ export function canonicalizeRange(r: RangeConfig, input: string): RangeSpec {
   if (usable <= 0n) {
     throw badConfig(
       input,
-      `range ${formatAddress(family, start)}-${formatAddress(family, end)} has no usable address`,
+      `range ${formatIpValue(family, start)}-${formatIpValue(family, end)} has no usable address`,
     );
   }
   return { family, subnet, start, end, gateway, excluded, input };

@@ -1,6 +1,6 @@
 import { IpamError } from './errors.js';
 import { createOffsetSet, type OffsetSet, SparseOffsetSet } from './offset-set.js';
-import { type Family, formatAddress, parseAddress } from './prefix-math.js';
+import { type Family, formatIpValue, parseAddress } from './prefix-math.js';
 import type { RangeSetSpec, RangeSpec } from './range-config.js';
 
 /** Who holds an address: the CNI container id and interface name. */
@@ -239,7 +239,7 @@ export class RangePool {
         throw new IpamError(
           'duplicate',
           `ranges[${set}]`,
-          `${formatAddress(this.sets[set].family, mine.value)} has been allocated to ${owner.containerId}, duplicate allocation is not allowed`,
+          `${formatIpValue(this.sets[set].family, mine.value)} has been allocated to ${owner.containerId}, duplicate allocation is not allowed`,
         );
       }
       const v = this.candidate(set);
@@ -291,14 +291,14 @@ export class RangePool {
   describe(set: number, value: bigint): Allocation {
     const s = this.sets[set];
     const r = this.rangeOf(set, value)?.spec ?? s.ranges[0].spec;
-    const address = formatAddress(s.family, value);
+    const address = formatIpValue(s.family, value);
     return {
       set,
       family: s.family,
       address,
       value,
       cidr: `${address}/${r.subnet.length}`,
-      gateway: formatAddress(s.family, r.gateway),
+      gateway: formatIpValue(s.family, r.gateway),
     };
   }
 

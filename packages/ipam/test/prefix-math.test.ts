@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import {
   containsAddress,
   containsPrefix,
-  formatAddress,
+  formatIpValue,
   nextPrefix,
   nthAddress,
   nthSubnet,
@@ -19,10 +19,10 @@ import {
 const arbPrefix = fc.oneof(
   fc
     .tuple(fc.integer({ min: 0, max: 0xffffffff }), fc.integer({ min: 0, max: 32 }))
-    .map(([a, l]) => formatPrefix(parsePrefix(`${formatAddress(4, BigInt(a))}/${l}`, false))),
+    .map(([a, l]) => formatPrefix(parsePrefix(`${formatIpValue(4, BigInt(a))}/${l}`, false))),
   fc
     .tuple(fc.bigInt({ min: 0n, max: (1n << 128n) - 1n }), fc.integer({ min: 0, max: 128 }))
-    .map(([a, l]) => formatPrefix(parsePrefix(`${formatAddress(6, a)}/${l}`, false))),
+    .map(([a, l]) => formatPrefix(parsePrefix(`${formatIpValue(6, a)}/${l}`, false))),
 );
 
 /** The same questions answered by Python's ipaddress module, one process for the whole batch. */
@@ -78,8 +78,8 @@ describe('prefix arithmetic', () => {
 
   it('known answers', () => {
     const p = parsePrefix('10.244.0.0/16');
-    expect(formatAddress(4, nthAddress(p, 1))).toBe('10.244.0.1');
-    expect(formatAddress(4, nthAddress(p, -1))).toBe('10.244.255.255');
+    expect(formatIpValue(4, nthAddress(p, 1))).toBe('10.244.0.1');
+    expect(formatIpValue(4, nthAddress(p, -1))).toBe('10.244.255.255');
     expect([...splitPrefix(parsePrefix('10.0.0.0/24'), 26)].map(formatPrefix)).toEqual([
       '10.0.0.0/26',
       '10.0.0.64/26',
