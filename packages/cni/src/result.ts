@@ -13,7 +13,7 @@ import type {
   CniRoute,
   JsonObject,
 } from './types.js';
-import { resultFormatOf, versionAtLeast } from './version.js';
+import { resultFormatOf } from './version.js';
 
 function bad(field: string, why: string): CniError {
   return new CniError(CniErrorCode.DecodingFailure, `invalid result: ${field}: ${why}`);
@@ -182,10 +182,11 @@ function familyOf(address: string): '4' | '6' {
 }
 
 /**
- * A 1.x result in the format of spec version `version`: only the fields that version defines
- * (1.0.0 has no interface `mtu`/`socketPath`/`pciID` and no route `mtu`/`advmss`/`priority`/
- * `table`/`scope`; 0.3.x/0.4.0 add `ips[].version`; 0.1.0/0.2.0 keep the first IPv4 and the
- * first IPv6 address as `ip4`/`ip6`, each with the routes of its family).
+ * A 1.x result in the format of spec version `version`. 1.1.0 → 1.0.0 only relabels, as libcni
+ * does (its types/100 serves both versions): interface `mtu`/`socketPath`/`pciID` and route
+ * `mtu`/`advmss`/`priority`/`table`/`scope`, which 1.0.0 does not define, are kept. 0.3.x/0.4.0
+ * keep only their own fields and add `ips[].version`; 0.1.0/0.2.0 keep the first IPv4 and the
+ * first IPv6 address as `ip4`/`ip6`, each with the routes of its family.
  */
 export function convertResult(result: CniResult, version: string): CniAnyResult {
   const format = resultFormatOf(version);
@@ -196,7 +197,6 @@ export function convertResult(result: CniResult, version: string): CniAnyResult 
       `cannot convert a result to ${JSON.stringify(version)}`,
     );
   }
-  const v11 = versionAtLeast(version, '1.1.0');
   if (format === 'legacy') {
     const out: CniResultLegacy = { cniVersion: version };
     for (const family of ['4', '6'] as const) {
@@ -241,12 +241,10 @@ export function convertResult(result: CniResult, version: string): CniAnyResult 
     out.interfaces = result.interfaces.map((i) => {
       const itf: CniInterface = { name: i.name };
       put(itf, 'mac', i.mac);
-      if (v11) put(itf, 'mtu', i.mtu);
+      put(itf, 'mtu', i.mtu);
       put(itf, 'sandbox', i.sandbox);
-      if (v11) {
-        put(itf, 'socketPath', i.socketPath);
-        put(itf, 'pciID', i.pciID);
-      }
+      put(itf, 'socketPath', i.socketPath);
+      put(itf, 'pciID', i.pciID);
       return itf;
     });
   }
@@ -261,7 +259,7 @@ export function convertResult(result: CniResult, version: string): CniAnyResult 
   if (result.routes?.length) {
     out.routes = result.routes.map((r) => {
       const route = basicRoute(r) as CniRoute;
-      if (v11) for (const k of ['mtu', 'advmss', 'priority', 'table', 'scope'] as const) put(route, k, r[k]);
+      for (const k of ['mtu', 'advmss', 'priority', 'table', 'scope'] as const) put(route, k, r[k]);
       return route;
     });
   }

@@ -64,11 +64,15 @@ export interface CniOutcome {
   readonly exitCode: number;
 }
 
-/** Variables each command needs (spec 1.1.0 "Parameters"); CNI_COMMAND is always needed. */
+/**
+ * Variables each command needs, as the Go skeleton (pkg/skel) requires them: the spec's list plus
+ * CNI_PATH for ADD, DEL and CHECK (the spec says "may" for DEL's CNI_NETNS, skel does not need it).
+ * CNI_COMMAND is always needed.
+ */
 const REQUIRED: Record<CniCommand, readonly string[]> = {
-  ADD: ['CNI_CONTAINERID', 'CNI_NETNS', 'CNI_IFNAME'],
-  DEL: ['CNI_CONTAINERID', 'CNI_IFNAME'],
-  CHECK: ['CNI_CONTAINERID', 'CNI_NETNS', 'CNI_IFNAME'],
+  ADD: ['CNI_CONTAINERID', 'CNI_NETNS', 'CNI_IFNAME', 'CNI_PATH'],
+  DEL: ['CNI_CONTAINERID', 'CNI_IFNAME', 'CNI_PATH'],
+  CHECK: ['CNI_CONTAINERID', 'CNI_NETNS', 'CNI_IFNAME', 'CNI_PATH'],
   STATUS: [],
   GC: [],
   VERSION: [],
@@ -83,6 +87,14 @@ const SINCE: Record<CniCommand, string> = {
   GC: '1.1.0',
   VERSION: '0.1.0',
 };
+
+/** Go's message for missing variables (code 4), names in the order skel checks them. */
+function missingVariables(names: readonly string[]): CniError {
+  return new CniError(
+    CniErrorCode.InvalidEnvironmentVariables,
+    `required env variables [${names.join(',')}] missing`,
+  );
+}
 
 /** `K1=V1;K2=V2` to pairs; a part without `=` or with an empty key is an invalid variable (4). */
 export function parseCniArgs(text: string): [string, string][] {
@@ -125,24 +137,19 @@ export async function dispatch(
   try {
     const command = env.CNI_COMMAND ?? '';
     if (command === '') {
-      const stderr = plugin.about
-        ? `${plugin.about}\nCNI protocol versions supported: ${supported.join(', ')}\n`
-        : '';
-      throw Object.assign(new CniError(CniErrorCode.InvalidEnvironmentVariables, 'missing CNI_COMMAND'), {
-        stderr,
-      });
+      // As Go's skeleton: with an about line, a run without a command is a human asking (exit 0).
+      if (plugin.about) {
+        const stderr = `${plugin.about}\nCNI protocol versions supported: ${supported.join(', ')}\n`;
+        return { stdout: '', stderr, exitCode: 0 };
+      }
+      throw missingVariables(['CNI_COMMAND']);
     }
     if (!(CNI_COMMANDS as readonly string[]).includes(command)) {
       throw new CniError(CniErrorCode.InvalidEnvironmentVariables, `unknown CNI_COMMAND: ${command}`);
     }
     const cmd = command as CniCommand;
     const missing = REQUIRED[cmd].filter((name) => !env[name]);
-    if (missing.length > 0) {
-      throw new CniError(
-        CniErrorCode.InvalidEnvironmentVariables,
-        `required environment variables missing: ${missing.join(', ')}`,
-      );
-    }
+    if (missing.length > 0) throw missingVariables(missing);
     if (cmd === 'VERSION') {
       const info: CniVersionInfo = { cniVersion: version, supportedVersions: [...supported] };
       return { stdout: `${JSON.stringify(info)}\n`, stderr: '', exitCode: 0 };
@@ -209,8 +216,7 @@ export async function dispatch(
       e instanceof CniError
         ? e
         : new CniError(CniErrorCode.Internal, e instanceof Error ? e.message : String(e));
-    const stderr = (e as { stderr?: string }).stderr ?? '';
-    return { stdout: `${JSON.stringify(err.toJSON(version))}\n`, stderr, exitCode: 1 };
+    return { stdout: `${JSON.stringify(err.toJSON(version))}\n`, stderr: '', exitCode: 1 };
   }
 }
 

@@ -11,7 +11,7 @@ import { buildPlugin, DEBIAN_CNI_DIR } from './support.js';
 const EXPECTED: Record<string, string> = {
   Example: [
     '0 {"cniVersion":"0.4.0","interfaces":[{"name":"eth0","sandbox":"/var/run/netns/pod1"}],"ips":[{"version":"4","address":"10.22.0.5/24","interface":0}]}',
-    '1 {"cniVersion":"1.1.0","code":4,"msg":"required environment variables missing: CNI_NETNS"}',
+    '1 {"cniVersion":"1.1.0","code":4,"msg":"required env variables [CNI_NETNS] missing"}',
   ].join('\n'),
   'The runtime side': [
     "[ { address: '10.92.0.2/24', gateway: '10.92.0.1' } ]",

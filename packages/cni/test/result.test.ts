@@ -75,6 +75,15 @@ describe('result conversion', () => {
     );
   });
 
+  it('1.1.0 → 1.0.0 changes only cniVersion (libcni types/100 convertFrom100: the 1.1.0 fields stay)', () => {
+    fc.assert(
+      fc.property(result, (r) => {
+        expect(wire(convertResult(r, '1.0.0'))).toEqual({ ...wire(r), cniVersion: '1.0.0' });
+      }),
+      { numRuns: 3000 },
+    );
+  });
+
   it('0.3.x/0.4.0 carry each address family as ips[].version and keep only their own fields', () => {
     fc.assert(
       fc.property(result, fc.constantFrom('0.3.0', '0.3.1', '0.4.0'), (r, v) => {

@@ -42,7 +42,8 @@ describe('dispatch', () => {
     expect(out.exitCode).toBe(0);
     expect(json(out.stdout)).toEqual({
       cniVersion: '1.0.0',
-      interfaces: [{ name: 'eth0', sandbox: '/var/run/netns/pod' }],
+      // 1.1.0's interface mtu is kept at 1.0.0, as libcni keeps it (one result type for both).
+      interfaces: [{ name: 'eth0', sandbox: '/var/run/netns/pod', mtu: 1400 }],
       ips: [{ address: '10.22.0.5/24', gateway: '10.22.0.1', interface: 0 }],
       routes: [{ dst: '10.0.0.0/8' }, { dst: '0.0.0.0/0', gw: '10.22.0.1' }],
     });
@@ -69,12 +70,12 @@ describe('dispatch', () => {
 
   it('prints the spec error JSON with exit code 1 for each kind of bad input', async () => {
     const cases: [Record<string, string>, string, object][] = [
+      [{ ...env, CNI_NETNS: '' }, conf(), { code: 4, msg: 'required env variables [CNI_NETNS] missing' }],
       [
-        { ...env, CNI_NETNS: '' },
+        { ...env, CNI_PATH: '', CNI_IFNAME: '' },
         conf(),
-        { code: 4, msg: 'required environment variables missing: CNI_NETNS' },
+        { code: 4, msg: 'required env variables [CNI_IFNAME,CNI_PATH] missing' },
       ],
-      [{ ...env, CNI_COMMAND: '' }, conf(), { code: 4, msg: 'missing CNI_COMMAND' }],
       [{ ...env, CNI_COMMAND: 'FROB' }, conf(), { code: 4, msg: 'unknown CNI_COMMAND: FROB' }],
       [
         { ...env, CNI_IFNAME: 'a/b' },
@@ -147,7 +148,18 @@ describe('dispatch', () => {
     const del = await dispatch(plugin, { ...env, CNI_COMMAND: 'DEL', CNI_NETNS: '' }, conf());
     expect(del).toEqual({ stdout: '', stderr: '', exitCode: 0 });
     const none = await dispatch(plugin, {}, '');
-    expect(none.stderr).toBe('test plugin\nCNI protocol versions supported: 0.3.1, 0.4.0, 1.0.0, 1.1.0\n');
+    expect(none).toEqual({
+      stdout: '',
+      stderr: 'test plugin\nCNI protocol versions supported: 0.3.1, 0.4.0, 1.0.0, 1.1.0\n',
+      exitCode: 0,
+    });
+    const { about, ...silent } = plugin;
+    void about;
+    const bare = await dispatch(silent, {}, '');
+    expect([bare.exitCode, json(bare.stdout)]).toEqual([
+      1,
+      { cniVersion: '1.1.0', code: 4, msg: 'required env variables [CNI_COMMAND] missing' },
+    ]);
   });
 
   it('STATUS and GC at 1.1.0; GC hands over the valid attachments', async () => {

@@ -133,7 +133,7 @@ describe.skipIf(blocker !== undefined)('our skeleton with the real host-local as
         'missing CNI_NETNS',
         JSON.stringify(config()),
         { CNI_NETNS: '' },
-        { cniVersion: '1.1.0', code: 4, msg: 'required environment variables missing: CNI_NETNS' },
+        { cniVersion: '1.1.0', code: 4, msg: 'required env variables [CNI_NETNS] missing' },
       ],
       [
         'unknown cniVersion',
