@@ -17,7 +17,15 @@
  */
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { EtcdStore, FileStore, type FlannelLease, FlannelSubnets, type KvStore } from '@cnikit/ipam';
+import {
+  EtcdStore,
+  FileStore,
+  FLANNEL_PREFIX,
+  type FlannelLease,
+  type FlannelLeaseAttrs,
+  FlannelSubnets,
+  type KvStore,
+} from '@cnikit/ipam';
 import { type Link, Netlink } from '@cnikit/netlink';
 import { formatIpv4, parseIpv4 } from '@cnikit/wire';
 import { Etcd3 } from 'etcd3';
@@ -57,7 +65,7 @@ class Agent {
 
   constructor(
     readonly store: KvStore,
-    /** The etcd client the store uses, for a watch that triggers a resync at once (none: files). */
+    /** The etcd client the store uses, for the watch on the leases (none: the file store). */
     readonly etcd: Etcd3 | undefined,
     readonly iface: string,
     readonly publicIp: string,
@@ -76,7 +84,6 @@ class Agent {
     await this.ensureDevice();
     await this.acquireLease();
     this.writeSubnetFile();
-    await this.sync();
     this.watch();
   }
 
@@ -184,30 +191,37 @@ class Agent {
   }
 
   /**
-   * Every second (and at once on an etcd watch event) the leases are read and the kernel made to
-   * match: entries for new or changed nodes, removal for nodes whose lease went; the device is
-   * recreated if it was deleted.
+   * The leases are followed as flannel follows them. With etcd: one read of the subnets prefix,
+   * then a watch from the revision after that read; each put or delete is applied as it comes. A
+   * lost watch (etcd gone, the stream ended, a compacted revision) means a full resync: re-read,
+   * re-apply, watch again from the new revision. With the file store (one machine) the directory
+   * is read every second: a lease there expires by its TTL without any write, so no file event
+   * would tell. The device is followed with an rtnetlink link monitor and recreated at once.
    */
   private watch(): void {
-    setInterval(() => this.resync(), 1000);
-    if (!this.etcd) return;
-    this.etcd
-      .watch()
-      .prefix('/coreos.com/network/subnets/')
-      .create()
-      .then((w) => {
-        w.on('put', () => this.resync());
-        w.on('delete', () => this.resync());
-        w.on('error', () => undefined);
-      })
-      .catch(() => log('no etcd watch: reading the leases every second only'));
+    this.watchDevice();
+    if (!this.etcd) {
+      setInterval(() => this.queue(() => this.resyncFromStore()), 1000);
+      return;
+    }
+    this.queue(() => this.followEtcd(this.etcd as Etcd3));
   }
 
-  private resync(): void {
-    this.syncing = this.syncing.then(() => this.sync()).catch(report);
+  /** Runs `f` after whatever is being applied, so the kernel changes never interleave. */
+  private queue(f: () => Promise<void>): void {
+    this.syncing = this.syncing.then(f).catch(report);
   }
 
-  private async sync(): Promise<void> {
+  private watchDevice(): void {
+    const monitor = this.nl.monitor(['link']);
+    monitor.on('event', (e) => {
+      if (e.kind === 'dellink' && e.link.name === DEVICE) this.queue(() => this.checkDevice());
+    });
+    // Events dropped (ENOBUFS): look at the device instead of trusting what was seen.
+    monitor.on('error', () => this.queue(() => this.checkDevice()));
+  }
+
+  private async checkDevice(): Promise<void> {
     try {
       await this.nl.links.get(DEVICE);
     } catch {
@@ -215,35 +229,91 @@ class Agent {
       await this.ensureDevice();
       for (const r of this.remotes.values()) await this.program(r);
     }
+  }
+
+  /** One full read of the leases and a watch from the revision after it, until the watch is lost. */
+  private async followEtcd(etcd: Etcd3): Promise<void> {
+    const dir = `${FLANNEL_PREFIX}/subnets/`;
+    const read = await this.retry(() => etcd.getAll().prefix(dir).exec());
+    const revision = BigInt(read.header.revision);
+    const leases: FlannelLease[] = [];
+    for (const kv of read.kvs) {
+      const lease = leaseOf(kv.key.toString(), kv.value.toString());
+      if (lease) leases.push(lease);
+    }
+    await this.apply(leases);
+    log(`watching ${dir} from revision ${revision + 1n} (${leases.length} leases read)`);
+    const watcher = await etcd
+      .watch()
+      .prefix(dir)
+      .startRevision(String(revision + 1n))
+      .create();
+    let lost = false;
+    const resync = (why: string) => {
+      if (lost) return;
+      lost = true;
+      log(`watch lost (${why}): reading every lease again`);
+      void watcher.cancel().catch(() => undefined);
+      this.queue(() => this.followEtcd(etcd));
+    };
+    watcher.on('put', (kv) => {
+      const key = kv.key.toString();
+      this.queue(async () => {
+        const lease = leaseOf(key, kv.value.toString());
+        if (lease) await this.applyLease(lease);
+      });
+    });
+    watcher.on('delete', (kv) => {
+      const key = kv.key.toString();
+      this.queue(() => this.forget(key));
+    });
+    watcher.on('disconnected', (e) => resync(e.message));
+    watcher.on('error', (e) => resync(e.message));
+  }
+
+  /** The file store: every lease read again and the kernel made to match. */
+  private async resyncFromStore(): Promise<void> {
     let leases: FlannelLease[];
     try {
       leases = await this.subnets.leases();
     } catch {
       return; // the store is away: keep what is programmed
     }
+    await this.apply(leases);
+  }
+
+  /** A full list of leases applied: new or changed nodes programmed, vanished ones removed. */
+  private async apply(leases: readonly FlannelLease[]): Promise<void> {
     const seen = new Set<string>();
     for (const l of leases) {
-      if (l.subnet === this.lease.subnet || l.attrs.BackendType !== 'vxlan' || !l.attrs.BackendData?.VtepMAC)
-        continue;
-      const [subnet, length] = l.subnet.split('/');
-      const remote: Remote = {
-        subnet,
-        length: Number(length),
-        mac: l.attrs.BackendData.VtepMAC,
-        publicIp: l.attrs.PublicIP,
-      };
       seen.add(l.key);
-      const old = this.remotes.get(l.key);
-      if (old && old.mac === remote.mac && old.publicIp === remote.publicIp) continue;
-      if (old) await this.unprogram(old);
-      this.remotes.set(l.key, remote);
-      await this.program(remote);
+      await this.applyLease(l);
     }
-    for (const [key, old] of this.remotes) {
-      if (seen.has(key)) continue;
-      this.remotes.delete(key);
-      await this.unprogram(old);
-    }
+    for (const key of [...this.remotes.keys()]) if (!seen.has(key)) await this.forget(key);
+  }
+
+  private async applyLease(l: FlannelLease): Promise<void> {
+    if (l.subnet === this.lease.subnet || l.attrs.BackendType !== 'vxlan' || !l.attrs.BackendData?.VtepMAC)
+      return;
+    const [subnet, length] = l.subnet.split('/');
+    const remote: Remote = {
+      subnet,
+      length: Number(length),
+      mac: l.attrs.BackendData.VtepMAC,
+      publicIp: l.attrs.PublicIP,
+    };
+    const old = this.remotes.get(l.key);
+    if (old && old.mac === remote.mac && old.publicIp === remote.publicIp) return;
+    if (old) await this.unprogram(old);
+    this.remotes.set(l.key, remote);
+    await this.program(remote);
+  }
+
+  private async forget(key: string): Promise<void> {
+    const old = this.remotes.get(key);
+    if (!old) return;
+    this.remotes.delete(key);
+    await this.unprogram(old);
   }
 
   /** flannel's per-remote programming: ARP (subnet.0 → VTEP MAC), FDB (MAC → underlay IP), onlink route. */
@@ -272,6 +342,19 @@ class Agent {
     await quiet(this.nl.fdb.delete({ index, lladdr: r.mac, dst: r.publicIp }));
     await quiet(this.nl.neighbours.delete({ index, dst: r.subnet, lladdr: r.mac }));
     log(`removed ${r.subnet}/${r.length} (node ${r.publicIp} gone): arp, fdb, route`);
+  }
+}
+
+/** A lease from its etcd key and value; a value that is not flannel's JSON is reported and skipped. */
+function leaseOf(key: string, value: string): FlannelLease | undefined {
+  const dir = `${FLANNEL_PREFIX}/subnets/`;
+  try {
+    const attrs = JSON.parse(value) as FlannelLeaseAttrs;
+    if (typeof attrs?.PublicIP !== 'string') throw new Error('no PublicIP');
+    return { key, subnet: key.slice(dir.length).replace('-', '/'), attrs };
+  } catch (e) {
+    log(`ignoring ${key}: ${(e as Error).message}`);
+    return undefined;
   }
 }
 

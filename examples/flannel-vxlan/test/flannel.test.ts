@@ -12,6 +12,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { CniError, CniRuntime, execPluginRaw } from '@cnikit/cni';
 import { ethernetDissectors } from '@cnikit/ethernet';
+import { Netlink, type RtnetlinkEvent } from '@cnikit/netlink';
 import { vxlanDissectorsForPorts } from '@cnikit/vxlan';
 import { composeDissectors, type DissectionNode, dissect } from '@cnikit/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -399,7 +400,61 @@ describe.skipIf(blocker !== undefined)(
       expect(ping('n1p2', 'n2p2')).toBe(true);
     });
 
+    it("a new node's lease reaches every agent through the etcd watch, well within the old 1 s poll", async () => {
+      // Route events on each node, seen by our own monitor from the moment etcdctl has committed.
+      const handles = await Promise.all(NODES.map((n) => Netlink.open({ netns: `/var/run/netns/${ns[n]}` })));
+      const latencies: number[] = [];
+      try {
+        const monitors = handles.map((h) => h.monitor(['ipv4-route']));
+        const seen = (dst: string, kind: 'newroute' | 'delroute') =>
+          monitors.map(
+            (m) =>
+              new Promise<number>((resolve) => {
+                const on = (e: RtnetlinkEvent) => {
+                  if (e.kind === kind && e.route.dst === `${dst}/24`) {
+                    m.off('event', on);
+                    resolve(Date.now());
+                  }
+                };
+                m.on('event', on);
+              }),
+          );
+        // Three leases come and go: with a 1 s poll, 12 latencies all under 500 ms would be a 1-in-4096 chance.
+        for (const k of [11, 12, 13]) {
+          const dst = `10.244.${k}.0`;
+          const key = `/coreos.com/network/subnets/10.244.${k}.0-24`;
+          const added = seen(dst, 'newroute');
+          etcdctl(
+            'put',
+            key,
+            `{"PublicIP": "192.168.60.${k}", "BackendType": "vxlan", "BackendData": {"VNI": 1, "VtepMAC": "0a:00:00:00:00:${k}"}}`,
+          );
+          const put = Date.now();
+          for (const at of await Promise.all(added)) latencies.push(Math.max(0, at - put));
+          const removed = seen(dst, 'delroute');
+          etcdctl('del', key);
+          const del = Date.now();
+          for (const at of await Promise.all(removed)) latencies.push(Math.max(0, at - del));
+        }
+        for (const m of monitors) m.close();
+      } finally {
+        for (const h of handles) h.close();
+      }
+      console.log(
+        `lease → route on 3 nodes, put and delete ×3: ${latencies.join(', ')} ms after etcdctl returned`,
+      );
+      expect(latencies).toHaveLength(18);
+      expect(latencies.filter((ms) => ms >= 500)).toEqual([]);
+      for (const n of NODES) {
+        expect(agentLog[n].filter((l) => l.includes('added 10.244.12.0/24'))).toHaveLength(1);
+        expect(agentLog[n].filter((l) => l.includes('removed 10.244.12.0/24'))).toHaveLength(1);
+      }
+    });
+
     it('etcd restarted mid-run is survived: a lease change after the restart still reaches the agents', async () => {
+      const watching = (n: NodeName) =>
+        agentLog[n].filter((l) => l.includes('watching /coreos.com/network/subnets/')).length;
+      const watchesBefore = NODES.map(watching);
       etcd.kill('SIGTERM');
       await new Promise((r) => etcd.once('exit', r));
       await sleep(500);
@@ -423,6 +478,14 @@ describe.skipIf(blocker !== undefined)(
         () => NODES.every((n) => !flannelRoutes(n).includes('10.244.9.0/24')),
         30_000,
       );
+      // Each agent saw its watch go, read every lease again and watches anew (a full resync).
+      for (const [i, n] of NODES.entries()) {
+        expect(
+          agentLog[n].some((l) => l.includes('watch lost')),
+          n,
+        ).toBe(true);
+        expect(watching(n), n).toBeGreaterThan(watchesBefore[i]);
+      }
     });
 
     it('a node whose lease expires has its routes, ARP and FDB entries removed from the other nodes', async () => {
