@@ -380,6 +380,24 @@ function addPathOf(buf: Uint8Array, start: number, end: number, afi: number, saf
   throw malformed(start, 'NLRI do not fit their field');
 }
 
+/**
+ * The session to check an MP_REACH/MP_UNREACH value with: path identifiers on its family when its
+ * NLRI read to the end only with them (the guess nlriNodes makes when it shows them).
+ */
+function mpSession(buf: Uint8Array, type: number, v: number, e: number, session: BgpSession): BgpSession {
+  if ((type !== AttrType.MpReachNlri && type !== AttrType.MpUnreachNlri) || e - v < 3) return session;
+  const afi = readU16(buf, v);
+  const safi = buf[v + 2];
+  const start = type === AttrType.MpUnreachNlri ? v + 3 : v + 5 + (v + 3 < e ? buf[v + 3] : 0);
+  if (start > e) return session;
+  try {
+    if (!addPathOf(buf, start, e, afi, safi)) return session;
+  } catch {
+    return session;
+  }
+  return { ...session, addPath: [{ afi, safi, direction: 'receive' }] };
+}
+
 function prefixNodes(c: NlriCursor, prefixField: string, out: Node[]): void {
   const b = c.buf;
   if (c.addPath) out.push(f('bgp.nlri_path_id', 'Path Identifier', c.labelsStart - 5, 4, c.pathId));
@@ -625,7 +643,7 @@ function attributeNode(
   const { at, flags, type, valueStart: v, valueEnd: e } = c;
   const len = e - v;
   try {
-    decodeAttributeValue(buf, flags, type, v, e, at, session);
+    decodeAttributeValue(buf, flags, type, v, e, at, mpSession(buf, type, v, e, session));
   } catch (err) {
     // Wireshark does not check flags or flag unknown well-known attributes; anything else is malformed.
     if (
