@@ -259,3 +259,35 @@ export function formatRouteDistinguisher(rd: Uint8Array): string {
   if (type === 2) return `${readU32(rd, 2)}:${(rd[6] << 8) | rd[7]}`;
   return Array.from(rd, (b) => b.toString(16).padStart(2, '0')).join(':');
 }
+
+/**
+ * A route distinguisher from text, the inverse of `formatRouteDistinguisher`: `65000:100`
+ * (type 0), `192.0.2.1:7` (type 1), `4200000000:7` (type 2, an AS over 65535). RangeError otherwise.
+ */
+export function parseRouteDistinguisher(text: string): Uint8Array {
+  const m = /^(\d+)\.(\d+)\.(\d+)\.(\d+):(\d+)$/.exec(text) ?? /^(\d+):(\d+)$/.exec(text);
+  const bad = () =>
+    new RangeError(`bgp route distinguisher must be AS:n or IPv4:n, got ${JSON.stringify(text)}`);
+  if (!m) throw bad();
+  const out = new Uint8Array(8);
+  const n = m.slice(1).map(Number);
+  if (n.length === 5) {
+    if (n.slice(0, 4).some((o) => o > 255) || n[4] > 0xffff) throw bad();
+    out[1] = 1;
+    out.set(n.slice(0, 4), 2);
+    out[6] = n[4] >>> 8;
+    out[7] = n[4];
+  } else if (n[0] <= 0xffff) {
+    if (n[1] > 0xffffffff) throw bad();
+    out[2] = n[0] >>> 8;
+    out[3] = n[0];
+    writeU32(out, 4, n[1]);
+  } else {
+    if (n[0] > 0xffffffff || n[1] > 0xffff) throw bad();
+    out[1] = 2;
+    writeU32(out, 2, n[0]);
+    out[6] = n[1] >>> 8;
+    out[7] = n[1];
+  }
+  return out;
+}

@@ -28,6 +28,12 @@ const EXPECTED: Record<string, string> = {
     'down 127.0.0.1 NOTIFICATION received 6/2',
     '10.42.0.0/24 gone',
   ].join('\n'),
+  'ADD-PATH send, EVPN, extended messages': [
+    '[2]:[192.0.2.1:100]:[0]:[48]:[02:00:00:00:00:01]:[32]:[10.42.0.5] path 0 AS 65001 vni 100',
+    '[3]:[192.0.2.1:100]:[0]:[32]:[127.0.0.21] path 0 AS 65001 vni 100',
+    '10.42.0.0/24 path 1 AS 65001 med 5',
+    '10.42.0.0/24 path 2 AS 65001 65003 med -',
+  ].join('\n'),
 };
 
 describe('packages/bgp/README.md', () => {

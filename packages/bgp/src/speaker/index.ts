@@ -1,4 +1,5 @@
 export * from './decision.js';
+export * from './evpn-routes.js';
 export * from './peer.js';
 export * from './rib.js';
 export * from './route.js';

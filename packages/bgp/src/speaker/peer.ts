@@ -10,24 +10,41 @@ import type { NotificationMessage } from '../notification.js';
 import { type OpenMessage, openAsn, openCapabilities } from '../open.js';
 import type { AfiSafi, BgpSession } from '../session.js';
 import { readUpdate, UpdateView } from '../update.js';
-import { AdjRibIn } from './rib.js';
+import { AdjRibIn, AdjRibOut } from './rib.js';
 import type { AnnounceAttributes, BgpRoute, RouteSource } from './route.js';
 import { backoff, FsmTimer, jitter, keepaliveInterval } from './timers.js';
-import { type OutgoingRoute, routesOfUpdate, type UpdateRoutes } from './update-routes.js';
+import { routesOfUpdate, type UpdateRoutes } from './update-routes.js';
 
 /** The RFC 4271 §8.2.2 states. */
 export type PeerState = 'Idle' | 'Connect' | 'Active' | 'OpenSent' | 'OpenConfirm' | 'Established';
 
-export type Family = 'ipv4-unicast' | 'ipv6-unicast';
+export type Family = 'ipv4-unicast' | 'ipv6-unicast' | 'l2vpn-evpn';
 
 export const FAMILIES: Readonly<Record<Family, AfiSafi>> = {
   'ipv4-unicast': { afi: Afi.Ipv4, safi: Safi.Unicast },
   'ipv6-unicast': { afi: Afi.Ipv6, safi: Safi.Unicast },
+  'l2vpn-evpn': { afi: Afi.L2vpn, safi: Safi.Evpn },
 };
 
 export function familyName(afi: number, safi: number): Family | undefined {
+  if (afi === Afi.L2vpn && safi === Safi.Evpn) return 'l2vpn-evpn';
   if (safi !== Safi.Unicast) return undefined;
   return afi === Afi.Ipv4 ? 'ipv4-unicast' : afi === Afi.Ipv6 ? 'ipv6-unicast' : undefined;
+}
+
+/** The family of a route (`BgpRoute.family`). */
+export function routeFamily(family: 4 | 6 | 'evpn'): Family {
+  return family === 4 ? 'ipv4-unicast' : family === 6 ? 'ipv6-unicast' : 'l2vpn-evpn';
+}
+
+/** ADD-PATH (RFC 7911) per family: where we accept path identifiers and where we send several paths per prefix. */
+export interface AddPathOptions {
+  /** Families on which the peer may send us several paths per prefix. */
+  readonly receive?: readonly Family[];
+  /** Families on which we send the peer every path we hold per prefix (best first), each with its own path identifier. */
+  readonly send?: readonly Family[];
+  /** Most paths sent per prefix (default: all). */
+  readonly sendMax?: number;
 }
 
 /** Decides what a peer is sent: false drops the route, attributes change it, true/undefined sends it as is. */
@@ -42,10 +59,17 @@ export interface PeerOptions {
   readonly passive?: boolean;
   /** Hold time we offer, seconds: 0 or at least 3 (default 90). */
   readonly holdTime?: number;
-  /** Families we offer (default both unicast families). */
+  /** Families we offer (default both unicast families; `l2vpn-evpn` only when listed). */
   readonly families?: readonly Family[];
-  /** Offer to receive ADD-PATH path identifiers on every family we offer. */
-  readonly addPath?: boolean;
+  /** ADD-PATH: `true` receives path identifiers on every family we offer; or per family and direction. */
+  readonly addPath?: boolean | AddPathOptions;
+  /** Offer extended messages (RFC 8654): up to 65,535 octets per message once both sides offer it. */
+  readonly extendedMessage?: boolean;
+  /**
+   * Offer extended next hop (RFC 8950) for IPv4 unicast: IPv4 routes may then carry an IPv6 next
+   * hop both ways (what FRR's `capability extended-nexthop` does over an IPv6 session).
+   */
+  readonly extendedNextHop?: boolean;
   /** Source address of our connections (default: the speaker's listen host, when it names one). */
   readonly localAddress?: string;
   /** Next hop for routes sent to this peer (default: the session's local address for its family). */
@@ -90,6 +114,11 @@ export interface PeerInfo {
   readonly fourOctetAs?: boolean;
   readonly routeRefresh?: boolean;
   readonly addPathReceive: readonly Family[];
+  /** Families on which we send several paths per prefix (ADD-PATH send negotiated). */
+  readonly addPathSend: readonly Family[];
+  readonly extendedMessage?: boolean;
+  /** Both sides offered extended next hop for IPv4 unicast with IPv6 next hops. */
+  readonly extendedNextHop?: boolean;
   readonly routesReceived: number;
   readonly routesSent: number;
   readonly messagesReceived: number;
@@ -135,8 +164,8 @@ const notify = (
 export class BgpPeer {
   state: PeerState = 'Idle';
   readonly adjRibIn = new AdjRibIn();
-  /** What we last sent, by prefix. */
-  readonly adjRibOut = new Map<string, { key: string; route: OutgoingRoute }>();
+  /** What we last sent. */
+  readonly adjRibOut = new AdjRibOut();
   session: BgpSession = {};
   families: Family[] = [];
   localOpen: OpenMessage | undefined;
@@ -188,6 +217,10 @@ export class BgpPeer {
     const max = options.maxPrefixes?.limit;
     if (max !== undefined && (!Number.isInteger(max) || max < 0 || max > 0xffffffff))
       throw new RangeError(`bgp peer maxPrefixes.limit must be 0..4294967295, got ${max}`);
+    const addPath = options.addPath;
+    const sendMax = typeof addPath === 'object' ? addPath.sendMax : undefined;
+    if (sendMax !== undefined && (!Number.isInteger(sendMax) || sendMax < 1))
+      throw new RangeError(`bgp peer addPath.sendMax must be a positive integer, got ${sendMax}`);
     this.ibgp = options.asn === host.asn;
     this.port = options.port ?? 179;
   }
@@ -196,13 +229,38 @@ export class BgpPeer {
     return this.options.address;
   }
 
-  /** Where our routes' next hop points for this peer. */
-  nextHopFor(family: 4 | 6): string | undefined {
-    const configured = family === 4 ? this.options.nextHop?.ipv4 : this.options.nextHop?.ipv6;
+  /**
+   * Where our routes' next hop points for this peer: IPv4 for IPv4 routes and EVPN (the VTEP),
+   * IPv6 for IPv6 routes, or for IPv4 routes when extended next hop was negotiated and the
+   * session runs over IPv6.
+   */
+  nextHopFor(family: 4 | 6 | 'evpn'): string | undefined {
+    const v4 = family !== 6;
+    const configured = v4 ? this.options.nextHop?.ipv4 : this.options.nextHop?.ipv6;
     if (configured) return configured;
     const local = this.socket?.localAddress?.replace(/^::ffff:/, '');
     if (!local) return undefined;
-    return isIPv4(local) === (family === 4) ? local : undefined;
+    if (isIPv4(local) === v4) return local;
+    if (family === 4 && this.extendedNextHop()) return this.options.nextHop?.ipv6 ?? local;
+    return undefined;
+  }
+
+  /** Both sides offered RFC 8950 extended next hop for IPv4 unicast over IPv6. */
+  extendedNextHop(): boolean {
+    if (!this.options.extendedNextHop || !this.remoteOpen) return false;
+    return openCapabilities(this.remoteOpen).some(
+      (c) =>
+        c.kind === 'extended-next-hop' &&
+        c.entries.some((e) => e.afi === Afi.Ipv4 && e.safi === Safi.Unicast && e.nextHopAfi === Afi.Ipv6),
+    );
+  }
+
+  /** ADD-PATH send was negotiated for `family`: we send several paths per prefix, each with a path identifier. */
+  addPathSend(family: Family): boolean {
+    const { afi, safi } = FAMILIES[family];
+    return (this.session.addPath ?? []).some(
+      (a) => a.afi === afi && a.safi === safi && a.direction !== 'receive',
+    );
   }
 
   info(): PeerInfo {
@@ -211,6 +269,7 @@ export class BgpPeer {
       .filter((a) => a.direction !== 'send')
       .map((a) => familyName(a.afi, a.safi))
       .filter((f): f is Family => f !== undefined);
+    const addPathSend = this.families.filter((f) => this.addPathSend(f));
     const caps = this.remoteOpen ? openCapabilities(this.remoteOpen) : [];
     return {
       address: this.address,
@@ -230,10 +289,13 @@ export class BgpPeer {
             keepaliveTime: (this.keepaliveMs ?? 0) / 1000,
             fourOctetAs: this.session.fourOctetAs ?? false,
             routeRefresh: caps.some((c) => c.kind === 'route-refresh' || c.kind === 'route-refresh-old'),
+            extendedMessage: this.session.extendedMessage ?? false,
+            extendedNextHop: this.extendedNextHop(),
           }
         : {}),
       families: [...this.families],
       addPathReceive,
+      addPathSend,
       routesReceived: this.adjRibIn.size,
       routesSent: this.adjRibOut.size,
       messagesReceived: this.messagesReceived,
@@ -457,10 +519,23 @@ export class BgpPeer {
         restartTime: 120,
         families: offered.map((f) => ({ ...FAMILIES[f], flags: 0 })),
       });
-    if (this.options.addPath)
+    const addPath = this.options.addPath;
+    if (addPath) {
+      const receive = addPath === true ? offered : (addPath.receive ?? []);
+      const send = addPath === true ? [] : (addPath.send ?? []);
+      const families = offered
+        .map((f) => ({
+          ...FAMILIES[f],
+          sendReceive: (receive.includes(f) ? 1 : 0) | (send.includes(f) ? 2 : 0),
+        }))
+        .filter((f) => f.sendReceive !== 0);
+      if (families.length) caps.push({ kind: 'add-path', families });
+    }
+    if (this.options.extendedMessage) caps.push({ kind: 'extended-message' });
+    if (this.options.extendedNextHop && offered.includes('ipv4-unicast'))
       caps.push({
-        kind: 'add-path',
-        families: offered.map((f) => ({ ...FAMILIES[f], sendReceive: 1 })),
+        kind: 'extended-next-hop',
+        entries: [{ afi: Afi.Ipv4, safi: Safi.Unicast, nextHopAfi: Afi.Ipv6 }],
       });
     this.localOpen = buildOpen({
       asn: this.host.asn,

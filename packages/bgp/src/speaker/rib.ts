@@ -1,4 +1,5 @@
 import type { BgpRoute } from './route.js';
+import type { OutgoingRoute } from './update-routes.js';
 
 /** Routes by prefix, then by path identifier: an Adj-RIB-In (RFC 4271 §3.2), ADD-PATH aware. */
 export class AdjRibIn {
@@ -71,5 +72,62 @@ export class LocRib {
 
   get size(): number {
     return this.best.size;
+  }
+}
+
+/** One path we sent: the route and the key of its attributes (equal keys: nothing to resend). */
+export interface SentPath {
+  readonly key: string;
+  readonly route: OutgoingRoute;
+}
+
+/** What was sent to one peer and not withdrawn since, by prefix (or EVPN key), then path identifier (0 without ADD-PATH). */
+export class AdjRibOut {
+  private readonly byPrefix = new Map<string, Map<number, SentPath>>();
+  private count = 0;
+
+  /** The paths sent for `prefix`, by path identifier. */
+  paths(prefix: string): ReadonlyMap<number, SentPath> | undefined {
+    return this.byPrefix.get(prefix);
+  }
+
+  set(prefix: string, pathId: number, sent: SentPath): void {
+    let paths = this.byPrefix.get(prefix);
+    if (!paths) {
+      paths = new Map();
+      this.byPrefix.set(prefix, paths);
+    }
+    if (!paths.has(pathId)) this.count++;
+    paths.set(pathId, sent);
+  }
+
+  delete(prefix: string, pathId: number): boolean {
+    const paths = this.byPrefix.get(prefix);
+    if (!paths?.delete(pathId)) return false;
+    this.count--;
+    if (paths.size === 0) this.byPrefix.delete(prefix);
+    return true;
+  }
+
+  /** Forgets every path of `prefix` (so that the next send repeats them). */
+  forget(prefix: string): void {
+    const paths = this.byPrefix.get(prefix);
+    if (!paths) return;
+    this.count -= paths.size;
+    this.byPrefix.delete(prefix);
+  }
+
+  *routes(): IterableIterator<OutgoingRoute> {
+    for (const paths of this.byPrefix.values()) for (const p of paths.values()) yield p.route;
+  }
+
+  /** Paths held (more than prefixes with ADD-PATH send). */
+  get size(): number {
+    return this.count;
+  }
+
+  clear(): void {
+    this.byPrefix.clear();
+    this.count = 0;
   }
 }

@@ -2,8 +2,10 @@ import { EventEmitter, on } from 'node:events';
 import { createServer, isIP, type Server, type Socket } from 'node:net';
 import { parseIpv4, parsePrefix, type TypedEmitter } from '@cnikit/wire';
 import { buildEndOfRib } from '../builders.js';
+import { TunnelType } from '../extended-community.js';
 import { type NotificationMessage, shutdownNotification } from '../notification.js';
-import { bestRoute } from './decision.js';
+import { bestRoute, compareRoutes } from './decision.js';
+import { type EvpnRouteSpec, evpnKey, evpnRoute, pmsiFor } from './evpn-routes.js';
 import {
   BgpPeer,
   FAMILIES,
@@ -12,11 +14,13 @@ import {
   type PeerInfo,
   type PeerOptions,
   type PeerState,
+  routeFamily,
 } from './peer.js';
 import { AdjRibIn, LocRib } from './rib.js';
 import type { AnnounceAttributes, BgpRoute, RouteSource } from './route.js';
 import {
   announcements,
+  announceRoutes,
   applyAnnounceAttributes,
   attributesKey,
   type OutgoingRoute,
@@ -25,7 +29,8 @@ import {
   type RouteKey,
   sequence,
   type UpdateRoutes,
-  withdrawals,
+  type WithdrawnRoute,
+  withdrawRoutes,
 } from './update-routes.js';
 
 export interface BgpSpeakerOptions {
@@ -147,7 +152,7 @@ export class BgpSpeaker extends (EventEmitter as new () => TypedEmitter<BgpSpeak
     },
     routes: (peer, routes) => this.received(peer, routes),
     endOfRib: (peer, family) => {
-      this.purgeStale(peer, family === 'ipv6-unicast' ? 6 : 4);
+      this.purgeStale(peer, family);
       this.emit('endOfRib', peer.info(), family);
     },
     refreshRequested: (peer, family) => this.resend(peer, family),
@@ -209,7 +214,7 @@ export class BgpSpeaker extends (EventEmitter as new () => TypedEmitter<BgpSpeak
   /** What was sent to a peer and not withdrawn since. */
   adjRibOut(address: string): OutgoingRoute[] {
     const p = this.peers.get(address);
-    return p ? [...p.adjRibOut.values()].map((e) => e.route) : [];
+    return p ? [...p.adjRibOut.routes()] : [];
   }
 
   /** Sends ROUTE-REFRESH to a peer; false when it is not Established or did not offer route refresh. */
@@ -288,6 +293,72 @@ export class BgpSpeaker extends (EventEmitter as new () => TypedEmitter<BgpSpeak
     }
   }
 
+  /**
+   * Originates EVPN routes (RFC 7432 types 2 and 3 with VXLAN, RFC 8365), sent to peers that
+   * negotiated `l2vpn-evpn`. The encapsulation extended community (VXLAN) is added unless given;
+   * a type 3 route gets the PMSI tunnel attribute (ingress replication to its originator, the
+   * VNI as label). Route targets go in `attributes.extendedCommunities`. The next hop defaults
+   * to each session's local IPv4 address (the VTEP).
+   */
+  announceEvpn(routes: readonly EvpnRouteSpec[], attributes: AnnounceAttributes = {}): void {
+    const given = attributes.extendedCommunities ?? [];
+    const extendedCommunities = given.some((c) => c.kind === 'encapsulation')
+      ? given
+      : [
+          ...given,
+          { kind: 'encapsulation' as const, type: 0x03, subtype: 0x0c, tunnelType: TunnelType.Vxlan },
+        ];
+    const checked = routes.map((spec) => {
+      evpnRoute(spec);
+      if (spec.type === 3 && spec.vni === undefined)
+        throw new RangeError('bgp EVPN type 3 route needs a vni (for its PMSI tunnel attribute)');
+      const pmsi = pmsiFor(spec);
+      return { spec, other: pmsi ? [pmsi] : [] };
+    });
+    if (checked.length) {
+      const sample: OutgoingRoute = {
+        prefix: evpnKey(checked[0].spec),
+        evpn: checked[0].spec,
+        nextHop: attributes.nextHop ?? '0.0.0.0',
+        origin: 0,
+        asPath: [],
+        communities: [],
+        largeCommunities: [],
+        extendedCommunities: [],
+        otherAttributes: checked[0].other,
+      };
+      announceRoutes([applyAnnounceAttributes(sample, { ...attributes, extendedCommunities })], {});
+    }
+    for (const { spec, other } of checked) {
+      const prefix = evpnKey(spec);
+      this.local.set({
+        prefix,
+        family: 'evpn',
+        evpn: spec,
+        pathId: 0,
+        source: this.localSource,
+        nextHop: attributes.nextHop ?? '',
+        origin: attributes.origin ?? 0,
+        asPath: sequence(attributes.asPath ?? []),
+        ...(attributes.med === undefined ? {} : { med: attributes.med }),
+        ...(attributes.localPref === undefined ? {} : { localPref: attributes.localPref }),
+        communities: attributes.communities ?? [],
+        largeCommunities: attributes.largeCommunities ?? [],
+        extendedCommunities,
+        otherAttributes: other,
+      });
+      this.decide(prefix);
+    }
+  }
+
+  /** Stops originating EVPN routes (matched by route key: RD, Ethernet tag, MAC/IP or originator). */
+  withdrawEvpn(routes: readonly EvpnRouteSpec[]): void {
+    for (const spec of routes) {
+      const prefix = evpnKey(spec);
+      if (this.local.delete(prefix, 0)) this.decide(prefix);
+    }
+  }
+
   private received(peer: BgpPeer, r: UpdateRoutes): void {
     const touched = new Set<string>();
     for (const k of r.withdrawn) if (peer.adjRibIn.delete(k.prefix, k.pathId)) touched.add(k.prefix);
@@ -308,11 +379,12 @@ export class BgpSpeaker extends (EventEmitter as new () => TypedEmitter<BgpSpeak
         peer.overLimitReported = true;
       } else {
         // RFC 4486 §4: AFI, SAFI and the upper bound as data.
-        const family = r.announced[r.announced.length - 1]?.family === 6 ? 2 : 1;
+        const last = r.announced[r.announced.length - 1]?.family ?? 4;
+        const { afi, safi } = FAMILIES[routeFamily(last)];
         const data = new Uint8Array([
-          0,
-          family,
-          1,
+          afi >>> 8,
+          afi,
+          safi,
           max.limit >>> 24,
           max.limit >>> 16,
           max.limit >>> 8,
@@ -334,15 +406,14 @@ export class BgpSpeaker extends (EventEmitter as new () => TypedEmitter<BgpSpeak
     clearTimeout(this.staleTimers.get(peer));
     const t = setTimeout(() => {
       this.staleTimers.delete(peer);
-      this.purgeStale(peer, 4);
-      this.purgeStale(peer, 6);
+      for (const f of Object.keys(FAMILIES) as Family[]) this.purgeStale(peer, f);
     }, restartSeconds * 1000);
     this.staleTimers.set(peer, t);
   }
 
   /** Drops the peer's stale routes of one family (End-of-RIB, or the restart time passed). */
-  private purgeStale(peer: BgpPeer, family: 4 | 6): void {
-    const gone = [...peer.adjRibIn.routes()].filter((r) => r.stale && r.family === family);
+  private purgeStale(peer: BgpPeer, family: Family): void {
+    const gone = [...peer.adjRibIn.routes()].filter((r) => r.stale && routeFamily(r.family) === family);
     for (const r of gone) peer.adjRibIn.delete(r.prefix, r.pathId);
     for (const prefix of new Set(gone.map((r) => r.prefix))) this.decide(prefix);
   }
@@ -356,11 +427,17 @@ export class BgpSpeaker extends (EventEmitter as new () => TypedEmitter<BgpSpeak
 
   /** RFC 4271 §9.1.2 for one prefix; on a change, the event and the Adj-RIBs-Out. */
   private decide(prefix: string): void {
-    const candidates: BgpRoute[] = [...this.local.paths(prefix)];
-    for (const p of this.peers.values()) for (const r of p.adjRibIn.paths(prefix)) candidates.push(r);
+    const candidates = this.candidates(prefix);
+    this.prunePathIds(prefix, candidates);
     const best = bestRoute(candidates);
     const previous = this.locRib.get(prefix);
-    if (best === previous) return;
+    if (best === previous) {
+      // Another path than the best changed: only ADD-PATH send peers see it.
+      if (best)
+        for (const p of this.peers.values())
+          if (p.state === 'Established' && p.addPathSend(routeFamily(best.family))) this.queue(p, prefix);
+      return;
+    }
     this.locRib.set(prefix, best);
     this.emit('bestPathChange', {
       prefix,
@@ -368,6 +445,40 @@ export class BgpSpeaker extends (EventEmitter as new () => TypedEmitter<BgpSpeak
       ...(previous ? { previous } : {}),
     });
     for (const p of this.peers.values()) if (p.state === 'Established') this.queue(p, prefix);
+  }
+
+  /** Every path to `prefix`: ours and each peer's Adj-RIB-In's. */
+  private candidates(prefix: string): BgpRoute[] {
+    const out: BgpRoute[] = [...this.local.paths(prefix)];
+    for (const p of this.peers.values()) for (const r of p.adjRibIn.paths(prefix)) out.push(r);
+    return out;
+  }
+
+  /** ADD-PATH send: the path identifier we give each path, by prefix, then by its source peer and their identifier. */
+  private readonly pathIds = new Map<string, Map<string, number>>();
+
+  private pathIdFor(route: BgpRoute): number {
+    let ids = this.pathIds.get(route.prefix);
+    if (!ids) {
+      ids = new Map();
+      this.pathIds.set(route.prefix, ids);
+    }
+    const key = `${route.source.peer}#${route.pathId}`;
+    let id = ids.get(key);
+    if (id === undefined) {
+      const used = new Set(ids.values());
+      for (id = 1; used.has(id); id++);
+      ids.set(key, id);
+    }
+    return id;
+  }
+
+  private prunePathIds(prefix: string, candidates: readonly BgpRoute[]): void {
+    const ids = this.pathIds.get(prefix);
+    if (!ids) return;
+    const live = new Set(candidates.map((r) => `${r.source.peer}#${r.pathId}`));
+    for (const k of [...ids.keys()]) if (!live.has(k)) ids.delete(k);
+    if (ids.size === 0) this.pathIds.delete(prefix);
   }
 
   private queue(peer: BgpPeer, prefix: string): void {
@@ -405,12 +516,13 @@ export class BgpSpeaker extends (EventEmitter as new () => TypedEmitter<BgpSpeak
     if (best.source.peer === peer.address) return undefined;
     // RFC 4271 §9.2: routes learned over iBGP are not passed to iBGP peers (no route reflection).
     if (fromPeer && best.source.ibgp && peer.ibgp) return undefined;
-    if (!peer.families.includes(best.family === 4 ? 'ipv4-unicast' : 'ipv6-unicast')) return undefined;
+    if (!peer.families.includes(routeFamily(best.family))) return undefined;
     const self = peer.nextHopFor(best.family);
     const nextHop = peer.ibgp && fromPeer ? best.nextHop : !fromPeer && best.nextHop ? best.nextHop : self;
     if (!nextHop) return undefined;
     let out: OutgoingRoute = {
       prefix: best.prefix,
+      ...(best.evpn ? { evpn: best.evpn } : {}),
       nextHop,
       origin: best.origin,
       asPath: peer.ibgp ? best.asPath : prependAs(this.asn, best.asPath),
@@ -422,7 +534,7 @@ export class BgpSpeaker extends (EventEmitter as new () => TypedEmitter<BgpSpeak
       extendedCommunities: best.extendedCommunities,
       otherAttributes: fromPeer
         ? best.otherAttributes.filter((a) => a.kind !== 'originator-id' && a.kind !== 'cluster-list')
-        : [],
+        : best.otherAttributes,
     };
     if (!peer.ibgp) {
       const { localPref: _, ...rest } = out;
@@ -443,33 +555,53 @@ export class BgpSpeaker extends (EventEmitter as new () => TypedEmitter<BgpSpeak
     return out;
   }
 
-  private sendPrefixes(peer: BgpPeer, prefixes: Iterable<string>): void {
-    const groups = new Map<string, { route: OutgoingRoute; prefixes: string[] }>();
-    const gone: { 4: string[]; 6: string[] } = { 4: [], 6: [] };
-    for (const prefix of prefixes) {
-      const out = this.exportRoute(peer, this.locRib.get(prefix));
-      const before = peer.adjRibOut.get(prefix);
-      if (!out) {
-        if (before) {
-          peer.adjRibOut.delete(prefix);
-          gone[prefix.includes(':') ? 6 : 4].push(prefix);
-        }
-        continue;
-      }
-      const key = attributesKey(out);
-      if (before?.key === key) continue;
-      peer.adjRibOut.set(prefix, { key, route: out });
-      let g = groups.get(key);
-      if (!g) {
-        g = { route: out, prefixes: [] };
-        groups.set(key, g);
-      }
-      g.prefixes.push(prefix);
+  /** What `peer` should hold for `prefix`: the best path, or with ADD-PATH send every path (best first, up to `sendMax`). */
+  private wanted(peer: BgpPeer, prefix: string): OutgoingRoute[] {
+    const best = this.locRib.get(prefix);
+    if (!best) return [];
+    if (!peer.addPathSend(routeFamily(best.family))) {
+      const out = this.exportRoute(peer, best);
+      return out ? [out] : [];
     }
-    for (const list of [gone[4], gone[6]])
-      if (list.length) for (const m of withdrawals(list, peer.session)) peer.send(m);
-    for (const g of groups.values())
-      for (const m of announcements(g.prefixes, g.route, peer.session)) peer.send(m);
+    const addPath = peer.options.addPath;
+    const max = (typeof addPath === 'object' ? addPath.sendMax : undefined) ?? Number.POSITIVE_INFINITY;
+    const list: OutgoingRoute[] = [];
+    for (const path of this.candidates(prefix).sort(compareRoutes)) {
+      if (list.length >= max) break;
+      const out = this.exportRoute(peer, path);
+      if (out) list.push({ ...out, pathId: this.pathIdFor(path) });
+    }
+    return list;
+  }
+
+  private sendPrefixes(peer: BgpPeer, prefixes: Iterable<string>): void {
+    const groups = new Map<string, OutgoingRoute[]>();
+    const gone: WithdrawnRoute[] = [];
+    for (const prefix of prefixes) {
+      const wanted = this.wanted(peer, prefix);
+      const before = peer.adjRibOut.paths(prefix);
+      if (before) {
+        const kept = new Set(wanted.map((o) => o.pathId ?? 0));
+        for (const [id, sent] of [...before])
+          if (!kept.has(id)) {
+            peer.adjRibOut.delete(prefix, id);
+            gone.push(sent.route);
+          }
+      }
+      for (const out of wanted) {
+        const id = out.pathId ?? 0;
+        const key = attributesKey(out);
+        // An EVPN route's label (VNI) and ESI are not part of its key but change what is sent.
+        const sentKey = out.evpn ? `${key}${JSON.stringify(out.evpn)}` : key;
+        if (before?.get(id)?.key === sentKey) continue;
+        peer.adjRibOut.set(prefix, id, { key: sentKey, route: out });
+        const g = groups.get(key);
+        if (g) g.push(out);
+        else groups.set(key, [out]);
+      }
+    }
+    if (gone.length) for (const m of withdrawRoutes(gone, peer.session)) peer.send(m);
+    for (const g of groups.values()) for (const m of announceRoutes(g, peer.session)) peer.send(m);
   }
 
   /** The whole Loc-RIB to a peer that just came up, then End-of-RIB per family (RFC 4724 §2). */
@@ -484,9 +616,10 @@ export class BgpSpeaker extends (EventEmitter as new () => TypedEmitter<BgpSpeak
 
   /** Answers ROUTE-REFRESH: everything of the family again. */
   private resend(peer: BgpPeer, family: Family): void {
-    const v6 = family === 'ipv6-unicast';
-    const prefixes = [...this.locRib.routes()].filter((r) => (r.family === 6) === v6).map((r) => r.prefix);
-    for (const p of prefixes) peer.adjRibOut.delete(p);
+    const prefixes = [...this.locRib.routes()]
+      .filter((r) => routeFamily(r.family) === family)
+      .map((r) => r.prefix);
+    for (const p of prefixes) peer.adjRibOut.forget(p);
     this.sendPrefixes(peer, prefixes);
   }
 

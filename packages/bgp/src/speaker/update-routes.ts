@@ -1,13 +1,24 @@
-import { formatIpv4, formatIpv6, formatPrefix, maskIpv4, maskIpv6, type Prefix } from '@cnikit/wire';
+import {
+  formatIpv4,
+  formatIpv6,
+  formatPrefix,
+  maskIpv4,
+  maskIpv6,
+  type Prefix,
+  parseIpv4,
+  parseIpv6,
+  parsePrefix,
+  writeU32,
+} from '@cnikit/wire';
 import { type AsPathSegment, mergeAs4Path } from '../as-path.js';
-import { attributesToPassOn, type PathAttribute } from '../attributes.js';
-import { buildUpdate, buildWithdrawal } from '../builders.js';
+import { attributesToPassOn, attributeType, type PathAttribute } from '../attributes.js';
 import { Afi, AS_TRANS, AsPathSegmentType, Safi } from '../constants.js';
 import { maxMessageLength } from '../header.js';
 import { messageLength } from '../message.js';
 import type { Nlri } from '../nlri.js';
 import { type BgpSession, fourOctetAs } from '../session.js';
 import type { UpdateMessage, UpdateReading } from '../update.js';
+import { type EvpnRouteSpec, evpnKey, evpnRoute, evpnSpec } from './evpn-routes.js';
 import type { AnnounceAttributes, BgpRoute, RouteSource } from './route.js';
 
 /** A path named by prefix and path identifier (what a withdrawal carries). */
@@ -32,10 +43,19 @@ function isUnicast(afi: number, safi: number): boolean {
   return (afi === Afi.Ipv4 || afi === Afi.Ipv6) && safi === Safi.Unicast;
 }
 
+function isEvpn(afi: number, safi: number): boolean {
+  return afi === Afi.L2vpn && safi === Safi.Evpn;
+}
+
 function keys(list: readonly Nlri[]): RouteKey[] {
   const out: RouteKey[] = [];
-  for (const n of list)
+  for (const n of list) {
     if (n.kind === 'prefix') out.push({ prefix: prefixText(n.prefix), pathId: n.pathId ?? 0 });
+    else if (n.kind === 'evpn') {
+      const spec = evpnSpec(n.route, []);
+      if (spec) out.push({ prefix: evpnKey(spec), pathId: n.pathId ?? 0 });
+    }
+  }
   return out;
 }
 
@@ -46,8 +66,8 @@ function mpNextHop(nh: Uint8Array): string {
 }
 
 /**
- * The routes of an UPDATE already read with `readUpdate` (unicast IPv4/IPv6 only; other
- * families are left out). With `treat-as-withdraw` every route of the message is withdrawn.
+ * The routes of an UPDATE already read with `readUpdate` (unicast IPv4/IPv6 and EVPN types 2
+ * and 3; other families and EVPN types are left out). With `treat-as-withdraw` every route of the message is withdrawn.
  */
 export function routesOfUpdate(
   reading: UpdateReading,
@@ -100,10 +120,11 @@ export function routesOfUpdate(
         extendedCommunities = a.communities;
         break;
       case 'mp-reach':
-        if (isUnicast(a.afi, a.safi)) mp.push({ afi: a.afi, nextHop: mpNextHop(a.nextHop), nlri: a.nlri });
+        if (isUnicast(a.afi, a.safi) || isEvpn(a.afi, a.safi))
+          mp.push({ afi: a.afi, nextHop: mpNextHop(a.nextHop), nlri: a.nlri });
         break;
       case 'mp-unreach':
-        if (isUnicast(a.afi, a.safi)) withdrawn.push(...keys(a.withdrawn));
+        if (isUnicast(a.afi, a.safi) || isEvpn(a.afi, a.safi)) withdrawn.push(...keys(a.withdrawn));
         break;
       case 'aggregator':
         aggregator = { asn: a.asn, hasAs4Aggregator: false };
@@ -123,10 +144,13 @@ export function routesOfUpdate(
   }
   const announced: BgpRoute[] = [];
   const add = (n: Nlri, hop: string) => {
-    if (n.kind !== 'prefix') return;
+    if (n.kind === 'raw') return;
+    const evpn = n.kind === 'evpn' ? evpnSpec(n.route, other) : undefined;
+    if (n.kind === 'evpn' && !evpn) return;
     announced.push({
-      prefix: prefixText(n.prefix),
-      family: n.prefix.family,
+      prefix: evpn ? evpnKey(evpn) : prefixText((n as Extract<Nlri, { kind: 'prefix' }>).prefix),
+      family: evpn ? 'evpn' : (n as Extract<Nlri, { kind: 'prefix' }>).prefix.family,
+      ...(evpn ? { evpn } : {}),
       pathId: n.pathId ?? 0,
       source,
       nextHop: hop,
@@ -147,7 +171,11 @@ export function routesOfUpdate(
 
 /** What we send for a route: its attributes after our AS and next hop are applied. */
 export interface OutgoingRoute {
+  /** The prefix, or an EVPN route's key. */
   readonly prefix: string;
+  /** The path identifier we gave it, on a family with ADD-PATH send negotiated. */
+  readonly pathId?: number;
+  readonly evpn?: EvpnRouteSpec;
   readonly nextHop: string;
   readonly origin: number;
   readonly asPath: readonly AsPathSegment[];
@@ -159,10 +187,15 @@ export interface OutgoingRoute {
   readonly otherAttributes: readonly PathAttribute[];
 }
 
+function outFamily(r: { readonly prefix: string; readonly evpn?: unknown }): 4 | 6 | 'evpn' {
+  return r.evpn ? 'evpn' : r.prefix.includes(':') ? 6 : 4;
+}
+
 /** A string equal for routes that can share one UPDATE. */
 export function attributesKey(r: OutgoingRoute): string {
   return JSON.stringify([
-    r.prefix.includes(':') ? 6 : 4,
+    outFamily(r),
+    r.pathId ?? null,
     r.nextHop,
     r.origin,
     r.asPath,
@@ -215,24 +248,88 @@ function asPathAttributes(segments: readonly AsPathSegment[], session: BgpSessio
   ];
 }
 
-/** One UPDATE's worth of attributes for routes sharing `r`'s attributes. */
-function updateFor(prefixes: readonly string[], r: OutgoingRoute, session: BgpSession): UpdateMessage {
-  const built = buildUpdate(prefixes, {
-    origin: r.origin,
-    nextHop: r.nextHop,
-    ...(r.med === undefined ? {} : { med: r.med }),
-    ...(r.localPref === undefined ? {} : { localPref: r.localPref }),
-    communities: r.communities,
-    largeCommunities: r.largeCommunities,
-    extendedCommunities: r.extendedCommunities,
-  });
-  const attributes: PathAttribute[] = [];
-  for (const a of built.attributes) {
-    if (a.kind === 'as-path') attributes.push(...asPathAttributes(r.asPath, session));
-    else attributes.push(a);
-  }
+function addressBytes(text: string): Uint8Array {
+  if (text.includes(':')) return parseIpv6(text);
+  const b = new Uint8Array(4);
+  writeU32(b, 0, parseIpv4(text));
+  return b;
+}
+
+function nlriOf(r: {
+  readonly prefix: string;
+  readonly pathId?: number;
+  readonly evpn?: EvpnRouteSpec;
+}): Nlri {
+  const id = r.pathId === undefined ? {} : { pathId: r.pathId };
+  if (r.evpn) return { kind: 'evpn', route: evpnRoute(r.evpn), ...id };
+  return { kind: 'prefix', prefix: parsePrefix(r.prefix), ...id };
+}
+
+const AFI_SAFI = {
+  4: { afi: Afi.Ipv4, safi: Safi.Unicast },
+  6: { afi: Afi.Ipv6, safi: Safi.Unicast },
+  evpn: { afi: Afi.L2vpn, safi: Safi.Evpn },
+} as const;
+
+/**
+ * One UPDATE announcing `routes`, all with `r`'s attributes: IPv4 prefixes with an IPv4 next hop
+ * in the NLRI field with NEXT_HOP, everything else (IPv6, EVPN, IPv4 with an IPv6 next hop as RFC
+ * 8950 allows) in MP_REACH_NLRI.
+ */
+function updateFor(routes: readonly OutgoingRoute[], r: OutgoingRoute, session: BgpSession): UpdateMessage {
+  const family = outFamily(r);
+  const nlri = routes.map(nlriOf);
+  if (family === 6 && !r.nextHop.includes(':'))
+    throw new RangeError(`bgp IPv6 prefixes need an IPv6 next hop, got ${r.nextHop}`);
+  const inMp = family !== 4 || r.nextHop.includes(':');
+  const attributes: PathAttribute[] = [
+    { kind: 'origin', origin: r.origin },
+    ...asPathAttributes(r.asPath, session),
+  ];
+  if (inMp)
+    attributes.push({ kind: 'mp-reach', ...AFI_SAFI[family], nextHop: addressBytes(r.nextHop), nlri });
+  else attributes.push({ kind: 'next-hop', nextHop: parseIpv4(r.nextHop) });
+  if (r.med !== undefined) attributes.push({ kind: 'med', med: r.med });
+  if (r.localPref !== undefined) attributes.push({ kind: 'local-pref', localPref: r.localPref });
+  if (r.communities.length) attributes.push({ kind: 'communities', communities: r.communities });
+  if (r.extendedCommunities.length)
+    attributes.push({ kind: 'extended-communities', communities: r.extendedCommunities });
+  if (r.largeCommunities.length)
+    attributes.push({ kind: 'large-communities', communities: r.largeCommunities });
   attributes.push(...attributesToPassOn(r.otherAttributes));
-  return { ...built, attributes };
+  // RFC 4271 §5 orders nothing, but attributes sorted by type code are what daemons send.
+  attributes.sort((a, b) => attributeType(a) - attributeType(b));
+  return { type: 'update', withdrawn: [], attributes, nlri: inMp ? [] : nlri };
+}
+
+/** The most octets one NLRI entry of `family` takes (with a path identifier when `pathIds`). */
+function entrySize(family: 4 | 6 | 'evpn', pathIds: boolean): number {
+  return (family === 4 ? 5 : family === 6 ? 17 : 2 + 33 + 16 + 3) + (pathIds ? 4 : 0);
+}
+
+/**
+ * UPDATEs announcing `routes`, which share the attributes of their first (same `attributesKey`),
+ * as many per message as the session's maximum message length allows (RFC 8654: 65,535 octets
+ * when extended messages were negotiated).
+ */
+export function announceRoutes(routes: readonly OutgoingRoute[], session: BgpSession): UpdateMessage[] {
+  if (routes.length === 0) return [];
+  const r = routes[0];
+  const max = maxMessageLength(session);
+  const empty = messageLength(updateFor([], r, session), session);
+  const per = Math.max(
+    1,
+    Math.floor(
+      (max - empty - 8) /
+        entrySize(
+          outFamily(r),
+          routes.some((x) => x.pathId !== undefined),
+        ),
+    ),
+  );
+  const out: UpdateMessage[] = [];
+  for (let i = 0; i < routes.length; i += per) out.push(updateFor(routes.slice(i, i + per), r, session));
+  return out;
 }
 
 /**
@@ -244,20 +341,59 @@ export function announcements(
   r: OutgoingRoute,
   session: BgpSession,
 ): UpdateMessage[] {
+  return announceRoutes(
+    prefixes.map((prefix) => ({ ...r, prefix })),
+    session,
+  );
+}
+
+/** A route to withdraw: prefix or EVPN route, with the path identifier it was announced with. */
+export interface WithdrawnRoute {
+  readonly prefix: string;
+  readonly pathId?: number;
+  readonly evpn?: EvpnRouteSpec;
+}
+
+/** UPDATEs withdrawing `routes` (any families mixed), split by family and to fit the session. */
+export function withdrawRoutes(routes: readonly WithdrawnRoute[], session: BgpSession): UpdateMessage[] {
   const max = maxMessageLength(session);
-  const empty = messageLength(updateFor([], r, session), session);
-  const v6 = r.prefix.includes(':');
-  const per = Math.max(1, Math.floor((max - empty - 8) / (v6 ? 17 : 5)));
+  const byFamily = new Map<4 | 6 | 'evpn', WithdrawnRoute[]>();
+  for (const r of routes) {
+    const f = outFamily(r);
+    const list = byFamily.get(f);
+    if (list) list.push(r);
+    else byFamily.set(f, [r]);
+  }
   const out: UpdateMessage[] = [];
-  for (let i = 0; i < prefixes.length; i += per) out.push(updateFor(prefixes.slice(i, i + per), r, session));
+  for (const [family, list] of byFamily) {
+    const per = Math.floor(
+      (max - 64) /
+        entrySize(
+          family,
+          list.some((x) => x.pathId !== undefined),
+        ),
+    );
+    for (let i = 0; i < list.length; i += per) {
+      const nlri = list.slice(i, i + per).map(nlriOf);
+      out.push(
+        family === 4
+          ? { type: 'update', withdrawn: nlri, attributes: [], nlri: [] }
+          : {
+              type: 'update',
+              withdrawn: [],
+              attributes: [{ kind: 'mp-unreach', ...AFI_SAFI[family], withdrawn: nlri }],
+              nlri: [],
+            },
+      );
+    }
+  }
   return out;
 }
 
 /** UPDATEs withdrawing `prefixes` of one family, split to fit the session. */
 export function withdrawals(prefixes: readonly string[], session: BgpSession): UpdateMessage[] {
-  const max = maxMessageLength(session);
-  const per = Math.floor((max - 64) / (prefixes[0]?.includes(':') ? 17 : 5));
-  const out: UpdateMessage[] = [];
-  for (let i = 0; i < prefixes.length; i += per) out.push(buildWithdrawal(prefixes.slice(i, i + per)));
-  return out;
+  return withdrawRoutes(
+    prefixes.map((prefix) => ({ prefix })),
+    session,
+  );
 }

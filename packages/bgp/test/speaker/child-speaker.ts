@@ -1,7 +1,7 @@
 // Runs BgpSpeakers inside a network namespace for the daemon interop tests (started with
 // `ip netns exec`): one JSON command per stdin line, one JSON reply or event per stdout line.
 import { createInterface } from 'node:readline';
-import { BgpSpeaker, type BgpSpeakerOptions, type PeerOptions } from '../../src/index.js';
+import { BgpSpeaker, type BgpSpeakerOptions, type EvpnRouteSpec, type PeerOptions } from '../../src/index.js';
 
 const speakers = new Map<string, BgpSpeaker>();
 const out = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);
@@ -10,6 +10,15 @@ type Command =
   | { id: number; cmd: 'speaker'; name: string; options: BgpSpeakerOptions; peers: PeerOptions[] }
   | { id: number; cmd: 'announce'; name: string; prefixes: string[]; attributes: Record<string, unknown> }
   | { id: number; cmd: 'withdraw'; name: string; prefixes: string[] }
+  | {
+      id: number;
+      cmd: 'announceEvpn';
+      name: string;
+      routes: EvpnRouteSpec[];
+      attributes: Record<string, unknown>;
+    }
+  | { id: number; cmd: 'withdrawEvpn'; name: string; routes: EvpnRouteSpec[] }
+  | { id: number; cmd: 'adjRibOut'; name: string; peer: string }
   | { id: number; cmd: 'state'; name: string }
   | { id: number; cmd: 'adjRibIn'; name: string; peer: string }
   | { id: number; cmd: 'close' };
@@ -43,6 +52,14 @@ async function run(c: Command): Promise<unknown> {
     case 'withdraw':
       speakers.get(c.name)?.withdraw(c.prefixes);
       return 'ok';
+    case 'announceEvpn':
+      speakers.get(c.name)?.announceEvpn(c.routes, c.attributes);
+      return 'ok';
+    case 'withdrawEvpn':
+      speakers.get(c.name)?.withdrawEvpn(c.routes);
+      return 'ok';
+    case 'adjRibOut':
+      return speakers.get(c.name)?.adjRibOut(c.peer);
     case 'state': {
       const s = speakers.get(c.name);
       return (
