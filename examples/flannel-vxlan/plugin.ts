@@ -10,12 +10,13 @@
  *   {"cniVersion": "1.1.0", "name": "cbr0", "type": "cnk-flannel",
  *    "subnetFile": "/run/flannel/subnet.env", "dataDir": "/var/lib/cni/networks", "bridge": "cni0"}
  */
-import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import {
   CniError,
   CniErrorCode,
+  type CniPlugin,
   type CniRequest,
   delegateAdd,
   delegateCheck,
@@ -23,6 +24,48 @@ import {
   runPlugin,
 } from '@cnikit/cni';
 import { Netlink, Netns } from '@cnikit/netlink';
+
+/**
+ * Where one run's time goes, for benchmarks/cni-startup.mjs: with CNK_FLANNEL_TRACE set, a JSON
+ * line per run is appended to that file (ms since the process started, from performance.now()):
+ * when the bundle's first line ran (build.mjs's banner), when the modules were ready, and the
+ * time spent loading the netlink addon, in netlink requests and in delegated plugins.
+ */
+const spans = { addon: 0, spawner: 0, netlink: 0, delegate: 0 };
+/**
+ * Loads node:child_process (which @cnikit/cni's delegation loads on first use anyway) before the
+ * first delegation, so the trace tells its loading apart from host-local's run.
+ */
+let spawnerLoaded = false;
+function loadSpawner(): void {
+  if (spawnerLoaded) return;
+  spawnerLoaded = true;
+  const t = performance.now();
+  createRequire(import.meta.url)('node:child_process');
+  spans.spawner += performance.now() - t;
+}
+
+async function timed<T>(span: keyof typeof spans, f: () => Promise<T>): Promise<T> {
+  if (span === 'delegate') loadSpawner();
+  const t = performance.now();
+  try {
+    return await f();
+  } finally {
+    spans[span] += performance.now() - t;
+  }
+}
+function traceTo(file: string, firstLine: number | undefined, modulesReady: number): void {
+  process.on('exit', () => {
+    const line = {
+      command: process.env.CNI_COMMAND,
+      firstLine,
+      modulesReady,
+      end: performance.now(),
+      ...spans,
+    };
+    appendFileSync(file, `${JSON.stringify(line)}\n`);
+  });
+}
 
 interface SubnetEnv {
   network: string;
@@ -79,13 +122,24 @@ function ipamConfig(req: CniRequest, env: SubnetEnv): Record<string, unknown> {
 const RELEASE_ONLY: SubnetEnv = { network: '', subnet: '192.0.2.1/24', mtu: 1450 };
 
 const bridgeName = (req: CniRequest) => (typeof req.config.bridge === 'string' ? req.config.bridge : 'cni0');
-const hostVeth = (req: CniRequest) =>
-  `veth${createHash('sha1').update(`${req.containerId}/${req.ifName}`).digest('hex').slice(0, 8)}`;
+/** `veth` + 8 hex digits of FNV-1a over container id and ifname (node:crypto costs start-up time). */
+function hostVeth(req: CniRequest): string {
+  let h = 0x811c9dc5;
+  for (const c of Buffer.from(`${req.containerId}/${req.ifName}`)) h = Math.imul(h ^ c, 0x01000193) >>> 0;
+  return `veth${h.toString(16).padStart(8, '0')}`;
+}
 
+let addonLoaded = false;
 async function withNetlink<T>(netns: string | undefined, f: (nl: Netlink) => Promise<T>): Promise<T> {
+  const t = performance.now();
   const nl = await Netlink.open(netns ? { netns } : {});
+  // The first open loads the native addon: module loading, not kernel work.
+  if (!addonLoaded) {
+    addonLoaded = true;
+    spans.addon += performance.now() - t;
+  }
   try {
-    return await f(nl);
+    return await timed('netlink', () => f(nl));
   } finally {
     nl.close();
   }
@@ -116,12 +170,12 @@ async function ensureBridge(nl: Netlink, name: string, gatewayCidr: string, mtu:
   return nl.links.get(br.index);
 }
 
-void runPlugin({
+const plugin: CniPlugin = {
   about: 'cnk-flannel: a flannel-style cni0 bridge plugin built on @cnikit/cni and @cnikit/netlink',
   async add(req) {
     const env = readSubnetEnv(req);
     const ipamConf = ipamConfig(req, env);
-    const ipam = await delegateAdd('host-local', ipamConf, req);
+    const ipam = await timed('delegate', () => delegateAdd('host-local', ipamConf, req));
     const address = ipam.ips?.[0];
     if (!address) throw new CniError(CniErrorCode.Internal, 'host-local returned no address');
     const gateway = env.subnet.split('/')[0];
@@ -163,7 +217,7 @@ void runPlugin({
       });
     } catch (e) {
       await withNetlink(undefined, (nl) => nl.links.delete(veth)).catch(() => undefined);
-      await delegateDel('host-local', ipamConf, req).catch(() => undefined);
+      await timed('delegate', () => delegateDel('host-local', ipamConf, req)).catch(() => undefined);
       throw new CniError(100, 'cannot attach the pod', (e as Error).message);
     }
   },
@@ -175,7 +229,7 @@ void runPlugin({
     } catch {
       ipamConf = ipamConfig(req, RELEASE_ONLY);
     }
-    await delegateDel('host-local', ipamConf, req);
+    await timed('delegate', () => delegateDel('host-local', ipamConf, req));
     await withNetlink(undefined, (nl) => nl.links.delete(hostVeth(req))).catch(() => undefined);
     if (req.netns && existsSync(req.netns)) {
       await withNetlink(req.netns, (nl) => nl.links.delete(req.ifName)).catch(() => undefined);
@@ -196,7 +250,7 @@ void runPlugin({
           throw new CniError(102, `address ${ip.address} is missing on ${req.ifName}`);
       }
     });
-    await delegateCheck('host-local', ipamConfig(req, env), req);
+    await timed('delegate', () => delegateCheck('host-local', ipamConfig(req, env), req));
   },
   status(req) {
     readSubnetEnv(req);
@@ -214,10 +268,30 @@ void runPlugin({
       if (!/^\d+\.\d+\.\d+\.\d+$/.test(file)) continue;
       const [containerId, ifName] = readFileSync(join(dir, file), 'utf8').split(/\r?\n/);
       if (!containerId || valid.has(`${containerId}/${ifName}`)) continue;
-      await delegateDel('host-local', ipamConf, {
-        ...req,
-        env: { ...req.env, CNI_CONTAINERID: containerId, CNI_IFNAME: ifName ?? 'eth0', CNI_NETNS: '' },
-      });
+      await timed('delegate', () =>
+        delegateDel('host-local', ipamConf, {
+          ...req,
+          env: { ...req.env, CNI_CONTAINERID: containerId, CNI_IFNAME: ifName ?? 'eth0', CNI_NETNS: '' },
+        }),
+      );
     }
   },
-});
+};
+
+/**
+ * Started as a script, the plugin runs at once. Built into a V8 start-up snapshot (build.mjs,
+ * `node --snapshot-blob … --build-snapshot`), everything above has run at build time and the
+ * snapshot's main runs the plugin: a start-up without module loading.
+ */
+function main(fromSnapshot: boolean): void {
+  const ready = performance.now();
+  const firstLine = fromSnapshot ? ready : (globalThis as { cnkFirstLine?: number }).cnkFirstLine;
+  const trace = process.env.CNK_FLANNEL_TRACE;
+  if (trace) traceTo(trace, firstLine, ready);
+  void runPlugin(plugin);
+}
+
+if (process.execArgv.includes('--build-snapshot')) {
+  const { startupSnapshot } = createRequire(import.meta.url)('node:v8') as typeof import('node:v8');
+  startupSnapshot.setDeserializeMainFunction(() => main(true));
+} else main(false);
