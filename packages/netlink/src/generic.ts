@@ -3,7 +3,7 @@ import { AttributeCursor } from './attributes.js';
 import { MessageBuilder } from './builder.js';
 import type { NetlinkMessage } from './message.js';
 import { NETLINK_GENERIC, NLM_F_DUMP, NLM_F_REQUEST } from './netlink-constants.js';
-import { NetlinkSocket } from './socket.js';
+import { NetlinkSocket, type NetlinkTap } from './socket.js';
 
 /** The generic netlink controller family (it resolves the others' ids). */
 export const GENL_ID_CTRL = 0x10;
@@ -114,8 +114,10 @@ export function decodeGenericFamily(m: NetlinkMessage): GenericFamily {
 export class GenericNetlink {
   private constructor(readonly socket: NetlinkSocket) {}
 
-  static open(options: { netns?: string | number } = {}): GenericNetlink {
-    return new GenericNetlink(NetlinkSocket.open({ protocol: NETLINK_GENERIC, netns: options.netns }));
+  static open(options: { netns?: string | number; tap?: NetlinkTap } = {}): GenericNetlink {
+    return new GenericNetlink(
+      NetlinkSocket.open({ protocol: NETLINK_GENERIC, netns: options.netns, tap: options.tap }),
+    );
   }
 
   /** One family by name (`genl ctrl get name X`); a NetlinkError ENOENT when the kernel has none. */

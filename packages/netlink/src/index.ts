@@ -1,6 +1,7 @@
 export * from './address.js';
 export * from './attributes.js';
 export * from './builder.js';
+export * from './dissect/index.js';
 export * from './errno.js';
 export * from './errors.js';
 export * from './generic.js';

@@ -1,12 +1,14 @@
 import { Monitor, type MonitorOptions, type RtnetlinkGroup } from './monitor.js';
 import { Addresses, Links, Neighbours, Routes, Rules } from './rtnetlink.js';
-import { NetlinkSocket, type NetlinkSocketOptions } from './socket.js';
+import { NetlinkSocket, type NetlinkSocketOptions, type NetlinkTap } from './socket.js';
 
 export interface NetlinkOptions {
   /** The namespace to work in: a path (`/var/run/netns/x`, `/proc/<pid>/ns/net`) or an open fd. */
   netns?: string | number;
   /** Receive buffer (bytes) of the request socket. */
   receiveBuffer?: number;
+  /** Sees every datagram of the request socket (see `NetlinkSocketOptions.tap`). */
+  tap?: NetlinkTap;
 }
 
 /**
@@ -39,6 +41,7 @@ export class Netlink {
     const socketOptions: NetlinkSocketOptions = {
       netns: options.netns,
       receiveBuffer: options.receiveBuffer,
+      tap: options.tap,
     };
     return new Netlink(NetlinkSocket.open(socketOptions), options);
   }

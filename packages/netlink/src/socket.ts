@@ -45,7 +45,22 @@ export interface NetlinkSocketOptions {
   extendedAck?: boolean;
   /** NETLINK_GET_STRICT_CHK (default true): dump filters are checked and honoured by the kernel. */
   strictCheck?: boolean;
+  /**
+   * Called with every datagram this socket sends and receives, as it crossed the system call (a
+   * view valid only during the call; copy it to keep it): what an nlmon device would capture, for
+   * `netlinkCaptureRecord` and `cnikit dissect`.
+   */
+  tap?: NetlinkTap;
 }
+
+/** One datagram seen by a socket's `tap`: its direction, the socket's netlink protocol, the bytes. */
+export interface TappedDatagram {
+  readonly direction: 'sent' | 'received';
+  readonly protocol: number;
+  readonly bytes: Uint8Array;
+}
+
+export type NetlinkTap = (datagram: TappedDatagram) => void;
 
 const RECEIVE_BUFFER = 64 * 1024;
 
@@ -70,7 +85,13 @@ export class NetlinkSocket {
   /** The sequence number of a request whose reply has not been read to its end. */
   private unfinished: number | undefined;
 
-  private constructor(native: NativeNetlink, fd: number, portId: number) {
+  private constructor(
+    native: NativeNetlink,
+    fd: number,
+    portId: number,
+    private readonly protocol: number,
+    private readonly tap: NetlinkTap | undefined,
+  ) {
     this.native = native;
     this.fd = fd;
     this.portId = portId;
@@ -79,9 +100,10 @@ export class NetlinkSocket {
 
   static open(options: NetlinkSocketOptions = {}): NetlinkSocket {
     const native = nativeNetlink();
+    const protocol = options.protocol ?? NETLINK_ROUTE;
     let fd: number;
     try {
-      fd = native.open(options.protocol ?? NETLINK_ROUTE, options.netns);
+      fd = native.open(protocol, options.netns);
     } catch (e) {
       throw NetlinkSystemError.from(e);
     }
@@ -93,7 +115,7 @@ export class NetlinkSocket {
         native.setsockopt(fd, SOL_SOCKET, opt, options.receiveBuffer);
       }
       const portId = native.bind(fd, options.groups ?? 0);
-      return new NetlinkSocket(native, fd, portId);
+      return new NetlinkSocket(native, fd, portId, protocol, options.tap);
     } catch (e) {
       native.close(fd);
       throw NetlinkSystemError.from(e);
@@ -135,6 +157,7 @@ export class NetlinkSocket {
   send(bytes: Uint8Array): void {
     this.check();
     this.sys(() => this.native.send(this.fd, bytes));
+    this.tap?.({ direction: 'sent', protocol: this.protocol, bytes });
   }
 
   /**
@@ -148,7 +171,7 @@ export class NetlinkSocket {
       if (n > this.rx.length) {
         throw new DecodeError('truncated', 'netlink', 0, `datagram of ${n} bytes cut to ${this.rx.length}`);
       }
-      if (n >= 0) return this.rx.subarray(0, n);
+      if (n >= 0) return this.received(n);
       await this.readable();
     }
   }
@@ -160,7 +183,13 @@ export class NetlinkSocket {
     if (n > this.rx.length) {
       throw new DecodeError('truncated', 'netlink', 0, `datagram of ${n} bytes cut to ${this.rx.length}`);
     }
-    return n >= 0 ? this.rx.subarray(0, n) : undefined;
+    return n >= 0 ? this.received(n) : undefined;
+  }
+
+  private received(n: number): Uint8Array {
+    const datagram = this.rx.subarray(0, n);
+    this.tap?.({ direction: 'received', protocol: this.protocol, bytes: datagram });
+    return datagram;
   }
 
   /** Resolves when the socket is readable (a level-triggered uv_poll, stopped once it fired). */

@@ -9,9 +9,17 @@ const EXPECTED: Record<string, string> = {
   'The codec alone': '16 605 84\nvx0 vxlan { id: 42, learning: false, port: 8472 }',
   'Watching changes': 'newaddr 10.9.0.1/32 lo',
   'Generic netlink': "nlctrl 16 [ { name: 'notify', id: 16 } ]",
+  'Dissecting netlink':
+    'netlink-route.nltype 16\nnetlink.hdr_flags.create true\nnetlink-route.ifla_ifname vx0',
+  'Recording a capture without nlmon': '1 true',
 };
 /** Examples that open sockets and make a namespace: they need root and the addon. */
-const NEEDS_KERNEL = new Set(['Example', 'Watching changes', 'Generic netlink']);
+const NEEDS_KERNEL = new Set([
+  'Example',
+  'Watching changes',
+  'Generic netlink',
+  'Recording a capture without nlmon',
+]);
 const blocker = kernelBlocker('netlink README example that makes a namespace');
 
 describe('packages/netlink/README.md', () => {

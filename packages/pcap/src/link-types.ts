@@ -8,6 +8,7 @@ export const LinkType = {
   LINUX_SLL: 113,
   IPV4: 228,
   IPV6: 229,
+  NETLINK: 253,
   LINUX_SLL2: 276,
 } as const;
 
@@ -26,6 +27,7 @@ const NAMES: Record<number, string> = {
   195: 'IEEE802_15_4_WITHFCS',
   228: 'IPV4',
   229: 'IPV6',
+  253: 'NETLINK',
   276: 'LINUX_SLL2',
 };
 
