@@ -117,7 +117,9 @@ try {
   console.log(etcdctl('get --prefix /coreos.com/network').trim().replace(/^/gm, '  '));
   step('5. two pods per node, attached by running the plugin as a container runtime does');
   const pods = {};
-  for (const n of NODES) {
+  const lines = {};
+  // The nodes attach their pods at the same time, each node one pod after the other.
+  const attach = async (n) => {
     const runtime = new CniRuntime({
       path: [built.pluginDir, '/usr/lib/cni'],
       cacheDir: join(dir, n, 'cache'),
@@ -136,36 +138,50 @@ try {
       const att = { containerId: `ctr-${name}`, netns: `/var/run/netns/${podNs}`, ifName: 'eth0' };
       const result = await runtime.add(list, att);
       pods[name] = { ns: podNs, ip: result.ips[0].address.split('/')[0], runtime, list, att };
-      console.log(`  ${name}: ADD → eth0 ${result.ips[0].address}, gateway ${result.ips[0].gateway}`);
+      lines[name] = `  ${name}: ADD → eth0 ${result.ips[0].address}, gateway ${result.ips[0].gateway}`;
     }
-  }
+  };
+  await Promise.all(NODES.map(attach));
+  const names = Object.keys(lines).sort();
+  for (const name of names) console.log(lines[name]);
   step('6. every pod pings every other pod');
-  for (const a of Object.keys(pods)) {
-    const row = Object.keys(pods).map((b) =>
-      a === b
-        ? ' -- '
-        : spawnSync('ip', ['netns', 'exec', pods[a].ns, 'ping', '-c1', '-W2', pods[b].ip]).status === 0
-          ? ' ok '
-          : 'FAIL',
+  const ping = (from, to) =>
+    new Promise((resolve) =>
+      spawn('ip', ['netns', 'exec', pods[from].ns, 'ping', '-c1', '-W2', pods[to].ip], {
+        stdio: 'ignore',
+      }).on('close', (code) => resolve(code === 0 ? ' ok ' : 'FAIL')),
     );
-    console.log(`  ${a} → ${row.join(' ')}`);
-  }
+  const rows = await Promise.all(
+    names.map((a) => Promise.all(names.map((b) => (a === b ? ' -- ' : ping(a, b))))),
+  );
+  for (const [i, a] of names.entries()) console.log(`  ${a} → ${rows[i].join(' ')}`);
   step(
     '7. one packet of the underlay (n1 eth0, udp port 8472), dissected by @cnikit/ethernet + @cnikit/vxlan',
   );
   const file = join(dir, 'underlay.pcap');
   const tcpdump = background(nodes.n1, `tcpdump -i eth0 -n -U -c 1 -w ${file} udp port 8472`);
-  await sleep(1500);
+  // tcpdump says "listening on" (stderr) once its filter is in place.
+  await new Promise((resolve) => {
+    let said = '';
+    tcpdump.stderr.on('data', (d) => {
+      said += d;
+      if (said.includes('listening on')) resolve();
+    });
+    setTimeout(resolve, 5000);
+  });
   spawnSync('ip', ['netns', 'exec', pods.n1p1.ns, 'ping', '-c1', '-W2', pods.n2p2.ip]);
   await new Promise((r) => (tcpdump.exitCode === null ? tcpdump.once('exit', r) : r()));
   const [packet] = [...readCapture(readFileSync(file))];
   const registry = composeDissectors(ethernetDissectors, vxlanDissectorsForPorts([4789, 8472]));
   process.stdout.write(formatTree(dissect(registry, packet.data).layers).replace(/^/gm, '  '));
   step('8. DEL every pod: addresses back to host-local, veths gone');
-  for (const [name, p] of Object.entries(pods)) {
-    await p.runtime.del(p.list, p.att);
-    console.log(`  ${name}: DEL`);
-  }
+  await Promise.all(
+    NODES.map(async (n) => {
+      for (const name of names.filter((p) => p.startsWith(n)))
+        await pods[name].runtime.del(pods[name].list, pods[name].att);
+    }),
+  );
+  for (const name of names) console.log(`  ${name}: DEL`);
 } finally {
   for (const p of processes) if (p.exitCode === null && p.pid) process.kill(p.pid, 'SIGKILL');
   for (const n of namespaces.reverse()) spawnSync('ip', ['netns', 'del', n]);
