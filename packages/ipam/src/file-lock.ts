@@ -1,40 +1,77 @@
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
+import { closeSync, constants, openSync } from 'node:fs';
 import { IpamError } from './errors.js';
 
-/*
- * Node has no flock(2). A small python3 helper holds the lock file open and takes/drops an
- * exclusive flock on request over a pipe: the same lock host-local's Go code takes (go-filemutex
- * uses flock), and the kernel drops it when the helper exits, so a killed Node process (whose pipe
- * closes) never leaves the directory locked. Cost: one python3 start per store (~20 ms, ~8 MiB),
- * then one pipe round trip per lock and per unlock.
+/**
+ * How the file store takes flock(2), which Node cannot call itself:
+ * - `perl`: one persistent perl process per store (perl-base is part of every Debian/Ubuntu
+ *   system), holding a duplicate of our lock file descriptor and calling flock on it on request
+ *   over a pipe: one pipe round trip per lock and per unlock;
+ * - `flock`: util-linux (or busybox) `flock -x 3` run with a fresh open of the lock file as its
+ *   fd 3 for every lock; the lock belongs to the open file description, so it outlives the
+ *   child, and closing our descriptor drops it: one process start per lock.
+ * - `auto` (default): `perl`, or `flock` when perl cannot be started.
+ * Either way the lock is host-local's (go-filemutex: flock(LOCK_EX) on `<dir>/lock`), and the
+ * kernel drops it when our process dies.
  */
-const HELPER = `
-import fcntl, os, sys
-fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT, 0o600)
-sys.stdout.write('ready\\n'); sys.stdout.flush()
-while True:
-    line = sys.stdin.readline()
-    if not line:
-        break
-    if line[0] == 'L':
-        fcntl.flock(fd, fcntl.LOCK_EX)
-    elif line[0] == 'U':
-        fcntl.flock(fd, fcntl.LOCK_UN)
-    sys.stdout.write('ok\\n'); sys.stdout.flush()
+export type FlockHelper = 'auto' | 'perl' | 'flock';
+
+const PERL = `$| = 1;
+open(my $l, '+<&=', 3) or die "fd 3: $!\\n";
+print "ready\\n";
+while (my $c = <STDIN>) {
+  flock($l, substr($c, 0, 1) eq 'L' ? 2 : 8) or die "flock: $!\\n";
+  print "ok\\n";
+}
 `;
+
+type Unrefable = { ref?: () => void; unref?: () => void };
 
 export class FileLock {
   private child: ChildProcessWithoutNullStreams | undefined;
   private waiting: ((line: string) => void)[] = [];
   private buffered = '';
   private ready: Promise<void> | undefined;
+  /** The descriptor holding the lock in `flock` mode. */
+  private held: number | undefined;
+  private mode: FlockHelper;
 
-  constructor(readonly path: string) {}
+  constructor(
+    readonly path: string,
+    helper: FlockHelper = 'auto',
+  ) {
+    this.mode = helper;
+  }
 
-  private start(): Promise<void> {
+  /** The helper in use (`auto` until the first lock decides). */
+  get helper(): FlockHelper {
+    return this.mode;
+  }
+
+  private open(): number {
+    try {
+      return openSync(this.path, constants.O_RDWR | constants.O_CREAT, 0o600);
+    } catch (e) {
+      throw new IpamError(
+        'store-unreachable',
+        this.path,
+        `cannot open the lock file: ${(e as Error).message}`,
+      );
+    }
+  }
+
+  private startPerl(): Promise<void> {
     if (this.ready) return this.ready;
-    let out: { ref?: () => void; unref?: () => void } | undefined;
-    const child = spawn('python3', ['-c', HELPER, this.path], { stdio: ['pipe', 'pipe', 'pipe'] });
+    const fd = this.open();
+    let child: ChildProcessWithoutNullStreams;
+    try {
+      child = spawn('perl', ['-e', PERL], {
+        stdio: ['pipe', 'pipe', 'pipe', fd],
+      }) as unknown as ChildProcessWithoutNullStreams;
+    } finally {
+      // The helper has its own duplicate: when it exits, nothing of ours keeps the lock.
+      closeSync(fd);
+    }
     this.child = child;
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
@@ -51,51 +88,96 @@ export class FileLock {
     });
     // The helper must not keep the event loop alive on its own.
     child.unref();
-    out = child.stdout as unknown as { ref?: () => void; unref?: () => void };
-    (child.stderr as unknown as { unref?: () => void }).unref?.();
-    (child.stdin as unknown as { unref?: () => void }).unref?.();
+    (child.stderr as unknown as Unrefable).unref?.();
+    (child.stdin as unknown as Unrefable).unref?.();
     this.ready = new Promise<void>((resolve, reject) => {
-      const fail = (why: string) =>
-        reject(
-          new IpamError('store-unreachable', this.path, `cannot run the flock helper (python3): ${why}`),
-        );
-      child.once('error', (e) => fail(e.message));
+      child.once('error', (e) => {
+        this.child = undefined;
+        this.waiting = [];
+        reject(e);
+      });
       child.once('exit', (code) => {
         this.child = undefined;
-        for (const w of this.waiting.splice(0)) w('exit');
-        if (code !== 0) fail(`exit ${code}: ${stderr.trim()}`);
+        this.ready = undefined;
+        for (const w of this.waiting.splice(0)) w(`exit ${code}: ${stderr.trim()}`);
       });
       this.waiting.push((line) => {
-        out?.unref?.();
-        return line === 'ready' ? resolve() : fail(line);
+        (child.stdout as unknown as Unrefable).unref?.();
+        if (line === 'ready') resolve();
+        else reject(new Error(line));
       });
     });
     return this.ready;
   }
 
-  private async request(command: 'L' | 'U'): Promise<void> {
-    await this.start();
+  private async perl(command: 'L' | 'U'): Promise<void> {
+    await this.startPerl();
     const child = this.child;
-    if (!child) throw new IpamError('store-unreachable', this.path, 'flock helper exited');
+    if (!child) throw new IpamError('store-unreachable', this.path, 'the perl flock helper exited');
     const answer = new Promise<string>((resolve) => this.waiting.push(resolve));
     // Keep the process alive while an answer is due (the helper is unreferenced otherwise).
-    const out = child.stdout as unknown as { ref?: () => void; unref?: () => void };
+    const out = child.stdout as unknown as Unrefable;
     out.ref?.();
     child.stdin.write(`${command}\n`);
     const line = await answer;
     out.unref?.();
-    if (line !== 'ok') throw new IpamError('store-unreachable', this.path, `flock helper: ${line}`);
+    if (line !== 'ok') throw new IpamError('store-unreachable', this.path, `perl flock helper: ${line}`);
   }
 
-  lock(): Promise<void> {
-    return this.request('L');
+  private async flock(): Promise<void> {
+    const fd = this.open();
+    const result = await new Promise<{ code: number | null; why: string }>((resolve) => {
+      const child = spawn('flock', ['-x', '3'], { stdio: ['ignore', 'ignore', 'pipe', fd] });
+      let stderr = '';
+      child.stderr?.on('data', (d) => (stderr += d));
+      child.once('error', (e) => resolve({ code: null, why: e.message }));
+      child.once('close', (code) => resolve({ code, why: stderr.trim() }));
+    });
+    if (result.code !== 0) {
+      closeSync(fd);
+      throw new IpamError(
+        'store-unreachable',
+        this.path,
+        `flock -x failed (${result.code ?? 'not started'}): ${result.why}`,
+      );
+    }
+    this.held = fd;
   }
 
-  unlock(): Promise<void> {
-    return this.request('U');
+  async lock(): Promise<void> {
+    if (this.mode === 'flock') return this.flock();
+    try {
+      await this.perl('L');
+      this.mode = 'perl';
+    } catch (e) {
+      // Only a missing perl falls back; a perl that ran and failed is an error.
+      if (this.mode === 'auto' && (e as NodeJS.ErrnoException).code === 'ENOENT') {
+        this.ready = undefined;
+        this.mode = 'flock';
+        return this.flock();
+      }
+      if (e instanceof IpamError) throw e;
+      throw new IpamError(
+        'store-unreachable',
+        this.path,
+        `cannot run perl for flock: ${(e as Error).message}`,
+      );
+    }
+  }
+
+  async unlock(): Promise<void> {
+    if (this.mode === 'flock') {
+      const fd = this.held;
+      this.held = undefined;
+      if (fd !== undefined) closeSync(fd);
+      return;
+    }
+    await this.perl('U');
   }
 
   close(): void {
+    if (this.held !== undefined) closeSync(this.held);
+    this.held = undefined;
     this.child?.stdin.end();
     this.child?.kill();
     this.child = undefined;

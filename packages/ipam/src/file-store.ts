@@ -14,8 +14,15 @@ import {
 } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { IpamError } from './errors.js';
-import { FileLock } from './file-lock.js';
+import { FileLock, type FlockHelper } from './file-lock.js';
 import { BufferedTxn, type KvStore, type KvTxn, Mutex } from './kv-store.js';
+
+export interface FileStoreOptions {
+  /** The clock of TTLs (default Date.now). */
+  now?: () => number;
+  /** How flock(2) is taken (see `FlockHelper`; default `auto`: perl, else util-linux `flock`). */
+  lockHelper?: FlockHelper;
+}
 
 const TEMP_PREFIX = '.cnikit-tmp-';
 const TTL_PREFIX = '.cnikit-ttl.';
@@ -40,12 +47,21 @@ export class FileStore implements KvStore {
   /** Temp files already written and fsynced, by value (see stage()). */
   private readonly staged = new Map<string, string[]>();
 
+  private readonly now: () => number;
+
   constructor(
     readonly dir: string,
-    private readonly now: () => number = Date.now,
+    options: FileStoreOptions | (() => number) = {},
   ) {
+    const o = typeof options === 'function' ? { now: options } : options;
+    this.now = o.now ?? Date.now;
     mkdirSync(dir, { recursive: true, mode: 0o755 });
-    this.lock = new FileLock(join(dir, 'lock'));
+    this.lock = new FileLock(join(dir, 'lock'), o.lockHelper);
+  }
+
+  /** The flock helper in use (`auto` until the first transaction). */
+  get lockHelper(): FlockHelper {
+    return this.lock.helper;
   }
 
   get location(): string {

@@ -1,6 +1,7 @@
 export * from './calico.js';
 export * from './errors.js';
 export * from './etcd-store.js';
+export type { FlockHelper } from './file-lock.js';
 export * from './file-store.js';
 export * from './flannel.js';
 export * from './host-local.js';

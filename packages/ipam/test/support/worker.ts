@@ -4,8 +4,10 @@
  *   with our HostLocal or by running the real host-local binary; prints one JSON line per op.
  * - `{ mode: 'file-loop', network, count, prefix }`: ADDs `count` containers in-process, printing each.
  * - `{ mode: 'etcd-loop', network, endpoints, prefix, count, id }`: the same on the etcd store.
+ * - `{ mode: 'hold-lock', path, helper }`: takes the flock of the lock file `path`, prints "locked", waits.
  */
-import { HostLocal, type HostLocalNetwork } from '../../src/index.js';
+import { FileLock } from '../../src/file-lock.js';
+import { type FlockHelper, HostLocal, type HostLocalNetwork } from '../../src/index.js';
 import { runHostLocal } from './host-local-binary.js';
 
 interface MixOp {
@@ -16,6 +18,7 @@ interface MixOp {
 }
 
 type Job =
+  | { mode: 'hold-lock'; path: string; helper: FlockHelper }
   | { mode: 'host-local-mix'; network: HostLocalNetwork; ops: MixOp[] }
   | { mode: 'file-loop'; network: HostLocalNetwork; count: number; prefix: string }
   | {
@@ -31,7 +34,11 @@ const job = JSON.parse(process.argv[2]) as Job;
 const print = (o: unknown) => process.stdout.write(`${JSON.stringify(o)}\n`);
 
 async function main(): Promise<void> {
-  if (job.mode === 'host-local-mix') {
+  if (job.mode === 'hold-lock') {
+    await new FileLock(job.path, job.helper).lock();
+    print('locked');
+    setInterval(() => {}, 1000);
+  } else if (job.mode === 'host-local-mix') {
     const ours = new HostLocal(job.network);
     for (const op of job.ops) {
       const start = Date.now();
