@@ -19,7 +19,7 @@ const net = (name) => ({
 
 try {
   const ours = new HostLocal(net('ours'));
-  await ours.add({ containerId: 'warm-up', ifname: 'eth0' }); // starts the flock helper
+  await ours.add({ containerId: "warm-up", ifname: "eth0" }); // starts the flock helper
   const add = [];
   const del = [];
   for (let i = 0; i < N; i++) {
@@ -88,7 +88,7 @@ try {
   console.log(`  ours, file store op in-process: ADD ${f(median(add))}, DEL ${f(median(del))}`);
   console.log(`  host-local binary, whole process: ADD ${f(median(hl.add))}, DEL ${f(median(hl.del))}`);
   console.log(
-    `  ours, whole node process per ADD (${procN} runs, python3 flock helper start included): ${f(median(proc))}`,
+    `  ours, whole node process per ADD (${procN} runs, flock helper start included): ${f(median(proc))}`,
   );
   if (hl.add.length)
     console.log(

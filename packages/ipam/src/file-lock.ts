@@ -6,7 +6,7 @@ import { IpamError } from './errors.js';
  * How the file store takes flock(2), which Node cannot call itself:
  * - `perl`: one persistent perl process per store (perl-base is part of every Debian/Ubuntu
  *   system), holding a duplicate of our lock file descriptor and calling flock on it on request
- *   over a pipe: one pipe round trip per lock and per unlock;
+ *   over a pipe: one pipe round trip per lock, one write per unlock;
  * - `flock`: util-linux (or busybox) `flock -x 3` run with a fresh open of the lock file as its
  *   fd 3 for every lock; the lock belongs to the open file description, so it outlives the
  *   child, and closing our descriptor drops it: one process start per lock.
@@ -110,7 +110,7 @@ export class FileLock {
     return this.ready;
   }
 
-  private async perl(command: 'L' | 'U'): Promise<void> {
+  private async perl(command: 'L'): Promise<void> {
     await this.startPerl();
     const child = this.child;
     if (!child) throw new IpamError('store-unreachable', this.path, 'the perl flock helper exited');
@@ -172,7 +172,12 @@ export class FileLock {
       if (fd !== undefined) closeSync(fd);
       return;
     }
-    await this.perl('U');
+    // Nothing waits for the answer: the helper handles lines in order, so a following lock comes
+    // after this unlock, and a failure shows as the helper's exit at the next lock.
+    const child = this.child;
+    if (!child) return;
+    this.waiting.push(() => {});
+    child.stdin.write('U\n');
   }
 
   close(): void {

@@ -44,6 +44,11 @@ export class FileStore implements KvStore {
   private readonly lock: FileLock;
   private readonly mutex = new Mutex();
   private seq = 0;
+  /**
+   * TTL sidecar names of each directory listed in the current transaction (nothing else changes
+   * the directory while we hold the lock), so checking a key's expiry costs no failed open.
+   */
+  private sidecars = new Map<string, Set<string>>();
   /** Temp files already written and fsynced, by value (see stage()). */
   private readonly staged = new Map<string, string[]>();
 
@@ -72,12 +77,14 @@ export class FileStore implements KvStore {
     return this.mutex.run(async () => {
       let dirs = new Set<string>();
       await this.lock.lock();
+      this.sidecars.clear();
       try {
         const tx = new FileTxn(this);
         const result = await fn(tx);
         dirs = this.apply(tx);
         return result;
       } finally {
+        this.sidecars.clear();
         await this.lock.unlock();
         // Directory entries are made durable after the lock is dropped but before the caller hears
         // of them: a crash in between loses a reservation nobody was told about.
@@ -167,6 +174,9 @@ export class FileStore implements KvStore {
         if (errno(e) === 'ENOENT') return;
         throw e;
       }
+      const ttl = new Set<string>();
+      for (const e of entries) if (e.name.startsWith(TTL_PREFIX)) ttl.add(e.name);
+      this.sidecars.set(dir, ttl);
       for (const e of entries) {
         if (e.name.startsWith('.') || (dir === this.dir && e.name === 'lock')) continue;
         if (e.isDirectory()) walk(join(dir, e.name), `${keyPrefix}${e.name}/`);
@@ -180,7 +190,11 @@ export class FileStore implements KvStore {
   }
 
   private expired(file: string): boolean {
-    const sidecar = join(dirname(file), `${TTL_PREFIX}${file.slice(dirname(file).length + 1)}`);
+    const dir = dirname(file);
+    const name = `${TTL_PREFIX}${file.slice(dir.length + 1)}`;
+    const known = this.sidecars.get(dir);
+    if (known !== undefined && !known.has(name)) return false;
+    const sidecar = join(dir, name);
     let text: string;
     try {
       text = readFileSync(sidecar, 'utf8');
@@ -192,7 +206,13 @@ export class FileStore implements KvStore {
 
   private writeFile(file: string, value: string, create: boolean, durable = true): void {
     const dir = dirname(file);
-    mkdirSync(dir, { recursive: true, mode: 0o755 });
+    if (dir !== this.dir) mkdirSync(dir, { recursive: true, mode: 0o755 });
+    if (!durable && !create) {
+      // A hint (the round-robin cursor) is rewritten in place, as host-local does: a crash can
+      // leave it cut, and a cursor that does not parse restarts the round-robin.
+      writeFileSync(file, value, { mode: 0o644 });
+      return;
+    }
     let ready = dir === this.dir ? this.staged.get(value)?.pop() : undefined;
     // A staged file sat in the directory unlocked: something (host-local's DEL of that owner) may have removed it.
     if (ready !== undefined && !existsSync(ready)) ready = undefined;

@@ -89,6 +89,8 @@ export class HostLocal {
   /** Cache of the store: on the file store rebuilt from the directory on every operation. */
   private readonly pool: RangePool;
   private synced = false;
+  /** parseKey's answers: every operation on the file store lists the whole directory. */
+  private readonly parsedKeys = new Map<string, { set: number; value: bigint; family: Family } | undefined>();
   private readonly dns: DnsConfig;
 
   constructor(
@@ -242,6 +244,13 @@ export class HostLocal {
 
   /** An address key of this network's ranges (host-local also keeps files of addresses outside them). */
   private parseKey(key: string): { set: number; value: bigint; family: Family } | undefined {
+    if (this.parsedKeys.has(key)) return this.parsedKeys.get(key);
+    const parsed = this.parseKeyUncached(key);
+    this.parsedKeys.set(key, parsed);
+    return parsed;
+  }
+
+  private parseKeyUncached(key: string): { set: number; value: bigint; family: Family } | undefined {
     if (key.startsWith(LAST_RESERVED) || !/^[0-9a-fA-F.:]+$/.test(key)) return undefined;
     let ip: { family: Family; value: bigint };
     try {
