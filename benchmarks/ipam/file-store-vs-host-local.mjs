@@ -19,7 +19,7 @@ const net = (name) => ({
 
 try {
   const ours = new HostLocal(net('ours'));
-  await ours.add({ containerId: "warm-up", ifname: "eth0" }); // starts the flock helper
+  await ours.add({ containerId: 'warm-up', ifname: 'eth0' }); // starts the flock helper
   const add = [];
   const del = [];
   for (let i = 0; i < N; i++) {

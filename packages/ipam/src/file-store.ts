@@ -1,6 +1,5 @@
 import {
   closeSync,
-  existsSync,
   fsyncSync,
   linkSync,
   mkdirSync,
@@ -8,7 +7,9 @@ import {
   readdirSync,
   readFileSync,
   renameSync,
+  statSync,
   unlinkSync,
+  utimesSync,
   writeFileSync,
   writeSync,
 } from 'node:fs';
@@ -49,8 +50,12 @@ export class FileStore implements KvStore {
    * the directory while we hold the lock), so checking a key's expiry costs no failed open.
    */
   private sidecars = new Map<string, Set<string>>();
-  /** Temp files already written and fsynced, by value (see stage()). */
-  private readonly staged = new Map<string, string[]>();
+  /**
+   * The directory's mtime as this store left it: after each transaction we set it to a moment in
+   * the past, which the kernel replaces with the current time when anyone else creates, renames
+   * or deletes an entry. Still equal at the next lock = nobody else changed the directory.
+   */
+  private stamp: bigint | undefined;
 
   private readonly now: () => number;
 
@@ -79,38 +84,39 @@ export class FileStore implements KvStore {
       await this.lock.lock();
       this.sidecars.clear();
       try {
-        const tx = new FileTxn(this);
+        const unchanged = this.stamp !== undefined && this.mtime() === this.stamp;
+        const tx = new FileTxn(this, unchanged);
         const result = await fn(tx);
         dirs = this.apply(tx);
+        if (!unchanged || dirs.has(this.dir)) this.restamp();
         return result;
+      } catch (e) {
+        this.stamp = undefined;
+        throw e;
       } finally {
         this.sidecars.clear();
         await this.lock.unlock();
         // Directory entries are made durable after the lock is dropped but before the caller hears
         // of them: a crash in between loses a reservation nobody was told about.
         for (const d of dirs) fsyncDir(d);
-        this.dropStaged();
       }
     });
   }
 
-  stage(value: string): void {
-    const tmp = this.tempFile(this.dir);
-    writeDurably(tmp, value);
-    const list = this.staged.get(value);
-    if (list) list.push(tmp);
-    else this.staged.set(value, [tmp]);
+  private mtime(): bigint {
+    return statSync(this.dir, { bigint: true }).mtimeNs;
   }
 
-  private dropStaged(): void {
-    for (const files of this.staged.values()) {
-      for (const f of files) {
-        try {
-          unlinkSync(f);
-        } catch {}
-      }
+  private restamp(): void {
+    try {
+      // 1 to 101 s ago, at a random microsecond: no other store of ours picks the same moment.
+      const past = Date.now() / 1000 - 1 - Math.random() * 100;
+      utimesSync(this.dir, past, past);
+      this.stamp = this.mtime();
+    } catch {
+      // Not the directory's owner: every transaction reads the directory afresh.
+      this.stamp = undefined;
     }
-    this.staged.clear();
   }
 
   private tempFile(dir: string): string {
@@ -213,14 +219,8 @@ export class FileStore implements KvStore {
       writeFileSync(file, value, { mode: 0o644 });
       return;
     }
-    let ready = dir === this.dir ? this.staged.get(value)?.pop() : undefined;
-    // A staged file sat in the directory unlocked: something (host-local's DEL of that owner) may have removed it.
-    if (ready !== undefined && !existsSync(ready)) ready = undefined;
-    const tmp = ready ?? this.tempFile(dir);
-    if (ready === undefined) {
-      if (durable) writeDurably(tmp, value);
-      else writeFileSync(tmp, value, { mode: 0o644, flag: 'wx' });
-    }
+    const tmp = this.tempFile(dir);
+    writeDurably(tmp, value);
     if (create) {
       try {
         linkSync(tmp, file);
@@ -284,7 +284,10 @@ function fsyncDir(dir: string): void {
 }
 
 class FileTxn extends BufferedTxn {
-  constructor(private readonly store: FileStore) {
+  constructor(
+    private readonly store: FileStore,
+    readonly unchanged: boolean,
+  ) {
     super(0);
   }
 

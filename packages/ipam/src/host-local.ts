@@ -59,6 +59,19 @@ export function parseResolvConf(text: string): DnsConfig {
   return dns;
 }
 
+/** A uniformly random address of a range set (gateway and exclusions included: only a start point). */
+function randomIn(set: RangeSetSpec): bigint {
+  const sizes = set.map((r) => r.end - r.start + 1n);
+  let pick = 0n;
+  for (let i = 0; i < 4; i++) pick = (pick << 32n) | BigInt(Math.floor(Math.random() * 2 ** 32));
+  pick %= sizes.reduce((a, b) => a + b, 0n);
+  for (const [i, r] of set.entries()) {
+    if (pick < sizes[i]) return r.start + pick;
+    pick -= sizes[i];
+  }
+  return set[0].start;
+}
+
 function addressKey(family: Family, value: bigint): string {
   return formatIpValue(family, value);
 }
@@ -113,8 +126,6 @@ export class HostLocal {
   async add(request: AddRequest): Promise<IpamResult> {
     const key = ownerKey(request);
     let tried: bigint[] = [];
-    // Every address file holds the owner's bytes: write and fsync them before taking the lock.
-    for (let i = 0; i < this.pool.setCount; i++) this.store.stage?.(key);
     const allocations = await this.store.transact(async (tx) => {
       // An optimistic store reran us: someone else took at least one of the last choices.
       if (tx.uncertain && tried.length > 0) {
@@ -129,18 +140,21 @@ export class HostLocal {
       if (tx.attempt > 0) {
         for (const [set, v] of tried.entries()) {
           this.pool.take(set, v, UNREAD);
-          // Concurrent allocators that all follow one cursor collide on every address: after a lost
-          // race, continue a random stride further on (the order stays round-robin within each).
-          this.pool.setLastReserved(
-            set,
-            v + BigInt(Math.floor(Math.random() * 16 * Math.min(tx.attempt, 8))),
-          );
+          // Concurrent allocators that follow nearby cursors collide again and again: after a lost
+          // race, continue from a random place of the set (round-robin again from there).
+          this.pool.setLastReserved(set, randomIn(this.specs[set]));
         }
       }
       const firstSync = !this.synced;
       await this.sync(tx, tx.attempt === 0 && !optimistic);
-      // The shared cursor is read once on etcd; after that each allocator follows its own.
-      if (!optimistic || firstSync) await this.readCursors(tx);
+      // On etcd each allocator follows its own cursor from a random place: allocators that share
+      // one pool then seldom race for the same address.
+      if (!optimistic) await this.readCursors(tx);
+      else if (firstSync) {
+        for (let set = 0; set < this.pool.setCount; set++) {
+          this.pool.setLastReserved(set, randomIn(this.specs[set]));
+        }
+      }
       let chosen: bigint[];
       try {
         chosen = this.pool.choose(request, request.ips ?? []);
@@ -174,6 +188,26 @@ export class HostLocal {
   /** CNI DEL: releases every address held by this container id and interface (host-local also frees bare-id files). */
   async del(owner: Owner): Promise<string[]> {
     const key = ownerKey(owner);
+    if (this.store.kind === 'file') {
+      // The cache, once brought in line with the directory, says which files hold this owner.
+      const released = await this.store.transact(async (tx) => {
+        await this.sync(tx, true);
+        const entries = [...this.pool.entries()];
+        let mine = entries.filter((e) => e.key === key);
+        if (mine.length === 0) mine = entries.filter((e) => e.key === owner.containerId.trim());
+        mine.sort((a, b) => a.set - b.set || (a.value < b.value ? -1 : a.value > b.value ? 1 : 0));
+        const keys: string[] = [];
+        for (const e of mine) {
+          const k = addressKey(this.pool.familyOf(e.set), e.value);
+          if ((await tx.get(k))?.trim() !== e.key) continue;
+          tx.delete(k);
+          keys.push(k);
+        }
+        return { keys, values: mine };
+      });
+      for (const e of released.values) this.pool.free(e.set, e.value);
+      return released.keys;
+    }
     return this.store.transact(async (tx) => {
       const all = await this.readAll(tx);
       let mine = all.filter((e) => e.text.trim() === key);
@@ -275,7 +309,10 @@ export class HostLocal {
 
   /** Brings the cache in line with the store's address keys; reads the owners of addresses it did not know. */
   private async sync(tx: KvTxn, full: boolean): Promise<void> {
-    if (!full && this.synced) return;
+    if ((!full || tx.unchanged) && this.synced) return;
+    // A file seen before may have been deleted and written again for another owner since: on the
+    // file store (when it cannot tell nothing changed) every address file is read again.
+    const reread = this.store.kind === 'file';
     const present = new Map<string, { set: number; value: bigint; key: string }>();
     for (const key of await tx.peekKeys('')) {
       const at = this.parseKey(key);
@@ -286,10 +323,11 @@ export class HostLocal {
     }
     for (const p of present.values()) {
       const known = this.pool.ownerOf(p.set, p.value);
-      if (known !== undefined && known !== UNREAD) continue;
+      if (known !== undefined && known !== UNREAD && !reread) continue;
       const text = await tx.peek(p.key);
       if (text === undefined) continue;
       parseOwnerFile(p.key, text);
+      if (known === text.trim()) continue;
       this.pool.free(p.set, p.value);
       this.pool.take(p.set, p.value, text.trim());
     }

@@ -24,6 +24,12 @@ export interface KvTxn {
    * connection broke mid-commit): a function that creates keys should look for its own writes first.
    */
   readonly uncertain: boolean;
+  /**
+   * True when the store can tell that no other writer created, replaced or deleted a top-level key
+   * (one without `/`) since this store object's previous transaction (the file store: its
+   * directory's mtime is still the stamp it left). A cache of those keys is then still exact.
+   */
+  readonly unchanged?: boolean;
   get(key: string): Promise<string | undefined>;
   peek(key: string): Promise<string | undefined>;
   /** Every key under `prefix` with its value. */
@@ -47,11 +53,6 @@ export interface KvStore {
   /** Where it keeps its data (a directory, etcd endpoints and prefix), for messages. */
   readonly location: string;
   transact<T>(fn: (tx: KvTxn) => Promise<T> | T): Promise<T>;
-  /**
-   * Says a coming transaction will probably write `value` (an owner's bytes): the file store writes
-   * and fsyncs it to a temp file now, outside the lock, and links it into place in the transaction.
-   */
-  stage?(value: string): void;
   close(): Promise<void>;
 }
 
