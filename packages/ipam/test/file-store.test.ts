@@ -7,6 +7,8 @@ import { FileStore, HostLocal, type HostLocalNetwork, IpamError, MemoryStore } f
 import { bundleWorker } from './support/bundle.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'cnk-ipam-fs-'));
+/** Allocations the crash test's killed processes must have reported (the issue's 1,000). */
+const CRASH_ALLOCS = Number(process.env.CNK_IPAM_CRASH_ALLOCS ?? 1000);
 const children: ChildProcess[] = [];
 afterAll(() => {
   for (const c of children) if (c.exitCode === null) c.kill('SIGKILL');
@@ -24,16 +26,21 @@ function files(dir: string): Record<string, string> {
 }
 
 describe('file store', () => {
-  it('kill -9 at random points of allocation loops leaves a consistent directory', async () => {
+  it(`kill -9 at random points of ${CRASH_ALLOCS} allocations leaves a consistent directory`, async () => {
     const dataDir = join(tmp, 'crash');
     const dir = join(dataDir, 'crash');
     const worker = bundleWorker(new URL('./support/worker.ts', import.meta.url).pathname);
     const reported: { containerId: string; ip: string }[] = [];
-    const rounds = 10;
     let kills = 0;
+    let rounds = 0;
+    // How long a whole round of 100 took (an estimate until one ran to its end): kills fall anywhere in it.
+    let roundMs = 1500;
     try {
-      for (let round = 0; round < rounds; round++) {
-        const job = { mode: 'file-loop', network: net(dataDir), count: 100, prefix: `r${round}` };
+      for (let round = 0; reported.length < CRASH_ALLOCS && round < 200; round++) {
+        rounds++;
+        const startedAt = Date.now();
+        const count = Math.min(100, CRASH_ALLOCS - reported.length);
+        const job = { mode: 'file-loop', network: net(dataDir), count, prefix: `r${round}` };
         const child = spawn(process.execPath, [worker.file, JSON.stringify(job)], {
           stdio: ['ignore', 'pipe', 'inherit'],
         });
@@ -45,13 +52,16 @@ describe('file store', () => {
         if (round % 2 === 0) {
           const first = new Promise<void>((r) => child.stdout.once('data', () => r()));
           await Promise.race([exited, first]);
-          await Promise.race([exited, new Promise((r) => setTimeout(r, Math.random() * 2500))]);
-        } else await Promise.race([exited, new Promise((r) => setTimeout(r, 200 + Math.random() * 3000))]);
+          await Promise.race([exited, new Promise((r) => setTimeout(r, Math.random() * roundMs))]);
+        } else await Promise.race([exited, new Promise((r) => setTimeout(r, Math.random() * 1.5 * roundMs))]);
         if (child.exitCode === null) {
           child.kill('SIGKILL');
           kills++;
+          await exited;
+        } else {
+          await exited;
+          if (count === 100) roundMs = Date.now() - startedAt;
         }
-        await exited;
         for (const line of out.split('\n')) {
           // A line cut by the kill is not a report the caller received.
           if (!line.endsWith('}')) continue;
@@ -63,6 +73,7 @@ describe('file store', () => {
       worker.dispose();
     }
     expect(kills).toBeGreaterThan(0);
+    expect(reported.length).toBeGreaterThanOrEqual(CRASH_ALLOCS);
     expect(reported.length).toBeGreaterThan(0);
     const names = readdirSync(dir);
     const debris = names.filter((n) => n.startsWith('.cnikit-tmp-'));

@@ -36,7 +36,7 @@ afterAll(async () => {
   await etcd.dispose();
 });
 
-const network: HostLocalNetwork = { name: 'pool', ipam: { ranges: [[{ subnet: '10.96.0.0/16' }]] } };
+const network: HostLocalNetwork = { name: 'pool', ipam: { ranges: [[{ subnet: '10.96.0.0/15' }]] } };
 
 interface Run {
   child: ChildProcess;
@@ -87,25 +87,34 @@ const waitFor = async (cond: () => boolean, ms = 60_000) => {
   }
 };
 
-const PER_PROCESS = Number(process.env.CNK_IPAM_ETCD_ALLOCS ?? 100);
+/**
+ * Allocations per process of the 8-process test. The issue asks 8 x 10,000 (CNK_IPAM_ETCD_ALLOCS=10000):
+ * each allocation costs a client ~1-2 ms of CPU (etcd3 over gRPC) plus etcd's own, so 80,000 need
+ * minutes on 2 cores; the default 8 x 1,000 keeps this file near a minute.
+ */
+const PER_PROCESS = Number(process.env.CNK_IPAM_ETCD_ALLOCS ?? 1000);
 
 describe.skipIf(!HAVE_ETCD)('etcd store (real etcd on loopback)', () => {
-  it(`8 processes x ${PER_PROCESS} allocations at once from one pool: no duplicate, every address accounted`, async () => {
-    const prefix = `/cnk-ipam/${randomBytes(3).toString('hex')}/`;
-    const runs = Array.from({ length: 8 }, (_, w) => startWorker(prefix, `p${w}`, PER_PROCESS));
-    expect(await Promise.all(runs.map((r) => r.done))).toEqual(new Array(8).fill(0));
-    const handed = runs.flatMap((r) => r.lines.map((l) => l.ips[0].split('/')[0]));
-    expect(handed.length).toBe(8 * PER_PROCESS);
-    expect(new Set(handed).size).toBe(handed.length);
-    const keys = keysUnder(prefix);
-    const addressKeys = [...keys.keys()].filter((k) => !k.startsWith('last_reserved_ip.'));
-    expect(addressKeys.sort()).toEqual([...handed].sort());
-    for (const r of runs)
-      for (const l of r.lines) expect(keys.get(l.ips[0].split('/')[0])).toBe(`${l.containerId}\r\neth0`);
-    console.log(
-      `etcd: ${handed.length} allocations from 8 processes, ${new Set(handed).size} distinct, ${addressKeys.length} keys in etcd`,
-    );
-  }, 300_000);
+  it(
+    `8 processes x ${PER_PROCESS} allocations at once from one pool: no duplicate, every address accounted`,
+    async () => {
+      const prefix = `/cnk-ipam/${randomBytes(3).toString('hex')}/`;
+      const runs = Array.from({ length: 8 }, (_, w) => startWorker(prefix, `p${w}`, PER_PROCESS));
+      expect(await Promise.all(runs.map((r) => r.done))).toEqual(new Array(8).fill(0));
+      const handed = runs.flatMap((r) => r.lines.map((l) => l.ips[0].split('/')[0]));
+      expect(handed.length).toBe(8 * PER_PROCESS);
+      expect(new Set(handed).size).toBe(handed.length);
+      const keys = keysUnder(prefix);
+      const addressKeys = [...keys.keys()].filter((k) => !k.startsWith('last_reserved_ip.'));
+      expect(addressKeys.sort()).toEqual([...handed].sort());
+      for (const r of runs)
+        for (const l of r.lines) expect(keys.get(l.ips[0].split('/')[0])).toBe(`${l.containerId}\r\neth0`);
+      console.log(
+        `etcd: ${handed.length} allocations from 8 processes, ${new Set(handed).size} distinct, ${addressKeys.length} keys in etcd`,
+      );
+    },
+    120_000 + 8 * PER_PROCESS * 15,
+  );
 
   it('a process killed with SIGKILL mid-run leaves only what GC reclaims', async () => {
     const prefix = `/cnk-ipam/${randomBytes(3).toString('hex')}/`;

@@ -9,6 +9,8 @@ import { bundleWorker } from '../support/bundle.js';
 import { HOST_LOCAL, runHostLocalSync } from '../support/host-local-binary.js';
 
 const itHostLocal = itWithTool(HOST_LOCAL, []);
+/** Ops per process of the 8-process mix: 8 x 125 = the issue's 1,000. */
+const MIX_OPS = Number(process.env.CNK_IPAM_MIX_OPS ?? 125);
 const tmp = mkdtempSync(join(tmpdir(), 'cnk-ipam-hl-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true, maxRetries: 5 }));
 
@@ -152,13 +154,11 @@ describe('host-local compatibility (real /usr/lib/cni/host-local)', () => {
   );
 
   itHostLocal(
-    'interleaved ADD/DEL from 8 processes at once, half by the binary, half by ours (240 ops; 1,000 with CNK_IPAM_MIX_OPS=125): no duplicate, files as host-local writes them',
+    `interleaved ADD/DEL from 8 processes at once, half by the binary, half by ours (${8 * MIX_OPS} ops): no duplicate, files as host-local writes them`,
     async () => {
       const dataDir = join(tmp, 'mix');
       const workers = 8;
-      // 8 x 125 = the issue's 1,000 with CNK_IPAM_MIX_OPS=125; by default 8 x 30 = 240, because on this
-      // shared 2-core machine one op (a host-local process, or a Node one) takes 100-300 ms under load.
-      const perWorker = Number(process.env.CNK_IPAM_MIX_OPS ?? 30);
+      const perWorker = MIX_OPS;
       // Small enough that the round-robin wraps and released addresses are handed out again.
       const small = perWorker <= 40;
       const net: HostLocalNetwork = {
