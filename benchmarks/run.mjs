@@ -67,6 +67,18 @@ async function runCase(file, c) {
   const medians = {};
   const bytesPerOp = {};
   const result = { file, id: c.id, title: c.title, medians, bytesPerOp, verdicts: [] };
+  const blocker = await c.blocker?.();
+  if (blocker) {
+    log(`\n${'!'.repeat(72)}\n!!! ${c.id} skipped: ${blocker}\n${'!'.repeat(72)}\n`);
+    result.skipped = blocker;
+    result.verdicts = judge(
+      c.targets ?? [],
+      medians,
+      bytesPerOp,
+      (c.targets ?? []).map((t) => t.vs),
+    );
+    return result;
+  }
   try {
     const timing = await runWorker(file, c.id, 'time', options.cpuProf ? cpuProfFlags() : []);
     for (const [name, t] of Object.entries(timing.timing)) medians[name] = t.medianNs;

@@ -6,18 +6,23 @@
 import { measureAllocation } from './allocation.mjs';
 import { loadCases } from './case-file.mjs';
 import { measureInterleaved, sink } from './measure.mjs';
+import { measureInterleavedAsync } from './measure-async.mjs';
 
 const [file, id, mode, optionsJson] = process.argv.slice(2);
 const options = JSON.parse(optionsJson);
 
+let benchCase;
 try {
-  const benchCase = (await loadCases(file)).find((c) => c.id === id);
+  benchCase = (await loadCases(file)).find((c) => c.id === id);
   if (!benchCase) throw new Error(`${file} has no case ${id}`);
   const ops = await benchCase.setup();
   if (mode === 'time') {
-    const agreement = checkAgreement(benchCase, ops);
+    // Asynchronous cases (processes, daemons) agree through verify() only.
+    const agreement = benchCase.async ? {} : checkAgreement(benchCase, ops);
     await benchCase.verify?.();
-    const timing = measureInterleaved(ops, options);
+    const timing = benchCase.async
+      ? await measureInterleavedAsync(ops, options)
+      : measureInterleaved(ops, options);
     process.send?.({ ok: true, timing, agreement, sink });
   } else {
     const allocation = {};
@@ -32,6 +37,8 @@ try {
     ok: false,
     error: error instanceof Error ? (error.stack ?? error.message) : String(error),
   });
+} finally {
+  await benchCase?.teardown?.();
 }
 
 /**
