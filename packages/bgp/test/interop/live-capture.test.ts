@@ -1,9 +1,18 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { bgpDissectors } from '@cnikit/bgp';
+import { join } from 'node:path';
+import {
+  Bgp4mpSubtype,
+  type BgpSession,
+  bgpDissectors,
+  decodeMessage,
+  type MrtRecord,
+  readMrtFile,
+  type UpdateMessage,
+} from '@cnikit/bgp';
 import { ethernetDissectors } from '@cnikit/ethernet';
 import { pcapLinkDissectors } from '@cnikit/pcap';
-import { composeDissectors, dissect, LINK_TABLE } from '@cnikit/wire';
+import { composeDissectors, dissect, formatIpv4, formatIpv6, LINK_TABLE, readU32 } from '@cnikit/wire';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CapturedPacket, readCapture } from '../../../../test/support/capture-reader.js';
 import {
@@ -103,6 +112,21 @@ const EXPECTED: Record<Direction, [string[], string[]]> = {
   ],
 };
 
+const ipText = (ip: Uint8Array) => (ip.length === 4 ? formatIpv4(readU32(ip, 0)) : formatIpv6(ip, 0));
+/** How the IPv6 UPDATEs GoBGP received from FRR are read: path identifiers on IPv6 unicast. */
+const ADDPATH_SESSION: BgpSession = { addPath: [{ afi: 2, safi: 1, direction: 'receive' }] };
+
+/** An UPDATE with nothing in it (IPv4 End-of-RIB) or only an empty MP_UNREACH (RFC 4724 §2). */
+function isEndOfRib(u: UpdateMessage): boolean {
+  if (u.nlri.length > 0 || u.withdrawn.length > 0) return false;
+  return (
+    u.attributes.length === 0 ||
+    (u.attributes.length === 1 &&
+      u.attributes[0].kind === 'mp-unreach' &&
+      u.attributes[0].withdrawn.length === 0)
+  );
+}
+
 const prefixesOf = (view: View) => [...view.keys()].map((k) => k.replace(/#\d+$/, '')).sort();
 
 /** GoBGP's adj-in shows no path identifiers: our table keyed the same way (one path per prefix). */
@@ -196,7 +220,13 @@ describe.skipIf(blocker !== undefined)('BGP sessions between BIRD 2, GoBGP and F
                 .slice(0, 8)
                 .join(', ')}`,
           );
-          throw new Error(`stage ${stage} not reached:\n${got.join('\n')}\n${live.gobgp('neighbor')}`);
+          const frrLog = readFileSync(join(live.lab.dir, 'frr.log'), 'utf8')
+            .split('\n')
+            .filter((l) => /DENIED|fd03::1|fd10/.test(l))
+            .slice(-20);
+          throw new Error(
+            `stage ${stage} not reached:\n${got.join('\n')}\n${live.gobgp('neighbor')}\nFRR log:\n${frrLog.join('\n')}`,
+          );
         }
       } catch (e) {
         if (Date.now() > end) throw e;
@@ -329,6 +359,87 @@ describe.skipIf(blocker !== undefined)('BGP sessions between BIRD 2, GoBGP and F
       'bgp.notify.communication',
     ])
       expect(byField.get(field) ?? 0, field).toBeGreaterThan(0);
+  });
+
+  it('the BGP4MP files BIRD and GoBGP wrote read back to the messages captured on the wire', async () => {
+    const records = async (file: string) => {
+      const out: MrtRecord[] = [];
+      for await (const r of readMrtFile(join(live.lab.dir, file))) out.push(r);
+      return out;
+    };
+    const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+    /** The messages `sender` sent `receiver` on the session's last connection, as hex. */
+    const onWire = (link: Link, sender: string, receiver: string) => {
+      const out = flows[link].filter((f) => f.src === sender && f.dst === receiver);
+      return out[out.length - 1].messages.map((m) => hex(m.bytes));
+    };
+    const fromPeer = (list: MrtRecord[], peer: string) =>
+      list.filter(
+        (r): r is Extract<MrtRecord, { kind: 'bgp4mp-message' }> =>
+          r.kind === 'bgp4mp-message' && ipText(r.peerIp) === peer,
+      );
+    const summary: Record<string, number> = {};
+
+    // BIRD: every message it received on each session (BGP4MP_MESSAGE_AS4), the same bytes as on the wire.
+    const bird = await records('bird.mrt');
+    for (const [link, peer] of [
+      ['s1', ADDR.gobgpS1],
+      ['s3', ADDR.frrS3],
+    ] as const) {
+      const local = link === 's1' ? ADDR.birdS1 : ADDR.birdS3;
+      const dumped = fromPeer(bird, peer);
+      const wire = onWire(link, peer, local);
+      // BIRD writes what comes before Established (OPEN, KEEPALIVE) as BGP4MP_MESSAGE, the rest as _AS4.
+      const kinds = new Set(
+        dumped.map((r) =>
+          r.subtype === Bgp4mpSubtype.MessageAs4
+            ? `AS4 ${ipText(r.localIp)}`
+            : `${r.subtype} ${r.message[18]}`,
+        ),
+      );
+      expect(kinds).toEqual(
+        new Set([`AS4 ${local}`, `${Bgp4mpSubtype.Message} 1`, `${Bgp4mpSubtype.Message} 4`]),
+      );
+      expect(dumped.map((r) => hex(r.message)).slice(-wire.length)).toEqual(wire);
+      summary[`bird from ${peer}`] = wire.length;
+    }
+    const states = bird.filter((r) => r.kind === 'bgp4mp-state-change');
+    // Both sessions reach Established (6), and the one shut down at the end leaves it.
+    expect(
+      states.filter((r) => r.kind === 'bgp4mp-state-change' && r.newState === 6).length,
+    ).toBeGreaterThanOrEqual(2);
+
+    // GoBGP: the UPDATEs it received (End-of-RIB markers aside), with ADD-PATH subtypes from FRR.
+    const gobgp = await records('gobgp.mrt');
+    for (const [link, peer, local, subtype] of [
+      ['s1', ADDR.birdS1, ADDR.gobgpS1, Bgp4mpSubtype.MessageAs4],
+      ['s2', ADDR.frrS2, ADDR.gobgpS2, Bgp4mpSubtype.MessageAs4AddPath],
+    ] as const) {
+      const dumped = fromPeer(gobgp, peer);
+      const wire = onWire(link, peer, local).filter((m) => m.slice(36, 38) === '02');
+      const endOfRib = wire.filter((m) => !dumped.some((r) => hex(r.message) === m));
+      for (const m of endOfRib) {
+        const u = decodeMessage(Buffer.from(m, 'hex'), ADDPATH_SESSION);
+        expect(u.type === 'update' && isEndOfRib(u), `${peer}: ${m}`).toBe(true);
+      }
+      expect(dumped.map((r) => hex(r.message))).toEqual(wire.filter((m) => !endOfRib.includes(m)));
+      expect(new Set(dumped.map((r) => `${r.subtype} ${ipText(r.localIp)}`))).toEqual(
+        new Set([`${subtype} ${local}`]),
+      );
+      // Decoded with the session the subtype implies, every prefix the daemon was sent is there.
+      const session = subtype === Bgp4mpSubtype.MessageAs4AddPath ? ADDPATH_SESSION : {};
+      let prefixes = 0;
+      for (const r of dumped) {
+        const u = decodeMessage(r.message, session);
+        if (u.type !== 'update') continue;
+        prefixes += u.nlri.length;
+        for (const a of u.attributes) if (a.kind === 'mp-reach') prefixes += a.nlri.length;
+      }
+      summary[`gobgp from ${peer}: updates`] = dumped.length;
+      summary[`gobgp from ${peer}: prefixes`] = prefixes;
+    }
+    console.log(`BGP4MP read back: ${JSON.stringify(summary)}`);
+    expect(summary[`gobgp from ${ADDR.birdS1}: prefixes`]).toBeGreaterThanOrEqual(BIG + 2);
   });
 
   it('the routes we decode from each session equal what the receiving daemon holds, field by field', () => {

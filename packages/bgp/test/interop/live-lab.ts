@@ -12,6 +12,8 @@ import { type Capture, Lab, sleep } from '../../../../test/support/netns.js';
  *   FRR (AS 65002) ──S3 eBGP over IPv6, IPv6 unicast── BIRD 2 (AS 65001)
  *
  * tcpdump records each link from one end: S1 in BIRD's namespace, S2 in GoBGP's, S3 in FRR's.
+ * BIRD writes the messages and state changes of its sessions to bird.mrt (BGP4MP), GoBGP the
+ * UPDATEs it receives to gobgp.mrt, both in the lab's folder.
  */
 
 export const BIG = 5000;
@@ -31,9 +33,11 @@ function bigRoutes(): string {
   return lines.join('\n');
 }
 
-export function birdConfig(): string {
+export function birdConfig(dir: string): string {
   return `
 router id 10.1.0.1;
+mrtdump "${dir}/bird.mrt";
+mrtdump protocols { states, messages };
 protocol device { scan time 10; }
 protocol static big { ipv4;
 ${bigRoutes()}
@@ -60,14 +64,21 @@ protocol bgp gobgp {
   local ${ADDR.birdS1} as 65001; neighbor ${ADDR.gobgpS1} as 65002; connect retry time 1;
   ipv4 { import all; export filter to_gobgp; };
 }
+# Multihop: no link-local next hop, which FRR without zebra (no interface list) withdraws.
+protocol direct { ipv6; interface "b2f"; }
 protocol bgp frr {
-  local ${ADDR.birdS3} as 65001; neighbor ${ADDR.frrS3} as 65002; connect retry time 1;
+  local ${ADDR.birdS3} as 65001; neighbor ${ADDR.frrS3} as 65002; multihop 2; connect retry time 1;
   ipv6 { import all; export filter to_frr; };
 }
 `;
 }
 
 export const GOBGP_CONF = `
+[[mrt-dump]]
+  [mrt-dump.config]
+    dump-type = "updates"
+    file-name = "gobgp.mrt"
+
 [global.config]
   as = 65002
   router-id = "10.1.0.2"
@@ -115,6 +126,7 @@ router bgp 65002
  neighbor ${ADDR.gobgpS2} timers connect 1
  neighbor ${ADDR.birdS3} remote-as 65001
  neighbor ${ADDR.birdS3} timers connect 1
+ neighbor ${ADDR.birdS3} ebgp-multihop 2
  address-family ipv6 unicast
   network fd30:1::/48 route-map SET1
   network fd30:2::/48 route-map SET2
@@ -213,15 +225,17 @@ export async function startLiveLab(): Promise<LiveLab> {
   };
 
   const birdSock = join(dir, 'bird.ctl');
-  writeFileSync(join(dir, 'bird.conf'), birdConfig());
+  writeFileSync(join(dir, 'bird.conf'), birdConfig(dir));
   const birdProc = lab.spawn(
     bird,
     `bird -f -c ${join(dir, 'bird.conf')} -s ${birdSock} -P ${join(dir, 'bird.pid')}`,
   );
   writeFileSync(join(dir, 'gobgpd.toml'), GOBGP_CONF);
+  // The MRT file name is relative: GoBGP passes it through Go's time.Format (digits in a
+  // temporary folder's name would become the hour or minute), so gobgpd runs in the lab folder.
   const goProc = lab.spawn(
     gobgp,
-    `gobgpd -f ${join(dir, 'gobgpd.toml')} --api-hosts 127.0.0.1:50051 -l warn`,
+    `sh -c 'cd ${dir} && exec gobgpd -f gobgpd.toml --api-hosts 127.0.0.1:50051 -l warn'`,
   );
   writeFileSync(
     join(dir, 'bgpd.conf'),
