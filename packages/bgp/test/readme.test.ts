@@ -34,6 +34,12 @@ const EXPECTED: Record<string, string> = {
     '10.42.0.0/24 path 1 AS 65001 med 5',
     '10.42.0.0/24 path 2 AS 65001 65003 med -',
   ].join('\n'),
+  'Roles, OTC and enhanced route refresh': [
+    'site sees role provider enhanced refresh true',
+    'OTC on 10.1.0.0/16: [65001]',
+    'site hears begin ipv4-unicast',
+    'site hears end ipv4-unicast',
+  ].join('\n'),
 };
 
 describe('packages/bgp/README.md', () => {

@@ -1,7 +1,7 @@
 import { connect, isIPv4, type Socket } from 'node:net';
 import { formatIpv4 } from '@cnikit/wire';
 import { buildOpen, endOfRibFamily, negotiateSession } from '../builders.js';
-import type { Capability } from '../capabilities.js';
+import { BgpRole, type Capability } from '../capabilities.js';
 import { Afi, MessageType, Safi } from '../constants.js';
 import { BgpDecodeError } from '../errors.js';
 import { BgpFramer } from '../framer.js';
@@ -36,6 +36,26 @@ export function familyName(afi: number, safi: number): Family | undefined {
 export function routeFamily(family: 4 | 6 | 'evpn'): Family {
   return family === 4 ? 'ipv4-unicast' : family === 6 ? 'ipv6-unicast' : 'l2vpn-evpn';
 }
+
+/** A BGP role (RFC 9234 §4.1): what this speaker is to the peer on one eBGP session. */
+export type BgpRoleName = 'provider' | 'rs' | 'rs-client' | 'customer' | 'peer';
+
+const ROLE_CODE: Readonly<Record<BgpRoleName, number>> = {
+  provider: BgpRole.Provider,
+  rs: BgpRole.RouteServer,
+  'rs-client': BgpRole.RouteServerClient,
+  customer: BgpRole.Customer,
+  peer: BgpRole.Peer,
+};
+
+/** The role the other side must have (RFC 9234 §4.2: the allowed pairs). */
+const COUNTERPART: Readonly<Record<BgpRoleName, BgpRoleName>> = {
+  provider: 'customer',
+  customer: 'provider',
+  rs: 'rs-client',
+  'rs-client': 'rs',
+  peer: 'peer',
+};
 
 /** ADD-PATH (RFC 7911) per family: where we accept path identifiers and where we send several paths per prefix. */
 export interface AddPathOptions {
@@ -78,6 +98,15 @@ export interface PeerOptions {
   readonly connectRetryTime?: number;
   /** Cap of the back-off, seconds (default 120, RFC 4271 §10's ConnectRetryTime). */
   readonly connectRetryMax?: number;
+  /**
+   * Our BGP role on this eBGP session (RFC 9234): offered in the OPEN, a peer announcing a role
+   * that does not pair with it gets OPEN error / Role Mismatch (2/11), as does a peer announcing
+   * none when `strictRole`; routes get the OTC attribute rules on the way in and out.
+   */
+  readonly role?: BgpRoleName;
+  readonly strictRole?: boolean;
+  /** Offer enhanced route refresh (RFC 7313; default true): refreshes are framed by BoRR/EoRR, and routes not repeated inside are swept. */
+  readonly enhancedRouteRefresh?: boolean;
   readonly exportPolicy?: ExportPolicy;
   /**
    * Graceful restart as a receiving speaker (RFC 4724): offer the capability; when a peer that
@@ -117,6 +146,10 @@ export interface PeerInfo {
   /** Families on which we send several paths per prefix (ADD-PATH send negotiated). */
   readonly addPathSend: readonly Family[];
   readonly extendedMessage?: boolean;
+  /** Both sides offered enhanced route refresh (RFC 7313). */
+  readonly enhancedRouteRefresh?: boolean;
+  /** The role the peer announced (RFC 9234), once its OPEN arrived. */
+  readonly remoteRole?: BgpRoleName;
   /** Both sides offered extended next hop for IPv4 unicast with IPv6 next hops. */
   readonly extendedNextHop?: boolean;
   readonly routesReceived: number;
@@ -143,6 +176,8 @@ export interface PeerHost {
   routes(peer: BgpPeer, routes: UpdateRoutes): void;
   endOfRib(peer: BgpPeer, family: Family): void;
   refreshRequested(peer: BgpPeer, family: Family): void;
+  /** RFC 7313 BoRR (`begin`) or EoRR (`end`) from the peer. */
+  refreshMarker(peer: BgpPeer, family: Family, marker: 'begin' | 'end'): void;
   error(peer: BgpPeer, error: Error): void;
 }
 
@@ -245,6 +280,24 @@ export class BgpPeer {
     return undefined;
   }
 
+  /** Both sides offered RFC 7313 enhanced route refresh. */
+  enhancedRouteRefresh(): boolean {
+    if (this.options.enhancedRouteRefresh === false || !this.remoteOpen) return false;
+    return openCapabilities(this.remoteOpen).some((c) => c.kind === 'enhanced-route-refresh');
+  }
+
+  /** The role the peer's OPEN announced. */
+  announcedRole(): BgpRoleName | undefined {
+    const cap = this.remoteOpen && openCapabilities(this.remoteOpen).find((c) => c.kind === 'role');
+    if (cap?.kind !== 'role') return undefined;
+    return (Object.keys(ROLE_CODE) as BgpRoleName[]).find((r) => ROLE_CODE[r] === cap.role);
+  }
+
+  /** The peer's role for the OTC rules (RFC 9234 §5): the counterpart of ours, on eBGP sessions with a role configured. */
+  remoteRole(): BgpRoleName | undefined {
+    return this.options.role && !this.ibgp ? COUNTERPART[this.options.role] : undefined;
+  }
+
   /** Both sides offered RFC 8950 extended next hop for IPv4 unicast over IPv6. */
   extendedNextHop(): boolean {
     if (!this.options.extendedNextHop || !this.remoteOpen) return false;
@@ -290,6 +343,8 @@ export class BgpPeer {
             fourOctetAs: this.session.fourOctetAs ?? false,
             routeRefresh: caps.some((c) => c.kind === 'route-refresh' || c.kind === 'route-refresh-old'),
             extendedMessage: this.session.extendedMessage ?? false,
+            enhancedRouteRefresh: this.enhancedRouteRefresh(),
+            ...(this.announcedRole() ? { remoteRole: this.announcedRole() } : {}),
             extendedNextHop: this.extendedNextHop(),
           }
         : {}),
@@ -532,6 +587,8 @@ export class BgpPeer {
       if (families.length) caps.push({ kind: 'add-path', families });
     }
     if (this.options.extendedMessage) caps.push({ kind: 'extended-message' });
+    if (this.options.enhancedRouteRefresh !== false) caps.push({ kind: 'enhanced-route-refresh' });
+    if (this.options.role && !this.ibgp) caps.push({ kind: 'role', role: ROLE_CODE[this.options.role] });
     if (this.options.extendedNextHop && offered.includes('ipv4-unicast'))
       caps.push({
         kind: 'extended-next-hop',
@@ -634,7 +691,11 @@ export class BgpPeer {
         if (msg.type === 'keepalive') return;
         if (msg.type === 'route-refresh') {
           const f = familyName(msg.afi, msg.safi);
-          if (f && msg.subtype === 0 && this.families.includes(f)) this.host.refreshRequested(this, f);
+          if (!f || !this.families.includes(f)) return;
+          if (msg.subtype === 0) this.host.refreshRequested(this, f);
+          // RFC 7313 §4: BoRR and EoRR only count when enhanced route refresh was negotiated; other subtypes are ignored.
+          else if ((msg.subtype === 1 || msg.subtype === 2) && this.enhancedRouteRefresh())
+            this.host.refreshMarker(this, f, msg.subtype === 1 ? 'begin' : 'end');
           return;
         }
         this.fail(notify(5, 3), `${msg.type} in Established`);
@@ -664,6 +725,19 @@ export class BgpPeer {
       return;
     }
     this.remoteOpen = open;
+    const role = this.options.role;
+    if (role && !this.ibgp) {
+      // RFC 9234 §4.2: a role that does not pair with ours, or none when we are strict.
+      const theirs = this.announcedRole();
+      const announced = openCapabilities(open).some((c) => c.kind === 'role');
+      if (announced ? theirs !== COUNTERPART[role] : this.options.strictRole) {
+        this.fail(
+          notify(2, 11),
+          `role mismatch: we are ${role}, the peer ${theirs ?? (announced ? 'unknown' : 'none')}`,
+        );
+        return;
+      }
+    }
     const local = this.localOpen as OpenMessage;
     this.session = negotiateSession(local, open, this.ibgp);
     this.framer.setSession(this.session);
@@ -752,6 +826,18 @@ export class BgpPeer {
     this.lastNotification = n;
     if (this.socket) this.sendOn(this.socket, n);
     this.down(reason, n, true);
+  }
+
+  /** Sends a BoRR (`begin`) or EoRR (`end`) marker for `family` (RFC 7313 §4). */
+  sendRefreshMarker(family: Family, marker: 'begin' | 'end'): void {
+    const { afi, safi } = FAMILIES[family];
+    this.send({
+      type: 'route-refresh',
+      afi,
+      safi,
+      subtype: marker === 'begin' ? 1 : 2,
+      data: new Uint8Array(0),
+    });
   }
 
   /** Sends ROUTE-REFRESH for `family` when the peer supports it; false otherwise. */

@@ -37,7 +37,10 @@ export interface BgpRoute {
   readonly extendedCommunities: readonly ExtendedCommunity[];
   /** Every other attribute as received (ATOMIC_AGGREGATE, AGGREGATOR, OTC, unknown ones, …). */
   readonly otherAttributes: readonly PathAttribute[];
-  /** Kept from a peer that is restarting (RFC 4724 §4.2) until it sends the route again or End-of-RIB. */
+  /**
+   * Kept from a peer that is restarting (RFC 4724 §4.2) until it sends the route again or End-of-RIB,
+   * or inside an enhanced route refresh (RFC 7313) until it sends the route again or EoRR.
+   */
   readonly stale?: boolean;
 }
 

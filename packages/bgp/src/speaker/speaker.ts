@@ -8,6 +8,7 @@ import { bestRoute, compareRoutes } from './decision.js';
 import { type EvpnRouteSpec, evpnKey, evpnRoute, pmsiFor } from './evpn-routes.js';
 import {
   BgpPeer,
+  type BgpRoleName,
   FAMILIES,
   type Family,
   type PeerHost,
@@ -61,12 +62,32 @@ export type BgpSpeakerEvents = {
   stateChange: (peer: PeerInfo, from: PeerState, to: PeerState) => void;
   update: (peer: PeerInfo, routes: UpdateRoutes) => void;
   endOfRib: (peer: PeerInfo, family: Family) => void;
+  /**
+   * ROUTE-REFRESH traffic from a peer: its request (`request`, answered by us), or the RFC 7313
+   * markers around its answer (`begin`: its routes of the family are now stale; `end`: the stale
+   * ones it did not repeat are gone).
+   */
+  routeRefresh: (peer: PeerInfo, family: Family, kind: 'request' | 'begin' | 'end') => void;
   bestPathChange: (change: BestPathChange) => void;
   /** Decode errors of peers' messages (the session may stay up: RFC 7606), socket errors. Emitted only when listened to. */
   error: (error: Error, peer?: PeerInfo) => void;
 };
 
 const LOCAL = 'local';
+
+/**
+ * RFC 9234 §5 ingress rules for a route from a peer whose role is `role`: undefined when it is a
+ * leak (ineligible), else the route, with OTC = the peer's AS added when it comes from a
+ * provider, peer or route server without one.
+ */
+export function otcIngress(route: BgpRoute, role: BgpRoleName, peerAsn: number): BgpRoute | undefined {
+  const otc = route.otherAttributes.find((a) => a.kind === 'otc');
+  if (otc && (role === 'customer' || role === 'rs-client')) return undefined;
+  if (otc?.kind === 'otc' && role === 'peer' && otc.asn !== peerAsn) return undefined;
+  if (!otc && (role === 'provider' || role === 'peer' || role === 'rs'))
+    return { ...route, otherAttributes: [...route.otherAttributes, { kind: 'otc', asn: peerAsn }] };
+  return route;
+}
 
 /**
  * A BGP-4 speaker: peers with their RFC 4271 §8 state machines, one listening socket for all,
@@ -155,7 +176,20 @@ export class BgpSpeaker extends (EventEmitter as new () => TypedEmitter<BgpSpeak
       this.purgeStale(peer, family);
       this.emit('endOfRib', peer.info(), family);
     },
-    refreshRequested: (peer, family) => this.resend(peer, family),
+    refreshRequested: (peer, family) => {
+      this.emit('routeRefresh', peer.info(), family, 'request');
+      this.resend(peer, family);
+    },
+    refreshMarker: (peer, family, marker) => {
+      if (marker === 'begin') {
+        // RFC 7313 §4.2: every route of the family from this peer is stale until repeated or EoRR.
+        for (const r of [...peer.adjRibIn.routes()])
+          if (routeFamily(r.family) === family) peer.adjRibIn.set({ ...r, stale: true });
+      } else {
+        this.purgeStale(peer, family);
+      }
+      this.emit('routeRefresh', peer.info(), family, marker);
+    },
     error: (peer, e) => this.report(e, peer.info()),
   };
 
@@ -362,10 +396,13 @@ export class BgpSpeaker extends (EventEmitter as new () => TypedEmitter<BgpSpeak
   private received(peer: BgpPeer, r: UpdateRoutes): void {
     const touched = new Set<string>();
     for (const k of r.withdrawn) if (peer.adjRibIn.delete(k.prefix, k.pathId)) touched.add(k.prefix);
-    for (const route of r.announced) {
-      // RFC 4271 §9.1.2: a route whose AS_PATH holds our AS is unusable (loop); an eBGP peer's is dropped.
-      if (!peer.ibgp && route.asPath.some((s) => s.asns.includes(this.asn))) {
-        if (peer.adjRibIn.delete(route.prefix, route.pathId)) touched.add(route.prefix);
+    const role = peer.remoteRole();
+    for (const received of r.announced) {
+      const route = role ? otcIngress(received, role, peer.options.asn) : received;
+      // RFC 4271 §9.1.2: a route whose AS_PATH holds our AS is unusable (loop); an eBGP peer's is
+      // dropped, as is a route leak RFC 9234 §5 names (ineligible).
+      if (!route || (!peer.ibgp && route.asPath.some((s) => s.asns.includes(this.asn)))) {
+        if (peer.adjRibIn.delete(received.prefix, received.pathId)) touched.add(received.prefix);
         continue;
       }
       peer.adjRibIn.set(route);
@@ -540,6 +577,15 @@ export class BgpSpeaker extends (EventEmitter as new () => TypedEmitter<BgpSpeak
       const { localPref: _, ...rest } = out;
       out = rest;
     }
+    const role = peer.remoteRole();
+    if (role) {
+      // RFC 9234 §5 egress: a route marked Only To Customer goes to no provider, peer or RS; one
+      // without the mark gets our AS as OTC towards customers, peers and RS clients.
+      const marked = out.otherAttributes.some((a) => a.kind === 'otc');
+      if (marked && (role === 'provider' || role === 'peer' || role === 'rs')) return undefined;
+      if (!marked && (role === 'customer' || role === 'peer' || role === 'rs-client'))
+        out = { ...out, otherAttributes: [...out.otherAttributes, { kind: 'otc', asn: this.asn }] };
+    }
     const policy = peer.options.exportPolicy;
     if (policy) {
       const verdict = policy(best, peer.info());
@@ -620,7 +666,11 @@ export class BgpSpeaker extends (EventEmitter as new () => TypedEmitter<BgpSpeak
       .filter((r) => routeFamily(r.family) === family)
       .map((r) => r.prefix);
     for (const p of prefixes) peer.adjRibOut.forget(p);
+    // RFC 7313 §4: with enhanced route refresh the answer is framed by BoRR and EoRR.
+    const framed = peer.enhancedRouteRefresh();
+    if (framed) peer.sendRefreshMarker(family, 'begin');
     this.sendPrefixes(peer, prefixes);
+    if (framed) peer.sendRefreshMarker(family, 'end');
   }
 
   /**

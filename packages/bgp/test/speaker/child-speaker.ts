@@ -19,6 +19,7 @@ type Command =
     }
   | { id: number; cmd: 'withdrawEvpn'; name: string; routes: EvpnRouteSpec[] }
   | { id: number; cmd: 'adjRibOut'; name: string; peer: string }
+  | { id: number; cmd: 'refresh'; name: string; peer: string }
   | { id: number; cmd: 'state'; name: string }
   | { id: number; cmd: 'adjRibIn'; name: string; peer: string }
   | { id: number; cmd: 'close' };
@@ -42,6 +43,9 @@ async function run(c: Command): Promise<unknown> {
           at: Date.now(),
         }),
       );
+      s.on('routeRefresh', (p, family, kind) =>
+        out({ event: 'routeRefresh', name: c.name, peer: p.address, family, reason: kind, at: Date.now() }),
+      );
       s.on('error', (e, p) => out({ event: 'error', name: c.name, peer: p?.address, message: e.message }));
       for (const p of c.peers) s.addPeer(p);
       return 'ok';
@@ -58,6 +62,8 @@ async function run(c: Command): Promise<unknown> {
     case 'withdrawEvpn':
       speakers.get(c.name)?.withdrawEvpn(c.routes);
       return 'ok';
+    case 'refresh':
+      return speakers.get(c.name)?.requestRefresh(c.peer);
     case 'adjRibOut':
       return speakers.get(c.name)?.adjRibOut(c.peer);
     case 'state': {
