@@ -79,6 +79,7 @@ async function runCase(file, c) {
     );
     return result;
   }
+  if (c.measure) return runMeasuredCase(file, c, result);
   try {
     const timing = await runWorker(file, c.id, 'time', options.cpuProf ? cpuProfFlags() : []);
     for (const [name, t] of Object.entries(timing.timing)) medians[name] = t.medianNs;
@@ -98,6 +99,19 @@ async function runCase(file, c) {
     result.peer = { gopacket: { benchmark: peerName, samplesNs: peer.samples[peerName] } };
   }
   result.verdicts = judge(c.targets ?? [], medians, bytesPerOp, peerUnavailable);
+  return result;
+}
+
+/** A case that times whole operations itself (`measure`) in its worker. */
+async function runMeasuredCase(file, c, result) {
+  try {
+    const { measured } = await runWorker(file, c.id, 'measure', ['--expose-gc']);
+    Object.assign(result.medians, measured.medians);
+    result.notes = measured.notes ?? [];
+    result.verdicts = judge(c.targets ?? [], result.medians, {}, measured.unavailable ?? []);
+  } catch (error) {
+    result.error = String(error instanceof Error ? error.message : error);
+  }
   return result;
 }
 

@@ -19,7 +19,11 @@ export const BENCH_DIR = fileURLToPath(new URL('../', import.meta.url));
  *   allocation?: string[],
  *   peer?: { gopacket?: string },
  *   targets?: Target[],
+ *   measure?: () => Promise<{ medians: Record<string, number>, unavailable?: string[], notes?: string[] }>,
+ *   blocker?: () => string | undefined,
  * }} BenchCase
+ * A case with `measure` (whole operations such as a kernel dump, timed by the case itself) has no
+ * `setup`; `blocker` says why it cannot run here (no root): the case is then skipped loudly.
  */
 
 /** Case file paths, sorted, relative to benchmarks/. */
@@ -34,8 +38,8 @@ export async function loadCases(file, dir = BENCH_DIR) {
   const mod = await import(pathToFileURL(`${dir}${file}`).href);
   if (!Array.isArray(mod.cases)) throw new Error(`${file} exports no \`cases\` array`);
   for (const c of mod.cases) {
-    if (typeof c.id !== 'string' || typeof c.setup !== 'function') {
-      throw new Error(`${file}: every case needs an \`id\` string and a \`setup\` function`);
+    if (typeof c.id !== 'string' || (typeof c.setup !== 'function' && typeof c.measure !== 'function')) {
+      throw new Error(`${file}: every case needs an \`id\` string and a \`setup\` (or \`measure\`) function`);
     }
   }
   return mod.cases;

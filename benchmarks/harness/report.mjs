@@ -67,6 +67,7 @@ export function formatTable(results) {
   ];
   for (const r of results) {
     if (r.error) out.push(`  ${r.title}: ERROR ${r.error.split('\n')[0]}`);
+    for (const note of r.notes ?? []) out.push(`  ${r.title}: ${note}`);
     for (const v of r.verdicts) {
       out.push(`  ${r.title}: ${v.label}: ${formatVerdictActual(v)} ${STATUS_TEXT[v.status]}`);
     }

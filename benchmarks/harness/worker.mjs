@@ -1,6 +1,6 @@
 /**
  * Runs one case in a fresh process, so each case starts with cold, unpolluted JIT feedback:
- *   node worker.mjs <case file> <case id> time|alloc '<options json>'
+ *   node worker.mjs <case file> <case id> time|alloc|measure '<options json>'
  * and sends its result to the parent over IPC.
  */
 import { measureAllocation } from './allocation.mjs';
@@ -15,8 +15,11 @@ let benchCase;
 try {
   benchCase = (await loadCases(file)).find((c) => c.id === id);
   if (!benchCase) throw new Error(`${file} has no case ${id}`);
-  const ops = await benchCase.setup();
-  if (mode === 'time') {
+  // A case that times whole operations itself (see README.md) has no setup().
+  const ops = mode === 'measure' ? {} : await benchCase.setup();
+  if (mode === 'measure') {
+    process.send?.({ ok: true, measured: await benchCase.measure() });
+  } else if (mode === 'time') {
     // Asynchronous cases (processes, daemons) agree through verify() only.
     const agreement = benchCase.async ? {} : checkAgreement(benchCase, ops);
     await benchCase.verify?.();
