@@ -106,9 +106,12 @@ export class HostLocal {
   private readonly parsedKeys = new Map<string, { set: number; value: bigint; family: Family } | undefined>();
   private readonly dns: DnsConfig;
 
+  readonly store: KvStore;
+
+  /** `store` defaults to a FileStore on `<dataDir>/<name>`, made only once the configuration is valid. */
   constructor(
     readonly network: HostLocalNetwork,
-    readonly store: KvStore = new FileStore(join(network.ipam.dataDir ?? DEFAULT_DATA_DIR, network.name)),
+    store?: KvStore,
   ) {
     if (typeof network.name !== 'string' || !/^[^/\0]+$/.test(network.name) || network.name.startsWith('.')) {
       throw new IpamError('bad-config', 'name', `not a usable network name: ${JSON.stringify(network.name)}`);
@@ -116,6 +119,7 @@ export class HostLocal {
     this.specs = canonicalizeRanges(network.ipam);
     this.pool = new RangePool(this.specs);
     this.dns = network.ipam.resolvConf ? parseResolvConf(readFileSync(network.ipam.resolvConf, 'utf8')) : {};
+    this.store = store ?? new FileStore(join(network.ipam.dataDir ?? DEFAULT_DATA_DIR, network.name));
   }
 
   close(): Promise<void> {

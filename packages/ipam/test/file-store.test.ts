@@ -142,6 +142,41 @@ describe('file store', () => {
     }
   });
 
+  it('bad configuration is a bad-config error naming the field; no directory is made, an existing one is untouched', async () => {
+    const dataDir = join(tmp, 'badcfg');
+    const bad: [HostLocalNetwork['ipam']['ranges'], string][] = [
+      [[[{ subnet: '10.54.0.0/24' }], [{ subnet: '10.54.0.128/25' }]], 'ranges[1][0]'],
+      [[[{ subnet: '10.54.0.0/24', gateway: '10.54.1.1' }]], 'ranges[0][0].gateway'],
+      [[[{ subnet: '10.54.0.0/24', rangeStart: '10.54.0.1', rangeEnd: '10.54.0.1' }]], 'ranges[0][0]'],
+    ];
+    for (const [ranges, input] of bad) {
+      const err = (() => {
+        try {
+          new HostLocal({ name: 'fresh', ipam: { ranges, dataDir } });
+        } catch (e) {
+          return e;
+        }
+      })() as IpamError;
+      expect(err).toBeInstanceOf(IpamError);
+      expect(err.code).toBe('bad-config');
+      expect(err.input).toBe(input);
+    }
+    expect(() => new HostLocal({ name: '../escape', ipam: { ranges: bad[0][0], dataDir } })).toThrow(
+      expect.objectContaining({ code: 'bad-config', input: 'name' }),
+    );
+    expect(readdirSync(tmp)).not.toContain('escape');
+    expect(() => readdirSync(dataDir)).toThrow(/ENOENT/);
+    // The same network's directory, already in use, is not touched by a bad configuration of it.
+    const good = new HostLocal({ name: 'used', ipam: { ranges: [[{ subnet: '10.54.0.0/24' }]], dataDir } });
+    await good.add({ containerId: 'a', ifname: 'eth0' });
+    await good.close();
+    const before = files(join(dataDir, 'used'));
+    for (const [ranges] of bad)
+      expect(() => new HostLocal({ name: 'used', ipam: { ranges, dataDir } })).toThrow(IpamError);
+    expect(files(join(dataDir, 'used'))).toEqual(before);
+    expect(readdirSync(dataDir)).toEqual(['used']);
+  });
+
   it('a garbage last_reserved_ip is ignored as host-local does (the round-robin restarts)', async () => {
     const dataDir = join(tmp, 'cursor');
     const ipam = new HostLocal(net(dataDir, '10.52.0.0/28'));

@@ -8,6 +8,7 @@ const EXPECTED: Record<string, string> = {
     '10.22.0.77/24 fd22::3/64',
     "[ '10.22.0.2', 'fd22::2' ]",
   ].join('\n'),
+  "The file store's lock": '10.23.0.2/24 flock',
 };
 
 describe('packages/ipam/README.md', () => {

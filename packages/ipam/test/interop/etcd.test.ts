@@ -223,6 +223,16 @@ describe.skipIf(!HAVE_ETCD)('etcd store (real etcd on loopback)', () => {
         code: 'corrupt-store',
         input: '/coreos.com/network/subnets/10.244.200.0-24',
       });
+      // A node acquiring now is refused the same way, and nothing in etcd changes.
+      const before = etcd.etcdctl(['get', '--prefix', '/coreos.com/', '-w', 'json']).stdout;
+      await expect(flannel.acquire({ PublicIP: '192.168.7.9', BackendType: 'vxlan' })).rejects.toMatchObject({
+        code: 'corrupt-store',
+        input: '/coreos.com/network/subnets/10.244.200.0-24',
+      });
+      const after = etcd.etcdctl(['get', '--prefix', '/coreos.com/', '-w', 'json']).stdout;
+      // Same keys, values and mod revisions (the header's revision too: no write at all).
+      expect(JSON.parse(after).kvs).toEqual(JSON.parse(before).kvs);
+      expect(JSON.parse(after).header.revision).toBe(JSON.parse(before).header.revision);
     } finally {
       await store.close();
     }
