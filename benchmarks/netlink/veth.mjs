@@ -1,7 +1,8 @@
 /**
- * Create then delete veth pairs in a namespace of their own (root): ours (one `links.create` /
- * `links.delete` at a time) against `ip -batch` (one process for each direction) and pyroute2,
- * in the same run. Wall-clock ns per whole create + delete of `pairs` pairs.
+ * Create then delete veth pairs in a namespace of their own (root): ours (one `links.create` at a
+ * time, then one `links.deleteMany`) against `ip -batch` (one `link add`, then one `link del`, per
+ * pair), `ip -batch` ending in `link del group` (what iproute2 offers for many links at once) and
+ * pyroute2, in the same run. Wall-clock ns per whole create + delete of `pairs` pairs.
  */
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -33,7 +34,7 @@ export async function measureVeth(pairs) {
     for (let i = 0; i < pairs; i++)
       await nl.links.create({ name: `a${i}`, kind: 'veth', veth: { peer: { name: `b${i}` } } });
     if (linkCount() !== 1 + 2 * pairs) throw new Error('ours: not every pair was created');
-    for (let i = 0; i < pairs; i++) await nl.links.delete(`a${i}`);
+    await nl.links.deleteMany(Array.from({ length: pairs }, (_, i) => `a${i}`));
     const ours = Number(process.hrtime.bigint() - t0);
     if (linkCount() !== 1) throw new Error('ours: not every pair was deleted');
 
@@ -46,7 +47,16 @@ export async function measureVeth(pairs) {
     writeFileSync(del, Array.from({ length: pairs }, (_, i) => `link del a${i}`).join('\n'));
     const iproute2 = inNs(`ip -batch ${add} && ip -batch ${del}`);
     if (linkCount() !== 1) throw new Error('ip -batch: not every pair was deleted');
-    const medians = { ours, iproute2 };
+    const group = join(dir, 'group.batch');
+    writeFileSync(
+      group,
+      [...Array.from({ length: pairs }, (_, i) => `link set a${i} group 4242`), 'link del group 4242'].join(
+        '\n',
+      ),
+    );
+    const iproute2Group = inNs(`ip -batch ${add} && ip -batch ${group}`);
+    if (linkCount() !== 1) throw new Error('ip link del group: not every pair was deleted');
+    const medians = { ours, iproute2, 'iproute2-group': iproute2Group };
     const unavailable = [];
     if (spawnSync(PYTHON, ['-c', 'import pyroute2']).status === 0) {
       medians.pyroute2 = inNs(

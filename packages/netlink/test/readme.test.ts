@@ -7,6 +7,7 @@ import { kernelBlocker } from './kernel.js';
 const EXPECTED: Record<string, string> = {
   Example: '1 lo - false\n2 veth1 veth false\n3 veth0 veth true\nveth0 10.0.0.1/24',
   'The codec alone': '16 605 84\nvx0 vxlan { id: 42, learning: false, port: 8472 }',
+  'Many links at once': "101\n[ 'lo' ]",
   'Watching changes': 'newaddr 10.9.0.1/32 lo',
   'Generic netlink': "nlctrl 16 [ { name: 'notify', id: 16 } ]",
   'Dissecting netlink':
@@ -15,6 +16,7 @@ const EXPECTED: Record<string, string> = {
 };
 /** Examples that open sockets and make a namespace: they need root and the addon. */
 const NEEDS_KERNEL = new Set([
+  'Many links at once',
   'Example',
   'Watching changes',
   'Generic netlink',
