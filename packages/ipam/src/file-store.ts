@@ -47,7 +47,8 @@ export class FileStore implements KvStore {
   private seq = 0;
   /**
    * TTL sidecar names of each directory listed in the current transaction (nothing else changes
-   * the directory while we hold the lock), so checking a key's expiry costs no failed open.
+   * the directory while we hold the lock), so checking a key's expiry costs no failed open. The top
+   * directory's set is kept for the next transaction while the directory stays unchanged.
    */
   private sidecars = new Map<string, Set<string>>();
   /**
@@ -82,9 +83,11 @@ export class FileStore implements KvStore {
     return this.mutex.run(async () => {
       let dirs = new Set<string>();
       await this.lock.lock();
-      this.sidecars.clear();
       try {
         const unchanged = this.stamp !== undefined && this.mtime() === this.stamp;
+        const top = unchanged ? this.sidecars.get(this.dir) : undefined;
+        this.sidecars.clear();
+        if (top) this.sidecars.set(this.dir, top);
         const tx = new FileTxn(this, unchanged);
         const result = await fn(tx);
         dirs = this.apply(tx);
@@ -94,7 +97,6 @@ export class FileStore implements KvStore {
         this.stamp = undefined;
         throw e;
       } finally {
-        this.sidecars.clear();
         await this.lock.unlock();
         // Directory entries are made durable after the lock is dropped but before the caller hears
         // of them: a crash in between loses a reservation nobody was told about.
@@ -238,27 +240,33 @@ export class FileStore implements KvStore {
     const dirs = new Set<string>();
     for (const w of tx.writes) {
       const file = this.path(w.key);
-      const sidecar = join(dirname(file), `${TTL_PREFIX}${file.slice(dirname(file).length + 1)}`);
+      const dir = dirname(file);
+      const name = `${TTL_PREFIX}${file.slice(dir.length + 1)}`;
+      const sidecar = join(dir, name);
+      const known = this.sidecars.get(dir);
       if (w.op === 'delete') {
-        for (const f of [file, sidecar]) {
+        for (const f of known === undefined || known.has(name) ? [file, sidecar] : [file]) {
           try {
             unlinkSync(f);
           } catch (e) {
             if (errno(e) !== 'ENOENT') throw e;
           }
         }
+        known?.delete(name);
       } else {
         if (w.create && this.expired(file)) unlinkSync(file);
         this.writeFile(file, w.value, w.create, !w.hint);
-        if (w.ttlSeconds !== undefined)
+        if (w.ttlSeconds !== undefined) {
           this.writeFile(sidecar, String(this.now() + w.ttlSeconds * 1000), false);
-        else {
+          known?.add(name);
+        } else if (known === undefined || known.has(name)) {
           try {
             unlinkSync(sidecar);
           } catch {}
+          known?.delete(name);
         }
       }
-      dirs.add(dirname(file));
+      dirs.add(dir);
     }
     return dirs;
   }

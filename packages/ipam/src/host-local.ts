@@ -150,11 +150,14 @@ export class HostLocal {
         }
       }
       const firstSync = !this.synced;
+      // Unchanged since our last operation: the cursors are the ones we wrote.
+      const cursorsKnown = tx.unchanged === true && this.synced;
       await this.sync(tx, tx.attempt === 0 && !optimistic);
       // On etcd each allocator follows its own cursor from a random place: allocators that share
       // one pool then seldom race for the same address.
-      if (!optimistic) await this.readCursors(tx);
-      else if (firstSync) {
+      if (!optimistic) {
+        if (!cursorsKnown) await this.readCursors(tx);
+      } else if (firstSync) {
         for (let set = 0; set < this.pool.setCount; set++) {
           this.pool.setLastReserved(set, randomIn(this.specs[set]));
         }

@@ -202,6 +202,31 @@ describe('file store', () => {
     expect((await ipam.list()).length).toBe(0);
   });
 
+  it('FileStore TTL keys at the top level expire, and a key put again without TTL loses its sidecar, across transactions', async () => {
+    let now = 1_000_000;
+    const dir = join(tmp, 'ttl');
+    const s = new FileStore(dir, { now: () => now });
+    try {
+      await s.transact((tx) => {
+        tx.put('a', '1', { ttlSeconds: 10 });
+        tx.put('b', '2');
+      });
+      expect(await s.transact((tx) => tx.get('a'))).toBe('1');
+      expect((await s.transact((tx) => tx.peekKeys(''))).sort()).toEqual(['a', 'b']);
+      now += 11_000;
+      expect(await s.transact((tx) => tx.get('a'))).toBeUndefined();
+      expect(await s.transact((tx) => tx.peekKeys(''))).toEqual(['b']);
+      await s.transact((tx) => tx.put('a', '3'));
+      now += 60_000;
+      expect(await s.transact((tx) => tx.get('a'))).toBe('3');
+      expect(readdirSync(dir).sort()).toEqual(['a', 'b', 'lock']);
+      await s.transact((tx) => tx.delete('a'));
+      expect(readdirSync(dir).sort()).toEqual(['b', 'lock']);
+    } finally {
+      await s.close();
+    }
+  });
+
   it('FileStore refuses keys that would escape or hide in its directory', () => {
     const s = new FileStore(join(tmp, 'keys'));
     for (const k of ['../x', 'a/../../x', '.hidden', 'lock', 'a//b', '']) {
