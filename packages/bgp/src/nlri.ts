@@ -35,6 +35,8 @@ export function isKnownFamily(afi: number, safi: number): boolean {
 }
 
 const NO_DATA = new Uint8Array(0);
+/** RFC 8277 §2: a labelled prefix sent without labels gets label 0 with the bottom-of-stack bit. */
+const DEFAULT_LABELS: readonly number[] = [0x000001];
 const BASE_CONTEXT: NlriErrorContext = { action: 'session-reset', subcode: 10, data: NO_DATA };
 
 /**
@@ -151,8 +153,12 @@ export class NlriCursor {
 
   /** Copies the current IPv6 prefix's address into `into` (16 bytes, zero-filled). */
   ipv6Into(into: Uint8Array): Uint8Array {
-    into.fill(0);
-    into.set(this.buf.subarray(this.prefixStart, this.prefixStart + this.prefixBytes));
+    // A byte loop: `set(subarray(...))` would allocate a view per prefix.
+    const b = this.buf;
+    const p = this.prefixStart;
+    const n = this.prefixBytes;
+    for (let i = 0; i < n; i++) into[i] = b[p + i];
+    for (let i = n; i < into.length; i++) into[i] = 0;
     return into;
   }
 
@@ -211,19 +217,25 @@ function checkNlri(n: Nlri, afi: number, safi: number, addPath: boolean): number
     return size + 2 + evpnRouteLength(n.route);
   }
   const p = n.prefix;
+  const bits = p.length;
   const max = p.family === 6 ? 128 : 32;
   if (p.family !== (afi === Afi.Ipv6 ? 6 : 4))
     throw new RangeError(`bgp IPv${p.family} prefix in family ${afi}/${safi}`);
-  if (!Number.isInteger(p.length) || p.length < 0 || p.length > max) {
-    throw new RangeError(`bgp prefix length must be 0..${max}, got ${p.length}`);
+  if (!(bits >= 0 && bits <= max && Math.floor(bits) === bits)) {
+    throw new RangeError(`bgp prefix length must be 0..${max}, got ${bits}`);
   }
-  const labels = safi === Safi.LabeledUnicast ? (n.labels ?? [0x000001]) : [];
-  if (safi !== Safi.LabeledUnicast && n.labels?.length) throw new RangeError('bgp labels need SAFI 4');
-  for (const l of labels)
+  if (safi !== Safi.LabeledUnicast) {
+    if (n.labels !== undefined && n.labels.length > 0) throw new RangeError('bgp labels need SAFI 4');
+    return size + 1 + ((bits + 7) >> 3);
+  }
+  const labels = n.labels ?? DEFAULT_LABELS;
+  for (let i = 0; i < labels.length; i++) {
+    const l = labels[i];
     if (!Number.isInteger(l) || l < 0 || l > 0xffffff)
       throw new RangeError(`bgp label must be 0..0xffffff, got ${l}`);
-  if (p.length + 24 * labels.length > 255) throw new RangeError('bgp prefix plus labels exceed 255 bits');
-  return size + 1 + 3 * labels.length + ((p.length + 7) >> 3);
+  }
+  if (bits + 24 * labels.length > 255) throw new RangeError('bgp prefix plus labels exceed 255 bits');
+  return size + 1 + 3 * labels.length + ((bits + 7) >> 3);
 }
 
 /** Bytes `writeNlri` writes; checks every entry (RangeError). */
@@ -261,19 +273,27 @@ export function writeNlri(
       continue;
     }
     const p = n.prefix;
-    const labels = safi === Safi.LabeledUnicast ? (n.labels ?? [0x000001]) : [];
-    out[at++] = p.length + 24 * labels.length;
-    for (const l of labels) {
-      out[at] = l >>> 16;
-      out[at + 1] = l >>> 8;
-      out[at + 2] = l;
-      at += 3;
-    }
-    const bytes = (p.length + 7) >> 3;
-    if (p.family === 4) {
-      for (let i = 0; i < bytes; i++) out[at + i] = p.address >>> (24 - 8 * i);
+    const bits = p.length;
+    if (safi === Safi.LabeledUnicast) {
+      const labels = n.labels ?? DEFAULT_LABELS;
+      out[at++] = bits + 24 * labels.length;
+      for (let i = 0; i < labels.length; i++) {
+        const l = labels[i];
+        out[at] = l >>> 16;
+        out[at + 1] = l >>> 8;
+        out[at + 2] = l;
+        at += 3;
+      }
     } else {
-      out.set(p.address.subarray(0, bytes), at);
+      out[at++] = bits;
+    }
+    const bytes = (bits + 7) >> 3;
+    if (p.family === 4) {
+      const a = p.address;
+      for (let i = 0; i < bytes; i++) out[at + i] = a >>> (24 - 8 * i);
+    } else {
+      const a = p.address;
+      for (let i = 0; i < bytes; i++) out[at + i] = a[i];
     }
     at += bytes;
   }
