@@ -1,6 +1,6 @@
 // The runner's ratio and --check rules on synthetic numbers; nothing here is timed.
 import { describe, expect, it } from 'vitest';
-import { parseGoBench } from './harness/go-peer.mjs';
+import { parseGoBench, parseGoBenchLines } from './harness/go-peer.mjs';
 import { caseStatus, formatTable } from './harness/report.mjs';
 import {
   checkFailed,
@@ -34,6 +34,11 @@ describe('ratio targets', () => {
     expect(targetLabel({ vs: 'loop', max: 1.5 })).toBe('≤1.5× loop');
     expect(targetLabel({ vs: 'binary-parser', max: 0.2 })).toBe('≥5× faster than binary-parser');
     expect(targetLabel({ allocationFree: 'ours' })).toBe('ours alloc-free');
+    expect(targetLabel({ vs: 'gobgp', max: 1 / 3, of: 'ours-decoded' })).toBe(
+      'ours-decoded ≥3× faster than gobgp',
+    );
+    expect(targetLabel({ maxMs: 1000 })).toBe('ours ≤1000 ms per op');
+    expect(targetLabel({ peakHeapMiB: 64 })).toBe('ours peak heap ≤64 MiB');
   });
 });
 
@@ -58,6 +63,28 @@ describe('judge and --check', () => {
       true,
     );
     expect(checkFailed(judge(targets, { ours: 20, loop: 16 }, { ours: 0 }))).toBe(true);
+  });
+
+  it('judges another implementation than ours when a target names it', () => {
+    const v = judge([{ vs: 'gobgp', max: 1 / 3, of: 'ours-decoded' }], {
+      ours: 10,
+      'ours-decoded': 40,
+      gobgp: 100,
+    });
+    expect(v[0].actual).toBe(0.4);
+    expect(v[0].status).toBe('near');
+  });
+
+  it('bounds the time of one op and the peak heap', () => {
+    const targets = [{ maxMs: 1000 }, { peakHeapMiB: 64 }];
+    const ok = judge(targets, { ours: 950e6 }, {}, [], { ours: 60 * 2 ** 20 });
+    expect(ok.map((x) => [x.actual, x.status])).toEqual([
+      [950, 'pass'],
+      [60, 'pass'],
+    ]);
+    const bad = judge(targets, { ours: 1300e6 }, {}, [], { ours: 80 * 2 ** 20 });
+    expect(bad.map((x) => x.status)).toEqual(['fail', 'fail']);
+    expect(checkFailed(judge(targets, { ours: 500e6 }, {}, [], {}))).toBe(true); // heap not measured
   });
 
   it('skips, without failing, a target on a peer tool that is not installed', () => {
@@ -85,6 +112,19 @@ describe('numbers in and out', () => {
       BenchmarkDecodeEthIpv4Udp: [156.7, 158.6],
       BenchmarkEncapVxlan: [419.6],
     });
+  });
+
+  it('keeps the metrics a Go benchmark reports (B/op, allocs/op, b.ReportMetric units)', () => {
+    const out =
+      'BenchmarkGobgpEncodeUpdate1000Ipv4-2   \t    4485\t     60163 ns/op\t      4096 bytes\t      1000 routes\t 291536779 sum\t   33888 B/op\t    2036 allocs/op';
+    expect(parseGoBenchLines(out)).toEqual([
+      {
+        name: 'BenchmarkGobgpEncodeUpdate1000Ipv4',
+        iterations: 4485,
+        nsPerOp: 60163,
+        metrics: { bytes: 4096, routes: 1000, sum: 291536779, 'B/op': 33888, 'allocs/op': 2036 },
+      },
+    ]);
   });
 
   it('prints one row per case with the worst status', () => {

@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { BENCH_DIR, discoverCaseFiles, loadCases } from './harness/case-file.mjs';
-import { runGoPeer } from './harness/go-peer.mjs';
+import { buildGoPeer, GoSampler } from './harness/go-peer.mjs';
 import { formatTable } from './harness/report.mjs';
 import { checkFailed, judge, TOLERANCE } from './harness/verdict.mjs';
 
@@ -31,14 +31,18 @@ for (const file of discoverCaseFiles()) {
   }
 }
 
-const peerNames = [...new Set(selected.flatMap(({ c }) => (c?.peer?.gopacket ? [c.peer.gopacket] : [])))];
-let peer = { medians: {}, samples: {} };
-if (options.peer && peerNames.length) {
-  log(`gopacket peer: ${peerNames.join(', ')}`);
-  peer = runGoPeer(peerNames, options.quick ? { benchtime: '100ms', count: 3 } : {});
-  if (peer.error) log(`\n${'!'.repeat(72)}\n!!! gopacket column skipped: ${peer.error}\n${'!'.repeat(72)}\n`);
+// Peer columns (a Go benchmark per case, in benchmarks/peers/<column>/): each peer is compiled
+// once; the timing workers then ask for one Go sample per JS round (see harness/go-peer.mjs).
+const peerColumns = [...new Set(selected.flatMap(({ c }) => Object.keys(c?.peer ?? {})))];
+/** @type {Record<string, { binary: string, dir: string, version: string } | { error: string }>} */
+const peers = {};
+for (const column of options.peer ? peerColumns : []) {
+  log(`building the ${column} peer`);
+  peers[column] = buildGoPeer(column);
+  const error = peers[column].error;
+  if (error) log(`\n${'!'.repeat(72)}\n!!! ${column} column skipped: ${error}\n${'!'.repeat(72)}\n`);
 }
-const peerUnavailable = peer.error || !options.peer ? ['gopacket'] : [];
+const peerUnavailable = peerColumns.filter((column) => !options.peer || peers[column]?.error);
 
 const results = [];
 for (const { file, c, loadError } of selected) {
@@ -53,6 +57,7 @@ for (const { file, c, loadError } of selected) {
 console.log(`\n${formatTable(results)}\n`);
 console.log(
   `node ${process.version}, ${cpus()[0]?.model ?? '?'} ×${cpus().length}; ${options.rounds} interleaved rounds of ~${options.sampleMs} ms per implementation, median ns/op. ` +
+    `Go peer columns: one run of ~${options.goSampleMs} ms per round, interleaved with the JS samples, median. ` +
     `NEAR = target missed by ≤${TOLERANCE * 100}% (passes --check); FAIL = missed by more.`,
 );
 writeResults();
@@ -66,6 +71,7 @@ if (options.check) {
 async function runCase(file, c) {
   const medians = {};
   const bytesPerOp = {};
+  const peakHeapBytes = {};
   const result = { file, id: c.id, title: c.title, medians, bytesPerOp, verdicts: [] };
   const blocker = await c.blocker?.();
   if (blocker) {
@@ -80,32 +86,49 @@ async function runCase(file, c) {
     return result;
   }
   if (c.measure) return runMeasuredCase(file, c, result);
+  const samplers = {};
+  for (const [column, benchmark] of Object.entries(c.peer ?? {})) {
+    const built = peers[column];
+    if (built && !built.error) samplers[column] = new GoSampler(built, benchmark, options.goSampleMs);
+  }
   try {
-    const timing = await runWorker(file, c.id, 'time', options.cpuProf ? cpuProfFlags() : []);
+    const timing = await runWorker(file, c, 'time', options.cpuProf ? cpuProfFlags() : [], samplers);
     for (const [name, t] of Object.entries(timing.timing)) medians[name] = t.medianNs;
     result.timing = timing.timing;
     result.agreement = timing.agreement;
+    if (Object.keys(samplers).length) {
+      result.peer = {};
+      for (const [column, s] of Object.entries(samplers)) {
+        result.peer[column] = {
+          benchmark: s.name,
+          iterations: s.iterations,
+          samplesNs: s.samplesNs,
+          metrics: s.last?.metrics,
+        };
+        checkPeerAgreement(column, s, timing.peerCheck);
+      }
+    }
     if (c.allocation?.length) {
-      const alloc = await runWorker(file, c.id, 'alloc', ALLOCATION_FLAGS);
+      const alloc = await runWorker(file, c, 'alloc', ALLOCATION_FLAGS);
       result.allocation = alloc.allocation;
       for (const [name, a] of Object.entries(alloc.allocation)) bytesPerOp[name] = a.bytesPerOp;
+    }
+    if (c.heap) {
+      const heap = await runWorker(file, c, 'heap', []);
+      result.heap = heap.heap;
+      peakHeapBytes[heap.heap.impl] = heap.heap.peakBytes;
     }
   } catch (error) {
     result.error = String(error instanceof Error ? error.message : error);
   }
-  const peerName = c.peer?.gopacket;
-  if (peerName && peer.medians[peerName] !== undefined) {
-    medians.gopacket = peer.medians[peerName];
-    result.peer = { gopacket: { benchmark: peerName, samplesNs: peer.samples[peerName] } };
-  }
-  result.verdicts = judge(c.targets ?? [], medians, bytesPerOp, peerUnavailable);
+  result.verdicts = judge(c.targets ?? [], medians, bytesPerOp, peerUnavailable, peakHeapBytes);
   return result;
 }
 
 /** A case that times whole operations itself (`measure`) in its worker. */
 async function runMeasuredCase(file, c, result) {
   try {
-    const { measured } = await runWorker(file, c.id, 'measure', ['--expose-gc']);
+    const { measured } = await runWorker(file, c, 'measure', ['--expose-gc']);
     Object.assign(result.medians, measured.medians);
     result.notes = measured.notes ?? [];
     result.verdicts = judge(c.targets ?? [], result.medians, {}, measured.unavailable ?? []);
@@ -115,17 +138,51 @@ async function runMeasuredCase(file, c, result) {
   return result;
 }
 
-function runWorker(file, id, mode, execArgv) {
-  const workerOptions = { rounds: options.rounds, sampleMs: options.sampleMs, warmupMs: options.warmupMs };
+/**
+ * The peer's benchmark reports what it counted as metrics (b.ReportMetric: routes, sum, bytes);
+ * each must equal the value the case computed with our decoder for the same bytes.
+ */
+function checkPeerAgreement(column, sampler, expected) {
+  if (!expected) return;
+  const got = sampler.last?.metrics ?? {};
+  const differ = Object.entries(expected).filter(([unit, value]) => got[unit] !== value);
+  if (differ.length) {
+    throw new Error(
+      `${column} ${sampler.name} disagrees with ours: ${differ.map(([u, v]) => `${u} ${got[u]} ≠ ${v}`).join(', ')}`,
+    );
+  }
+}
+
+function runWorker(file, c, mode, execArgv, samplers = {}) {
+  const workerOptions = {
+    rounds: c.rounds ?? options.rounds,
+    sampleMs: options.sampleMs,
+    warmupMs: options.warmupMs,
+    peers: Object.keys(samplers),
+  };
   return new Promise((resolve, reject) => {
-    const child = fork(WORKER, [file, id, mode, JSON.stringify(workerOptions)], {
+    const child = fork(WORKER, [file, c.id, mode, JSON.stringify(workerOptions)], {
       cwd: BENCH_DIR,
       execArgv,
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     });
     let message;
     child.on('message', (m) => {
-      message = m;
+      if (m?.peerSample === undefined) {
+        message = m;
+        return;
+      }
+      // The worker waits while the Go sample runs (spawnSync), so the two never overlap.
+      const sampler = samplers[m.peerSample];
+      try {
+        sampler.env = m.env ?? {};
+        child.send({ peerSampleOf: m.peerSample, ns: sampler.sample() });
+      } catch (error) {
+        child.send({
+          peerSampleOf: m.peerSample,
+          error: String(error instanceof Error ? error.message : error),
+        });
+      }
     });
     child.on('error', reject);
     child.on('exit', (code) => {
@@ -149,7 +206,7 @@ function writeResults() {
       node: process.version,
       cpu: cpus()[0]?.model,
       options,
-      peer,
+      peers,
       results,
     },
     null,
@@ -170,23 +227,26 @@ function parseArgs(args) {
     filter: '',
     rounds: 41,
     sampleMs: 10,
+    goSampleMs: 50,
     warmupMs: 300,
   };
   for (let i = 0; i < args.length; i++) {
     const a = args[i];
     if (a === '--check') o.check = true;
-    else if (a === '--quick') Object.assign(o, { quick: true, rounds: 7, sampleMs: 10, warmupMs: 100 });
+    else if (a === '--quick')
+      Object.assign(o, { quick: true, rounds: 7, sampleMs: 10, goSampleMs: 20, warmupMs: 100 });
     else if (a === '--no-peer') o.peer = false;
     else if (a === '--cpu-prof') o.cpuProf = true;
     else if (a === '--filter') o.filter = args[++i] ?? '';
     else if (a === '--rounds') o.rounds = Number(args[++i]);
     else if (a === '--sample-ms') o.sampleMs = Number(args[++i]);
+    else if (a === '--go-sample-ms') o.goSampleMs = Number(args[++i]);
     else if (a === '--help' || a === '-h') {
       console.log(
         'usage: node benchmarks/run.mjs [--check] [--quick] [--no-peer] [--cpu-prof] [--filter TEXT]',
       );
       console.log(
-        '                               [--rounds N] [--sample-ms MS]   (see benchmarks/README.md)',
+        '                               [--rounds N] [--sample-ms MS] [--go-sample-ms MS]   (see benchmarks/README.md)',
       );
       process.exit(0);
     } else throw new Error(`unknown option ${a} (try --help)`);

@@ -36,6 +36,8 @@ export function timeRun(driver, op, n) {
 
 /** Iterations that take about `sampleMs`, found by doubling (this also warms the code up). */
 export function calibrate(driver, op, sampleMs) {
+  // An operation that alone outlasts a sample (a whole file, say) is timed one at a time.
+  if (timeRun(driver, op, 1) >= sampleMs * 1e6) return 1;
   let n = 64;
   for (;;) {
     const ns = timeRun(driver, op, n) * n;
@@ -47,9 +49,11 @@ export function calibrate(driver, op, sampleMs) {
 /**
  * @param {Record<string, Operation>} ops
  * @param {{ rounds: number, sampleMs: number, warmupMs: number }} options
- * @returns {Record<string, { medianNs: number, minNs: number, maxNs: number, iterations: number, samplesNs: number[] }>}
+ * @param {Record<string, () => Promise<number>>} [extras] other columns sampled once per round, in
+ *   the same rotation (a Go peer run by the parent process): each call returns ns/op of one sample
+ * @returns {Promise<Record<string, { medianNs: number, minNs: number, maxNs: number, iterations: number, samplesNs: number[] }>>}
  */
-export function measureInterleaved(ops, { rounds, sampleMs, warmupMs }) {
+export async function measureInterleaved(ops, { rounds, sampleMs, warmupMs }, extras = {}) {
   const names = Object.keys(ops);
   const drivers = Object.fromEntries(names.map((n) => [n, compileDriver(n)]));
   const iterations = {};
@@ -58,22 +62,24 @@ export function measureInterleaved(ops, { rounds, sampleMs, warmupMs }) {
     do iterations[name] = calibrate(drivers[name], ops[name], sampleMs);
     while (performance.now() < deadline);
   }
-  const samples = Object.fromEntries(names.map((n) => [n, []]));
+  const slots = [...names, ...Object.keys(extras)];
+  const samples = Object.fromEntries(slots.map((n) => [n, []]));
   for (let r = 0; r < rounds; r++) {
     // Rotate who goes first each round, so slow drift of the machine hits every implementation.
-    for (let k = 0; k < names.length; k++) {
-      const name = names[(r + k) % names.length];
-      samples[name].push(timeRun(drivers[name], ops[name], iterations[name]));
+    for (let k = 0; k < slots.length; k++) {
+      const name = slots[(r + k) % slots.length];
+      if (name in ops) samples[name].push(timeRun(drivers[name], ops[name], iterations[name]));
+      else samples[name].push(await extras[name]());
     }
   }
   return Object.fromEntries(
-    names.map((n) => [
+    slots.map((n) => [
       n,
       {
         medianNs: median(samples[n]),
         minNs: Math.min(...samples[n]),
         maxNs: Math.max(...samples[n]),
-        iterations: iterations[n],
+        iterations: iterations[n] ?? 0,
         samplesNs: samples[n],
       },
     ]),

@@ -36,7 +36,10 @@ function formatNs(ns) {
 
 function formatVerdictActual(v) {
   if (v.actual === undefined) return '-';
-  return 'allocationFree' in v.target ? `${v.actual.toFixed(2)} B/op` : formatRatio(v.actual, true);
+  if ('allocationFree' in v.target) return `${v.actual.toFixed(2)} B/op`;
+  if ('maxMs' in v.target) return `${v.actual.toFixed(0)} ms`;
+  if ('peakHeapMiB' in v.target) return `${v.actual.toFixed(1)} MiB`;
+  return formatRatio(v.actual, true);
 }
 
 /** @param {CaseResult[]} results */

@@ -3,8 +3,10 @@
  * synthetic numbers.
  *
  * A ratio target `{ vs: 'loop', max: 1.5 }` reads "ours ns/op / loop ns/op ≤ 1.5". "5× faster than
- * binary-parser" is `{ vs: 'binary-parser', max: 0.2 }`. An allocation target
- * `{ allocationFree: 'ours' }` reads "that implementation allocates < 1 byte per op".
+ * binary-parser" is `{ vs: 'binary-parser', max: 0.2 }`; `of: 'ours-decoded'` judges another
+ * implementation than `ours`. An allocation target `{ allocationFree: 'ours' }` reads "that
+ * implementation allocates < 1 byte per op". `{ maxMs: 1000 }` bounds the median time of one op of
+ * `ours` (or `of`); `{ peakHeapMiB: 64 }` bounds the peak heap of the case's `heap.impl` while it runs.
  */
 
 /** How far past its bound a ratio may be before `--check` fails the run (20%). */
@@ -14,9 +16,11 @@ export const TOLERANCE = 0.2;
  *  allocation is at least one 16-byte object; this leaves room for measurement overhead). */
 export const ALLOCATION_FREE_BYTES = 1;
 
-/** @typedef {{ vs: string, max: number }} RatioTarget */
+/** @typedef {{ vs: string, max: number, of?: string }} RatioTarget */
 /** @typedef {{ allocationFree: string }} AllocationTarget */
-/** @typedef {RatioTarget | AllocationTarget} Target */
+/** @typedef {{ maxMs: number, of?: string }} TimeTarget */
+/** @typedef {{ peakHeapMiB: number, of?: string }} HeapTarget */
+/** @typedef {RatioTarget | AllocationTarget | TimeTarget | HeapTarget} Target */
 /**
  * @typedef {'pass' | 'near' | 'fail' | 'missing' | 'skipped'} Status
  * near = missed, but within TOLERANCE; missing = not measured (fails --check); skipped = the
@@ -47,8 +51,11 @@ export function allocationStatus(bytesPerOp) {
 /** Human form of a target: "≤1.5× loop", "≥5× faster than binary-parser", "ours alloc-free". */
 export function targetLabel(target) {
   if ('allocationFree' in target) return `${target.allocationFree} alloc-free`;
-  if (target.max < 1) return `≥${formatNumber(1 / target.max)}× faster than ${target.vs}`;
-  return `≤${formatNumber(target.max)}× ${target.vs}`;
+  const of = target.of && target.of !== 'ours' ? `${target.of} ` : '';
+  if ('maxMs' in target) return `${of || 'ours '}≤${formatNumber(target.maxMs)} ms per op`;
+  if ('peakHeapMiB' in target) return `${of || 'ours '}peak heap ≤${formatNumber(target.peakHeapMiB)} MiB`;
+  if (target.max < 1) return `${of}≥${formatNumber(1 / target.max)}× faster than ${target.vs}`;
+  return `${of}≤${formatNumber(target.max)}× ${target.vs}`;
 }
 
 /**
@@ -57,16 +64,28 @@ export function targetLabel(target) {
  * @param {Record<string, number>} medians ns/op by implementation name (must include `ours`)
  * @param {Record<string, number>} bytesPerOp allocation by implementation name
  * @param {Iterable<string>} unavailable references that could not run here (a missing peer tool)
+ * @param {Record<string, number>} peakHeapBytes peak heap by implementation name
  * @returns {Verdict[]}
  */
-export function judge(targets, medians, bytesPerOp = {}, unavailable = []) {
+export function judge(targets, medians, bytesPerOp = {}, unavailable = [], peakHeapBytes = {}) {
   const skip = new Set(unavailable);
   return targets.map((target) => {
     if ('allocationFree' in target) {
       const actual = bytesPerOp[target.allocationFree];
       return { target, label: targetLabel(target), actual, status: allocationStatus(actual) };
     }
-    const actual = ratio(medians.ours, medians[target.vs]);
+    const of = target.of ?? 'ours';
+    if ('maxMs' in target) {
+      const ns = medians[of];
+      const actual = ns > 0 ? ns / 1e6 : undefined;
+      return { target, label: targetLabel(target), actual, status: ratioStatus(actual, target.maxMs) };
+    }
+    if ('peakHeapMiB' in target) {
+      const bytes = peakHeapBytes[of];
+      const actual = bytes >= 0 ? bytes / 2 ** 20 : undefined;
+      return { target, label: targetLabel(target), actual, status: ratioStatus(actual, target.peakHeapMiB) };
+    }
+    const actual = ratio(medians[of], medians[target.vs]);
     const status = actual === undefined && skip.has(target.vs) ? 'skipped' : ratioStatus(actual, target.max);
     return { target, label: targetLabel(target), actual, status };
   });
