@@ -99,7 +99,7 @@ async function measure({ dir, podNetns }) {
   writeFileSync(empty, '');
   // When a script's first line runs in a bare Node (ms since the process started): the split's base.
   const probe = join(dir, 'first-line.js');
-  writeFileSync(probe, 'process.stdout.write(String(performance.now()));');
+  writeFileSync(probe, 'process.stdout.write(String(process.uptime() * 1000));');
   const trace = join(dir, 'flannel-trace.jsonl');
   const firstLines = [];
   const env = (command, id) => ({

@@ -27,10 +27,12 @@ import { Netlink, Netns } from '@cnikit/netlink';
 
 /**
  * Where one run's time goes, for benchmarks/cni-startup.mjs: with CNK_FLANNEL_TRACE set, a JSON
- * line per run is appended to that file (ms since the process started, from performance.now()):
- * when the bundle's first line ran (build.mjs's banner), when the modules were ready, and the
- * time spent loading the netlink addon, in netlink requests and in delegated plugins.
+ * line per run is appended to that file, in ms since the process started (process.uptime(): the
+ * `performance` global would load perf_hooks into every run): when the bundle's first line ran
+ * (build.mjs's banner), when the modules were ready, and the time spent loading the netlink addon
+ * and node:child_process, in netlink requests and in delegated plugins.
  */
+const now = () => process.uptime() * 1000;
 const spans = { addon: 0, spawner: 0, netlink: 0, delegate: 0 };
 /**
  * Loads node:child_process (which @cnikit/cni's delegation loads on first use anyway) before the
@@ -40,18 +42,18 @@ let spawnerLoaded = false;
 function loadSpawner(): void {
   if (spawnerLoaded) return;
   spawnerLoaded = true;
-  const t = performance.now();
+  const t = now();
   createRequire(import.meta.url)('node:child_process');
-  spans.spawner += performance.now() - t;
+  spans.spawner += now() - t;
 }
 
 async function timed<T>(span: keyof typeof spans, f: () => Promise<T>): Promise<T> {
   if (span === 'delegate') loadSpawner();
-  const t = performance.now();
+  const t = now();
   try {
     return await f();
   } finally {
-    spans[span] += performance.now() - t;
+    spans[span] += now() - t;
   }
 }
 function traceTo(file: string, firstLine: number | undefined, modulesReady: number): void {
@@ -60,7 +62,7 @@ function traceTo(file: string, firstLine: number | undefined, modulesReady: numb
       command: process.env.CNI_COMMAND,
       firstLine,
       modulesReady,
-      end: performance.now(),
+      end: now(),
       ...spans,
     };
     appendFileSync(file, `${JSON.stringify(line)}\n`);
@@ -131,12 +133,12 @@ function hostVeth(req: CniRequest): string {
 
 let addonLoaded = false;
 async function withNetlink<T>(netns: string | undefined, f: (nl: Netlink) => Promise<T>): Promise<T> {
-  const t = performance.now();
+  const t = now();
   const nl = await Netlink.open(netns ? { netns } : {});
   // The first open loads the native addon: module loading, not kernel work.
   if (!addonLoaded) {
     addonLoaded = true;
-    spans.addon += performance.now() - t;
+    spans.addon += now() - t;
   }
   try {
     return await timed('netlink', () => f(nl));
@@ -284,7 +286,7 @@ const plugin: CniPlugin = {
  * snapshot's main runs the plugin: a start-up without module loading.
  */
 function main(fromSnapshot: boolean): void {
-  const ready = performance.now();
+  const ready = now();
   const firstLine = fromSnapshot ? ready : (globalThis as { cnkFirstLine?: number }).cnkFirstLine;
   const trace = process.env.CNK_FLANNEL_TRACE;
   if (trace) traceTo(trace, firstLine, ready);
