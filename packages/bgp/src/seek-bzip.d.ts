@@ -1,4 +1,0 @@
-declare module 'seek-bzip' {
-  const Bunzip: { decode(input: Uint8Array, output?: Uint8Array, multistream?: boolean): Uint8Array };
-  export default Bunzip;
-}
