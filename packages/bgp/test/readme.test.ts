@@ -40,6 +40,12 @@ const EXPECTED: Record<string, string> = {
     'site hears begin ipv4-unicast',
     'site hears end ipv4-unicast',
   ].join('\n'),
+  'Route reflection, ECMP, afisafi-disable': [
+    '10.9.0.0/24 paths via 127.0.0.42',
+    '10.9.0.0/24 paths via 127.0.0.42 127.0.0.43',
+    'c4: ORIGINATOR_ID 192.0.2.2',
+    'c4: CLUSTER_LIST 10.255.0.1',
+  ].join('\n'),
 };
 
 describe('packages/bgp/README.md', () => {

@@ -32,6 +32,15 @@ export function familyName(afi: number, safi: number): Family | undefined {
   return afi === Afi.Ipv4 ? 'ipv4-unicast' : afi === Afi.Ipv6 ? 'ipv6-unicast' : undefined;
 }
 
+/** The AFI/SAFI of the MP_REACH/MP_UNREACH attribute an afisafi-disable error names (its data is the attribute). */
+function failedFamily(e: BgpDecodeError): Family | undefined {
+  const d = e.notification.data;
+  if (d.length < 3) return undefined;
+  const at = d[0] & 0x10 ? 4 : 3;
+  if (d.length < at + 3) return undefined;
+  return familyName((d[at] << 8) | d[at + 1], d[at + 2]);
+}
+
 /** The family of a route (`BgpRoute.family`). */
 export function routeFamily(family: 4 | 6 | 'evpn'): Family {
   return family === 4 ? 'ipv4-unicast' : family === 6 ? 'ipv6-unicast' : 'l2vpn-evpn';
@@ -105,6 +114,8 @@ export interface PeerOptions {
    */
   readonly role?: BgpRoleName;
   readonly strictRole?: boolean;
+  /** Route reflection (RFC 4456): this iBGP peer is our client; its routes are reflected to every iBGP peer, others' to it. */
+  readonly routeReflectorClient?: boolean;
   /** Offer enhanced route refresh (RFC 7313; default true): refreshes are framed by BoRR/EoRR, and routes not repeated inside are swept. */
   readonly enhancedRouteRefresh?: boolean;
   readonly exportPolicy?: ExportPolicy;
@@ -164,6 +175,8 @@ export interface PeerInfo {
   readonly remoteOpen?: OpenMessage;
   /** Families whose End-of-RIB the peer sent. */
   readonly endOfRibReceived: readonly Family[];
+  /** Families disabled on this session after an RFC 7606 afisafi-disable error (the session stayed up). */
+  readonly disabledFamilies: readonly Family[];
 }
 
 /** What a peer tells the speaker that owns it. */
@@ -176,6 +189,8 @@ export interface PeerHost {
   routes(peer: BgpPeer, routes: UpdateRoutes): void;
   endOfRib(peer: BgpPeer, family: Family): void;
   refreshRequested(peer: BgpPeer, family: Family): void;
+  /** The family was disabled on the session (RFC 7606 afisafi-disable). */
+  familyDisabled(peer: BgpPeer, family: Family): void;
   /** RFC 7313 BoRR (`begin`) or EoRR (`end`) from the peer. */
   refreshMarker(peer: BgpPeer, family: Family, marker: 'begin' | 'end'): void;
   error(peer: BgpPeer, error: Error): void;
@@ -222,6 +237,8 @@ export class BgpPeer {
   private messagesReceived = 0;
   private messagesSent = 0;
   private endOfRibReceived = new Set<Family>();
+  /** Families disabled on this session after an RFC 7606 afisafi-disable error. */
+  private readonly disabledFamilies = new Set<Family>();
   private readonly closing = new Set<Socket>();
   /** Second connections waiting for their OPEN (§6.8). */
   private readonly candidates = new Set<Socket>();
@@ -361,6 +378,7 @@ export class BgpPeer {
       ...(this.localOpen ? { localOpen: this.localOpen } : {}),
       ...(this.remoteOpen ? { remoteOpen: this.remoteOpen } : {}),
       endOfRibReceived: [...this.endOfRibReceived],
+      disabledFamilies: [...this.disabledFamilies],
     };
   }
 
@@ -562,6 +580,7 @@ export class BgpPeer {
     this.framer = new BgpFramer();
     this.session = {};
     this.endOfRibReceived.clear();
+    this.disabledFamilies.clear();
     const caps: Capability[] = [];
     const offered = this.options.families ?? ['ipv4-unicast', 'ipv6-unicast'];
     for (const f of offered) caps.push({ kind: 'multiprotocol', ...FAMILIES[f] });
@@ -768,11 +787,24 @@ export class BgpPeer {
   private updateMessage(m: Uint8Array): void {
     const view = UpdateView.parse(m, 0, m.length, this.session);
     const reading = readUpdate(view);
-    if (reading.action === 'session-reset' || reading.action === 'afisafi-disable') {
-      // afisafi-disable: RFC 7606 §5.3 allows a session reset instead of disabling the family.
-      const e = reading.errors[0];
-      this.decodeFailed(e);
+    if (reading.action === 'session-reset') {
+      this.decodeFailed(reading.errors[0]);
       return;
+    }
+    if (reading.action === 'afisafi-disable') {
+      // RFC 7606 §3 / RFC 4760 §7: the family goes (its routes from this peer are dropped and it is
+      // ignored from now on), the session stays; when the family cannot be told, the session is reset.
+      const e = reading.errors[0];
+      const f = failedFamily(e);
+      if (!f || (!this.families.includes(f) && !this.disabledFamilies.has(f))) {
+        this.decodeFailed(e);
+        return;
+      }
+      if (!this.disabledFamilies.has(f)) {
+        this.families = this.families.filter((x) => x !== f);
+        this.disabledFamilies.add(f);
+        this.host.familyDisabled(this, f);
+      }
     }
     if (reading.errors.length) for (const e of reading.errors) this.host.error(this, e);
     const eor = endOfRibFamily(reading.update);
@@ -784,7 +816,19 @@ export class BgpPeer {
       }
       return;
     }
-    this.host.routes(this, routesOfUpdate(reading, this.source(), this.session));
+    const routes = routesOfUpdate(reading, this.source(), this.session);
+    if (this.disabledFamilies.size === 0) {
+      this.host.routes(this, routes);
+      return;
+    }
+    const live = (prefix: string, family?: 4 | 6 | 'evpn') =>
+      !this.disabledFamilies.has(
+        routeFamily(family ?? (prefix.startsWith('[') ? 'evpn' : prefix.includes(':') ? 6 : 4)),
+      );
+    this.host.routes(this, {
+      announced: routes.announced.filter((r) => live(r.prefix, r.family)),
+      withdrawn: routes.withdrawn.filter((k) => live(k.prefix)),
+    });
   }
 
   private restartHold(): void {

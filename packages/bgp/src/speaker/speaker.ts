@@ -1,10 +1,11 @@
 import { EventEmitter, on } from 'node:events';
 import { createServer, isIP, type Server, type Socket } from 'node:net';
 import { parseIpv4, parsePrefix, type TypedEmitter } from '@cnikit/wire';
+import type { PathAttribute } from '../attributes.js';
 import { buildEndOfRib } from '../builders.js';
 import { TunnelType } from '../extended-community.js';
 import { type NotificationMessage, shutdownNotification } from '../notification.js';
-import { bestRoute, compareRoutes } from './decision.js';
+import { bestRoute, compareRoutes, multipathRoutes } from './decision.js';
 import { type EvpnRouteSpec, evpnKey, evpnRoute, pmsiFor } from './evpn-routes.js';
 import {
   BgpPeer,
@@ -40,6 +41,16 @@ export interface BgpSpeakerOptions {
   readonly routerId: string;
   /** Where to accept connections (one socket for every peer); false: none (active peers only). */
   readonly listen?: { readonly host?: string; readonly port?: number } | false;
+  /**
+   * Route reflection (RFC 4456) CLUSTER_ID, dotted IPv4 text (default: `routerId`); used when a
+   * peer is a `routeReflectorClient`.
+   */
+  readonly clusterId?: string;
+  /**
+   * ECMP: keep, besides the best path, the paths that tie with it down to eBGP-over-iBGP from the
+   * same neighbouring AS with other next hops (`true`: up to 64), reported in `bestPathChange`.
+   */
+  readonly multipath?: boolean | { readonly maxPaths: number };
 }
 
 /** A best-path change of one prefix, for programming a FIB. */
@@ -48,6 +59,8 @@ export interface BestPathChange {
   /** The new best path; undefined when the prefix is gone. */
   readonly best?: BgpRoute;
   readonly previous?: BgpRoute;
+  /** With `multipath`: the equal-cost paths, best first (also when only this set changed). */
+  readonly multipath?: readonly BgpRoute[];
 }
 
 export type BgpSpeakerEvents = {
@@ -110,6 +123,9 @@ export class BgpSpeaker extends (EventEmitter as new () => TypedEmitter<BgpSpeak
   /** Resolves once the listening socket is bound (at once without one). */
   readonly listening: Promise<void>;
   private readonly localSource: RouteSource;
+  private readonly clusterId: number;
+  private readonly maxPaths: number;
+  private readonly multipaths = new Map<string, readonly BgpRoute[]>();
 
   constructor(options: BgpSpeakerOptions) {
     super();
@@ -120,6 +136,11 @@ export class BgpSpeaker extends (EventEmitter as new () => TypedEmitter<BgpSpeak
     this.id = parseIpv4(options.routerId) >>> 0;
     if (this.id === 0) throw new RangeError('bgp speaker routerId must not be 0.0.0.0');
     this.localSource = { peer: LOCAL, asn: options.asn, routerId: options.routerId, ibgp: false };
+    this.clusterId = options.clusterId === undefined ? this.id : parseIpv4(options.clusterId) >>> 0;
+    const mp = options.multipath;
+    this.maxPaths = mp === true ? 64 : mp ? mp.maxPaths : 1;
+    if (!Number.isInteger(this.maxPaths) || this.maxPaths < 1)
+      throw new RangeError(`bgp speaker multipath.maxPaths must be a positive integer, got ${this.maxPaths}`);
     const listen = options.listen ?? {};
     if (listen === false) {
       this.listening = Promise.resolve();
@@ -179,6 +200,14 @@ export class BgpSpeaker extends (EventEmitter as new () => TypedEmitter<BgpSpeak
     refreshRequested: (peer, family) => {
       this.emit('routeRefresh', peer.info(), family, 'request');
       this.resend(peer, family);
+    },
+    familyDisabled: (peer, family) => {
+      const gone = [...peer.adjRibIn.routes()].filter((r) => routeFamily(r.family) === family);
+      for (const r of gone) peer.adjRibIn.delete(r.prefix, r.pathId);
+      for (const r of [...peer.adjRibOut.routes()])
+        if (routeFamily(r.evpn ? 'evpn' : r.prefix.includes(':') ? 6 : 4) === family)
+          peer.adjRibOut.forget(r.prefix);
+      for (const prefix of new Set(gone.map((r) => r.prefix))) this.decide(prefix);
     },
     refreshMarker: (peer, family, marker) => {
       if (marker === 'begin') {
@@ -401,7 +430,11 @@ export class BgpSpeaker extends (EventEmitter as new () => TypedEmitter<BgpSpeak
       const route = role ? otcIngress(received, role, peer.options.asn) : received;
       // RFC 4271 §9.1.2: a route whose AS_PATH holds our AS is unusable (loop); an eBGP peer's is
       // dropped, as is a route leak RFC 9234 §5 names (ineligible).
-      if (!route || (!peer.ibgp && route.asPath.some((s) => s.asns.includes(this.asn)))) {
+      if (
+        !route ||
+        (!peer.ibgp && route.asPath.some((s) => s.asns.includes(this.asn))) ||
+        this.reflectedLoop(route)
+      ) {
         if (peer.adjRibIn.delete(received.prefix, received.pathId)) touched.add(received.prefix);
         continue;
       }
@@ -433,6 +466,22 @@ export class BgpSpeaker extends (EventEmitter as new () => TypedEmitter<BgpSpeak
     }
     this.emit('update', peer.info(), r);
     for (const prefix of touched) this.decide(prefix);
+  }
+
+  /** RFC 4456 §8: our own ORIGINATOR_ID or our CLUSTER_ID in the CLUSTER_LIST means the route looped. */
+  private reflectedLoop(route: BgpRoute): boolean {
+    for (const a of route.otherAttributes) {
+      if (a.kind === 'originator-id' && a.originatorId >>> 0 === this.id) return true;
+      if (a.kind === 'cluster-list' && a.clusterIds.some((c) => c >>> 0 === this.clusterId)) return true;
+    }
+    return false;
+  }
+
+  /** The equal-cost paths to `prefix` (with `multipath`), best first; just the best without. */
+  multipath(prefix: string): readonly BgpRoute[] {
+    const best = this.locRib.get(prefix);
+    if (!best) return [];
+    return this.multipaths.get(prefix) ?? [best];
   }
 
   private readonly staleTimers = new Map<BgpPeer, ReturnType<typeof setTimeout>>();
@@ -468,6 +517,24 @@ export class BgpSpeaker extends (EventEmitter as new () => TypedEmitter<BgpSpeak
     this.prunePathIds(prefix, candidates);
     const best = bestRoute(candidates);
     const previous = this.locRib.get(prefix);
+    let multipath: readonly BgpRoute[] | undefined;
+    let multipathChanged = false;
+    if (this.maxPaths > 1) {
+      multipath = best ? multipathRoutes(best, candidates, this.maxPaths) : undefined;
+      const before = this.multipaths.get(prefix);
+      multipathChanged =
+        (before?.length ?? 0) !== (multipath?.length ?? 0) ||
+        (before ?? []).some((r, i) => multipath?.[i] !== r);
+      if (multipath && multipath.length > 1) this.multipaths.set(prefix, multipath);
+      else this.multipaths.delete(prefix);
+    }
+    if (best === previous && multipathChanged) {
+      this.emit('bestPathChange', {
+        prefix,
+        ...(best ? { best, previous: best } : {}),
+        ...(multipath ? { multipath } : {}),
+      });
+    }
     if (best === previous) {
       // Another path than the best changed: only ADD-PATH send peers see it.
       if (best)
@@ -480,6 +547,7 @@ export class BgpSpeaker extends (EventEmitter as new () => TypedEmitter<BgpSpeak
       prefix,
       ...(best ? { best } : {}),
       ...(previous ? { previous } : {}),
+      ...(multipath ? { multipath } : {}),
     });
     for (const p of this.peers.values()) if (p.state === 'Established') this.queue(p, prefix);
   }
@@ -551,8 +619,15 @@ export class BgpSpeaker extends (EventEmitter as new () => TypedEmitter<BgpSpeak
     if (!best) return undefined;
     const fromPeer = best.source.peer !== LOCAL;
     if (best.source.peer === peer.address) return undefined;
-    // RFC 4271 §9.2: routes learned over iBGP are not passed to iBGP peers (no route reflection).
-    if (fromPeer && best.source.ibgp && peer.ibgp) return undefined;
+    // RFC 4271 §9.2: routes learned over iBGP are not passed to iBGP peers, unless we reflect them
+    // (RFC 4456 §6): a client's routes to every iBGP peer, a non-client's to the clients.
+    const reflect = fromPeer && best.source.ibgp && peer.ibgp;
+    if (
+      reflect &&
+      !peer.options.routeReflectorClient &&
+      !this.peers.get(best.source.peer)?.options.routeReflectorClient
+    )
+      return undefined;
     if (!peer.families.includes(routeFamily(best.family))) return undefined;
     const self = peer.nextHopFor(best.family);
     const nextHop = peer.ibgp && fromPeer ? best.nextHop : !fromPeer && best.nextHop ? best.nextHop : self;
@@ -569,9 +644,11 @@ export class BgpSpeaker extends (EventEmitter as new () => TypedEmitter<BgpSpeak
       communities: best.communities,
       largeCommunities: best.largeCommunities,
       extendedCommunities: best.extendedCommunities,
-      otherAttributes: fromPeer
-        ? best.otherAttributes.filter((a) => a.kind !== 'originator-id' && a.kind !== 'cluster-list')
-        : best.otherAttributes,
+      otherAttributes: reflect
+        ? this.reflectedAttributes(best)
+        : fromPeer
+          ? best.otherAttributes.filter((a) => a.kind !== 'originator-id' && a.kind !== 'cluster-list')
+          : best.otherAttributes,
     };
     if (!peer.ibgp) {
       const { localPref: _, ...rest } = out;
@@ -618,6 +695,22 @@ export class BgpSpeaker extends (EventEmitter as new () => TypedEmitter<BgpSpeak
       if (out) list.push({ ...out, pathId: this.pathIdFor(path) });
     }
     return list;
+  }
+
+  /** RFC 4456 §8: ORIGINATOR_ID (the originating peer's BGP Identifier) kept or added, our CLUSTER_ID first in CLUSTER_LIST. */
+  private reflectedAttributes(route: BgpRoute): PathAttribute[] {
+    const out: PathAttribute[] = [];
+    let originator = false;
+    let clusters: readonly number[] = [];
+    for (const a of route.otherAttributes) {
+      if (a.kind === 'originator-id') originator = true;
+      if (a.kind === 'cluster-list') clusters = a.clusterIds;
+      else out.push(a);
+    }
+    if (!originator)
+      out.push({ kind: 'originator-id', originatorId: parseIpv4(route.source.routerId) >>> 0 });
+    out.push({ kind: 'cluster-list', clusterIds: [this.clusterId, ...clusters] });
+    return out;
   }
 
   private sendPrefixes(peer: BgpPeer, prefixes: Iterable<string>): void {

@@ -20,6 +20,7 @@ type Command =
   | { id: number; cmd: 'withdrawEvpn'; name: string; routes: EvpnRouteSpec[] }
   | { id: number; cmd: 'adjRibOut'; name: string; peer: string }
   | { id: number; cmd: 'refresh'; name: string; peer: string }
+  | { id: number; cmd: 'multipath'; name: string; prefix: string }
   | { id: number; cmd: 'state'; name: string }
   | { id: number; cmd: 'adjRibIn'; name: string; peer: string }
   | { id: number; cmd: 'close' };
@@ -62,6 +63,8 @@ async function run(c: Command): Promise<unknown> {
     case 'withdrawEvpn':
       speakers.get(c.name)?.withdrawEvpn(c.routes);
       return 'ok';
+    case 'multipath':
+      return speakers.get(c.name)?.multipath(c.prefix);
     case 'refresh':
       return speakers.get(c.name)?.requestRefresh(c.peer);
     case 'adjRibOut':

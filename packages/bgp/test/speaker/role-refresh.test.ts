@@ -147,25 +147,26 @@ describe('enhanced route refresh and BGP roles with hand-driven peers', () => {
     // Egress: the provider's (OTC-marked) route goes to our customer, not back up to a provider;
     // our customer's route goes to the provider unmarked; to the customer ours are marked OTC = 65001.
     a.announce(['10.41.9.0/24']);
-    await waitFor('customer got both', () => prefixesOf(customer).length >= 2);
-    await waitFor('provider got theirs', () => prefixesOf(provider).length >= 2);
+    const toCustomer = () => customer.of('update').filter((u) => u.nlri.length);
+    const toProvider = () => provider.of('update').filter((u) => u.nlri.length);
+    await waitFor('customer got ours and the provider’s', () =>
+      ['10.41.9.0/24', '10.44.1.0/24'].every((p) => find(toCustomer(), p)),
+    );
+    await waitFor('provider got ours and the customer’s', () =>
+      ['10.41.9.0/24', '10.43.2.0/24'].every((p) => find(toProvider(), p)),
+    );
     await new Promise((r) => setTimeout(r, 100));
-    const toCustomer = customer.of('update').filter((u) => u.nlri.length);
-    const toProvider = provider.of('update').filter((u) => u.nlri.length);
-    const otcOf = (u: UpdateMessage) => u.attributes.find((x) => x.kind === 'otc');
-    const find = (list: UpdateMessage[], p: string) =>
-      list.find((u) => u.nlri.some((n) => n.kind === 'prefix' && textOf(n) === p));
-    expect(otcOf(find(toCustomer, '10.41.9.0/24') as UpdateMessage)).toMatchObject({
+    expect(otcOf(find(toCustomer(), '10.41.9.0/24') as UpdateMessage)).toMatchObject({
       kind: 'otc',
       asn: 65001,
     });
-    expect(otcOf(find(toCustomer, '10.44.1.0/24') as UpdateMessage)).toMatchObject({
+    expect(otcOf(find(toCustomer(), '10.44.1.0/24') as UpdateMessage)).toMatchObject({
       kind: 'otc',
       asn: 65044,
     });
-    expect(find(toProvider, '10.44.1.0/24')).toBeUndefined();
-    expect(otcOf(find(toProvider, '10.43.2.0/24') as UpdateMessage)).toBeUndefined();
-    expect(otcOf(find(toProvider, '10.41.9.0/24') as UpdateMessage)).toBeUndefined();
+    expect(find(toProvider(), '10.44.1.0/24')).toBeUndefined();
+    expect(otcOf(find(toProvider(), '10.43.2.0/24') as UpdateMessage)).toBeUndefined();
+    expect(otcOf(find(toProvider(), '10.41.9.0/24') as UpdateMessage)).toBeUndefined();
   });
 
   it('otcIngress follows RFC 9234 §5 for every role', () => {
@@ -204,6 +205,14 @@ describe('enhanced route refresh and BGP roles with hand-driven peers', () => {
     ]);
   });
 });
+
+function otcOf(u: UpdateMessage) {
+  return u.attributes.find((x) => x.kind === 'otc');
+}
+
+function find(list: UpdateMessage[], p: string): UpdateMessage | undefined {
+  return list.find((u) => u.nlri.some((n) => n.kind === 'prefix' && textOf(n) === p));
+}
 
 function textOf(n: { prefix: { address: number | Uint8Array; length: number } }): string {
   const a = n.prefix.address as number;
