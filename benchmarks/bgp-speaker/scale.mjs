@@ -219,7 +219,7 @@ async function oursFullTable(ns, n) {
       {
         asn: 65200,
         routerId: '10.0.1.2',
-        peers: [{ address: '10.0.1.1', asn: 65100, localAddress: '10.0.1.2', holdTime: 90 }],
+        peers: [{ address: '10.0.1.1', asn: 65100, localAddress: '10.0.1.2', holdTime: 240 }],
       },
     ],
   };
@@ -244,7 +244,7 @@ async function birdFullTable(ns, n) {
   const sock = join(dir, 'bird.ctl');
   writeFileSync(
     conf,
-    `router id 10.0.1.3;\nprotocol device {}\nprotocol bgp gobgp {\n  local 10.0.1.3 as 65300;\n  neighbor 10.0.1.1 as 65100;\n  hold time 90;\n  ipv4 { import all; export none; };\n}\n`,
+    `router id 10.0.1.3;\nprotocol device {}\nprotocol bgp gobgp {\n  local 10.0.1.3 as 65300;\n  neighbor 10.0.1.1 as 65100;\n  hold time 240;\n  ipv4 { import all; export none; };\n}\n`,
   );
   const t0 = Date.now();
   const bird = start(ns, ['bird', '-f', '-c', conf, '-s', sock]);
@@ -281,7 +281,7 @@ async function fullTable() {
   sh(go, 'ip addr add 10.0.1.1/24 dev vu0 && ip link set vu0 up');
   sh(us, 'ip addr add 10.0.1.2/24 dev vu1 && ip addr add 10.0.1.3/24 dev vu1 && ip link set vu1 up');
   const neighbor = (address, asn) =>
-    `[[neighbors]]\n  [neighbors.config]\n    neighbor-address = "${address}"\n    peer-as = ${asn}\n  [neighbors.timers.config]\n    connect-retry = 1\n    hold-time = 90\n  [[neighbors.afi-safis]]\n    [neighbors.afi-safis.config]\n      afi-safi-name = "ipv4-unicast"\n`;
+    `[[neighbors]]\n  [neighbors.config]\n    neighbor-address = "${address}"\n    peer-as = ${asn}\n  [neighbors.timers.config]\n    connect-retry = 1\n    hold-time = 240\n  [[neighbors.afi-safis]]\n    [neighbors.afi-safis.config]\n      afi-safi-name = "ipv4-unicast"\n`;
   const go1 = await startGobgp(
     go,
     `[global.config]\n  as = 65100\n  router-id = "10.0.0.1"\n[global.apply-policy.config]\n  default-import-policy = "accept-route"\n  default-export-policy = "accept-route"\n${neighbor('10.0.1.2', 65200)}${neighbor('10.0.1.3', 65300)}`,
