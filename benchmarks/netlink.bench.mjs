@@ -36,7 +36,7 @@ export const cases = [
   routeDumpCase(100_000, 0),
   {
     id: 'netlink-veth-create-delete',
-    title: `netlink: create + delete ${VETH_PAIRS} veth pairs (deleteMany)`,
+    title: `netlink: create + delete ${VETH_PAIRS} veth pairs (createMany, deleteMany)`,
     blocker: routeDumpBlocker,
     measure: () => measureVeth(VETH_PAIRS),
     targets: [

@@ -277,6 +277,59 @@ export class NetlinkSocket {
     }
   }
 
+  /**
+   * Sends every request (each must ask for an ack, NLM_F_ACK; its seq and pid are overwritten)
+   * with up to `window` of them in flight, and resolves once each is answered: per request,
+   * undefined for an ack, or the NetlinkError the kernel answered it with. The kernel handles each
+   * on its own (one failing does not stop the others), as `ip -batch -force` does; pipelining
+   * saves a round trip through the event loop per request.
+   */
+  async acknowledgeAll(
+    requests: readonly Uint8Array[],
+    operation: (index: number) => string,
+    window = 64,
+  ): Promise<(NetlinkError | undefined)[]> {
+    const previous = this.queue;
+    let release!: () => void;
+    this.queue = new Promise<void>((r) => (release = r));
+    try {
+      await previous;
+      this.check();
+      const results: (NetlinkError | undefined)[] = new Array(requests.length).fill(undefined);
+      const bySeq = new Map<number, number>();
+      let sent = 0;
+      const sendNext = () => {
+        const request = requests[sent];
+        const seq = this.nextSeq();
+        writeHostU32(request, 8, seq);
+        writeHostU32(request, 12, 0);
+        bySeq.set(seq, sent++);
+        this.send(request);
+      };
+      while (sent < requests.length && sent < window) sendNext();
+      const cursor = new NetlinkMessageCursor();
+      while (bySeq.size > 0) {
+        cursor.reset(await this.receive());
+        while (cursor.next()) {
+          const m = cursor.message;
+          const index = m.type === NLMSG_ERROR && m.pid === this.portId ? bySeq.get(m.seq) : undefined;
+          if (index === undefined) {
+            this.ignoredMessages++;
+            continue;
+          }
+          bySeq.delete(m.seq);
+          const { error, extAck } = decodeErrorMessage(m);
+          if (error !== 0)
+            results[index] = new NetlinkError(-error, extAck, requests[index].slice(), operation(index));
+          if (sent < requests.length) sendNext();
+        }
+      }
+      return results;
+    } finally {
+      release();
+    }
+  }
+
   /** Sends `request` and collects every decoded reply (see `exchange`). */
   async request<T>(
     request: Uint8Array,

@@ -9,7 +9,7 @@ import { ipJson, kernelBlocker, netlinkLab, nsPath } from '../kernel.js';
 const blocker = kernelBlocker('netlink links.deleteMany checked with iproute2');
 type Json = Record<string, unknown>;
 
-describe.skipIf(blocker)('links.deleteMany', () => {
+describe.skipIf(blocker)('links.createMany and links.deleteMany', () => {
   let lab: Lab;
   let ns: string;
   let nl: Netlink;
@@ -56,5 +56,25 @@ describe.skipIf(blocker)('links.deleteMany', () => {
     expect(names()).not.toContain('c0');
     expect(names()).not.toContain('d0');
     await nl.links.deleteMany([]);
+  });
+
+  it('createMany makes 100 pairs pipelined; a taken name is refused on its own, the others exist', async () => {
+    lab.run(ns, 'ip link add p7 type veth peer name q7');
+    const links = Array.from({ length: 100 }, (_, i) => ({
+      name: `p${i}`,
+      kind: 'veth' as const,
+      veth: { peer: { name: `q${i}` } },
+    }));
+    const e = await nl.links.createMany(links).catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(NetlinkError);
+    expect([(e as NetlinkError).code, (e as NetlinkError).operation]).toEqual(['EEXIST', 'RTM_NEWLINK p7']);
+    const shown = ipJson(lab, ns, '-d link show') as Json[];
+    const veths = shown.filter((l) => /^[pq]\d+$/.test(l.ifname as string));
+    expect(veths).toHaveLength(200);
+    const p3 = shown.find((l) => l.ifname === 'p3') as Json;
+    expect([(p3.linkinfo as Json).info_kind, p3.link]).toEqual(['veth', 'q3']);
+    await nl.links.deleteMany(links.map((l) => l.name));
+    expect(names()).not.toContain('q99');
+    expect(nl.socket.ignoredMessages).toBe(0);
   });
 });
