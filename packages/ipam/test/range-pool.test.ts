@@ -1,6 +1,12 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { canonicalizeRanges, type HostLocalConfig, IpamError, RangePool } from '../src/index.js';
+import {
+  canonicalizeRanges,
+  type HostLocalConfig,
+  IpamError,
+  offsetSetSteps,
+  RangePool,
+} from '../src/index.js';
 
 const owner = (i: number, ifname = 'eth0') => ({ containerId: `c${i}`, ifname });
 
@@ -200,3 +206,101 @@ describe('RangePool: large exclusions', () => {
     expect(p.freeCount(0)).toBe((1n << 64n) - 1n - ((1n << 48n) - 1n) - 1n - 1n);
   });
 });
+
+describe('RangePool: owners', () => {
+  const v4 = () => pool({ ranges: [[{ subnet: '10.0.0.0/24' }]] });
+
+  it('a container id is trimmed as host-local trims it; interface names keep owners apart', () => {
+    const p = v4();
+    expect(p.allocate({ containerId: ' c1\t', ifname: 'eth0' })[0].address).toBe('10.0.0.2');
+    expect(p.allocate({ containerId: 'c1', ifname: 'net1' })[0].address).toBe('10.0.0.3');
+    expectIpamError(() => p.allocate({ containerId: 'c1', ifname: 'eth0' }), 'duplicate', 'ranges[0]');
+    expect(p.ownerOf(0, 0x0a000002n)).toBe('c1\r\neth0');
+    expect(p.ownerOf(0, 0x0a000003n)).toBe('c1\r\nnet1');
+    expect(p.release({ containerId: 'c1', ifname: 'eth0' }).map((a) => a.address)).toEqual(['10.0.0.2']);
+    expect(p.held('c1\r\nnet1')).toEqual([{ set: 0, value: 0x0a000003n }]);
+    expect(p.size).toBe(1);
+  });
+
+  it('keys from files: bare ids, odd characters, and the object and its key are one owner', () => {
+    const p = v4();
+    expect(p.take(0, 0x0a000009n, 'bare-id')).toBe(true);
+    expect(p.take(0, 0x0a000009n, 'other')).toBe(false);
+    expect(p.ownerOf(0, 0x0a000009n)).toBe('bare-id');
+    const odd = { containerId: 'a\rb', ifname: 'x\r\ny' };
+    expect(p.take(0, 0x0a00000an, `a\rb\r\nx\r\ny`)).toBe(true);
+    expect(p.held(odd)).toEqual([{ set: 0, value: 0x0a00000an }]);
+    expect(p.ownerOf(0, 0x0a00000an)).toBe('a\rb\r\nx\r\ny');
+    // A second address of one owner in one set (two files naming the same container) is kept and freed too.
+    expect(p.take(0, 0x0a00000bn, 'bare-id')).toBe(true);
+    expect(p.held('bare-id').map((h) => h.value)).toEqual([0x0a000009n, 0x0a00000bn]);
+    expect(p.free(0, 0x0a000009n)).toBe('bare-id');
+    expect(p.held('bare-id').map((h) => h.value)).toEqual([0x0a00000bn]);
+    expect(p.releaseValues(odd)).toBe(1);
+    expect(p.releaseValues('bare-id')).toBe(1);
+    expect(p.size).toBe(0);
+    expect([...p.entries()]).toEqual([]);
+    expect(p.freeCount(0)).toBe(253n);
+  });
+
+  it('slots are reused: entries always name the right owner', () => {
+    const p = v4();
+    for (let i = 0; i < 5; i++) p.allocate(owner(i));
+    p.release(owner(1));
+    p.release(owner(3));
+    p.allocate(owner(7));
+    p.allocate(owner(8));
+    expect(snapshot(p)).toBe(
+      JSON.stringify(
+        [
+          [0, '167772162', 'c0\r\neth0'],
+          [0, '167772164', 'c2\r\neth0'],
+          [0, '167772166', 'c4\r\neth0'],
+          [0, '167772167', 'c7\r\neth0'],
+          [0, '167772168', 'c8\r\neth0'],
+        ].sort(),
+      ),
+    );
+  });
+
+  it('IPv6 offsets beyond 2^53 (a request near the end of a /64) work, and the round-robin goes on from there', () => {
+    const p = pool({ ranges: [[{ subnet: 'fd00::/64' }]] });
+    expect(p.allocate(owner(1), ['fd00::ffff:ffff:ffff:fffd'])[0].address).toBe('fd00::ffff:ffff:ffff:fffd');
+    expect(p.allocate(owner(2))[0].address).toBe('fd00::ffff:ffff:ffff:fffe');
+    expect(p.allocate(owner(3))[0].address).toBe('fd00::ffff:ffff:ffff:ffff');
+    expect(p.allocate(owner(4))[0].address).toBe('fd00::2'); // wrapped; fd00::1 is the gateway
+    expect(p.ownerOf(0, (0xfd00n << 112n) + (1n << 64n) - 2n)).toBe('c2\r\neth0');
+    expect(p.lastReserved(0)).toBe((0xfd00n << 112n) + 2n);
+    expect(p.releaseValues(owner(2))).toBe(1);
+    expect(p.isFree(0, (0xfd00n << 112n) + (1n << 64n) - 2n)).toBe(true);
+    for (const i of [1, 3, 4]) p.release(owner(i));
+    expect(p.size).toBe(0);
+    expect(p.freeCount(0)).toBe((1n << 64n) - 2n);
+  });
+});
+
+describe('RangePool: allocation cost grows at most with the logarithm of what is taken', () => {
+  it('a range of 2^k, all taken but one address in the middle, the cursor at the end: steps ~ k, not ~ 2^k', () => {
+    const got: [number, number][] = [];
+    for (const k of [6, 10, 14, 17]) {
+      const size = 2 ** k;
+      const start = 0x0a000010;
+      const p = pool({
+        ranges: [[{ subnet: '10.0.0.0/8', rangeStart: '10.0.0.16', rangeEnd: ipv4(start + size - 1) }]],
+      });
+      for (let i = 0; i < size; i++) p.allocateValues(owner(i));
+      expectIpamError(() => p.allocate(owner(-1)), 'exhausted', 'ranges[0]');
+      p.releaseValues(owner(size / 2));
+      const before = offsetSetSteps();
+      expect(p.allocate(owner(-1))[0].address).toBe(ipv4(start + size / 2));
+      got.push([k, offsetSetSteps() - before]);
+    }
+    // Bitmap levels: ceil(k / 5); a scan word by word would visit 2^17 / 32 = 4096 words at k = 17.
+    for (const [k, steps] of got) expect(steps, `2^${k}`).toBeLessThanOrEqual(4 * Math.ceil(k / 5) + 4);
+    expect(got[3][1]).toBeLessThanOrEqual(3 * got[0][1]);
+  });
+});
+
+function ipv4(n: number): string {
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+}

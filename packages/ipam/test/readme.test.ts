@@ -9,6 +9,10 @@ const EXPECTED: Record<string, string> = {
     "[ '10.22.0.2', 'fd22::2' ]",
   ].join('\n'),
   "The file store's lock": '10.23.0.2/24 flock',
+  'The in-memory allocator: speed and memory': [
+    '99999 948574n 10.1.134.162',
+    'PagedOffsetSet 281474976710656n true true',
+  ].join('\n'),
 };
 
 describe('packages/ipam/README.md', () => {
