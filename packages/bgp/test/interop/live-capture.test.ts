@@ -41,7 +41,8 @@ import {
 // BIRD 2, GoBGP and FRR in namespaces of their own (see live-lab.ts), three sessions between them,
 // announcing and withdrawing IPv4, IPv6 and EVPN routes; tcpdump records every session. Our
 // dissection of each capture is compared with tshark's field for field, and the routes we decode
-// from each session's byte stream with what the receiving daemon says it holds.
+// from each session's byte stream with what the receiving daemon says it holds (and, for GoBGP's
+// session to BIRD, with the Adj-RIB-Out GoBGP says it sent).
 const BGPD = '/usr/lib/frr/bgpd';
 const blocker =
   kernelTestBlocker(['bird', 'birdc', 'gobgpd', 'gobgp', 'vtysh', 'tshark']) ??
@@ -49,7 +50,15 @@ const blocker =
 announceKernelTestBlocker(blocker, 'BGP captures of BIRD, GoBGP and FRR sessions');
 
 type View = Map<string, Partial<RouteFacts>>;
-type Direction = 'bird>gobgp' | 'gobgp>bird' | 'gobgp>frr' | 'frr>gobgp' | 'bird>frr' | 'frr>bird';
+/** Sender>receiver: the receiver's table; `gobgp>bird sent` is GoBGP's Adj-RIB-Out (what it says it sent). */
+type Direction =
+  | 'bird>gobgp'
+  | 'gobgp>bird'
+  | 'gobgp>bird sent'
+  | 'gobgp>frr'
+  | 'frr>gobgp'
+  | 'bird>frr'
+  | 'frr>bird';
 const SESSION_OF: Record<
   Direction,
   { sender: string; receiver: string; receiverAs: number; ibgp: boolean; capture: Link }
@@ -62,6 +71,13 @@ const SESSION_OF: Record<
     capture: 's1',
   },
   'gobgp>bird': {
+    sender: ADDR.gobgpS1,
+    receiver: ADDR.birdS1,
+    receiverAs: 65001,
+    ibgp: false,
+    capture: 's1',
+  },
+  'gobgp>bird sent': {
     sender: ADDR.gobgpS1,
     receiver: ADDR.birdS1,
     receiverAs: 65001,
@@ -85,6 +101,7 @@ const EXPECTED: Record<Direction, [string[], string[]]> = {
     [...big, 'ipv4 172.16.1.0/24'],
   ],
   'gobgp>bird': [['ipv4 172.20.1.0/24', 'ipv4 172.20.2.0/24'], ['ipv4 172.20.1.0/24']],
+  'gobgp>bird sent': [['ipv4 172.20.1.0/24', 'ipv4 172.20.2.0/24'], ['ipv4 172.20.1.0/24']],
   'gobgp>frr': [
     [
       'ipv6 fd20:1::/48',
@@ -193,6 +210,7 @@ describe.skipIf(blocker !== undefined)('BGP sessions between BIRD 2, GoBGP and F
   const views = (): Record<Direction, View> => ({
     'bird>gobgp': gobgpTable(live.gobgp(`neighbor ${ADDR.birdS1} adj-in -a ipv4 -j`), 'ipv4'),
     'gobgp>bird': birdTable(live.birdc('show route all protocol gobgp'), false),
+    'gobgp>bird sent': gobgpTable(live.gobgp(`neighbor ${ADDR.birdS1} adj-out -a ipv4 -j`), 'ipv4'),
     'gobgp>frr': new Map([
       ...frrUnicast(ADDR.gobgpS2, true),
       ...frrEvpnTable(live.vtysh('show bgp l2vpn evpn route detail json'), ADDR.gobgpS2),
@@ -474,7 +492,12 @@ describe.skipIf(blocker !== undefined)('BGP sessions between BIRD 2, GoBGP and F
       'frr>bird@1 ipv6 fd10:1::/48#0',
     ]);
     // Each receiver's routes in both stages, every field each daemon shows.
-    expect(routes).toMatchObject({ 'bird>gobgp@0': BIG + 2, 'bird>gobgp@1': BIG + 1, 'gobgp>frr@0': 6 });
+    expect(routes).toMatchObject({
+      'bird>gobgp@0': BIG + 2,
+      'bird>gobgp@1': BIG + 1,
+      'gobgp>bird sent@0': 2,
+      'gobgp>frr@0': 6,
+    });
     for (const field of ['nextHop', 'asPath', 'med', 'communities', 'largeCommunities', 'origin'])
       expect(counted.get(field) ?? 0, field).toBeGreaterThanOrEqual(2 * BIG);
     for (const field of ['localPref', 'pathId', 'extendedCommunities', 'vni', 'pmsi'])
