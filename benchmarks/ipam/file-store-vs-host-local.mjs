@@ -88,7 +88,7 @@ try {
   console.log(`  ours, file store op in-process: ADD ${f(median(add))}, DEL ${f(median(del))}`);
   console.log(`  host-local binary, whole process: ADD ${f(median(hl.add))}, DEL ${f(median(hl.del))}`);
   console.log(
-    `  ours, whole node process per ADD (${procN} runs, flock helper start included): ${f(median(proc))}`,
+    `  ours, whole node process per ADD (${procN} runs, node start, import, perl flock helper start): ${f(median(proc))}`,
   );
   if (hl.add.length)
     console.log(

@@ -1,6 +1,8 @@
 import {
   closeSync,
+  constants,
   fsyncSync,
+  ftruncateSync,
   linkSync,
   mkdirSync,
   openSync,
@@ -10,7 +12,6 @@ import {
   statSync,
   unlinkSync,
   utimesSync,
-  writeFileSync,
   writeSync,
 } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -217,8 +218,16 @@ export class FileStore implements KvStore {
     if (dir !== this.dir) mkdirSync(dir, { recursive: true, mode: 0o755 });
     if (!durable && !create) {
       // A hint (the round-robin cursor) is rewritten in place, as host-local does: a crash can
-      // leave it cut, and a cursor that does not parse restarts the round-robin.
-      writeFileSync(file, value, { mode: 0o644 });
+      // leave it cut, and a cursor that does not parse restarts the round-robin. Written over and
+      // then cut to length, not truncated first: ext4 flushes a file truncated to 0 when it closes.
+      const bytes = Buffer.from(value);
+      const fd = openSync(file, constants.O_WRONLY | constants.O_CREAT, 0o644);
+      try {
+        writeSync(fd, bytes, 0, bytes.length, 0);
+        ftruncateSync(fd, bytes.length);
+      } finally {
+        closeSync(fd);
+      }
       return;
     }
     const tmp = this.tempFile(dir);
