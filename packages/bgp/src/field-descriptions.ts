@@ -31,6 +31,7 @@ const P = 'bgp.update.path_attribute.';
 export const bgpFields: FieldDescriptions = {
   bgp: PROTOCOL_FIELD,
   'bgp.marker': BYTES_FIELD,
+  'bgp.continuation': LABEL_FIELD,
   'bgp.length': U16_FIELD,
   'bgp.type': { type: 'uint', bits: 8, values: MESSAGE_TYPES },
   'bgp.open.version': U8_FIELD,

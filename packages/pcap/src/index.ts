@@ -15,4 +15,5 @@ export * from './pcapng-writer.js';
 export * from './sll.js';
 export * from './sll2.js';
 export * from './stream-reader.js';
+export * from './tcp-reassembly.js';
 export * from './timestamp.js';

@@ -20,11 +20,6 @@ const bgpFiles = () => (CORPUS.ok ? corpusFiles().filter((f) => /^bgp/.test(f)) 
  */
 const BAD_FIRST_HEADER =
   'tshark reports an error too, in the first BGP header of the segment: cnikit shows no bgp layer there, tshark the header fields read before its error';
-const REASSEMBLED =
-  'frames 2 and 4 continue a message tshark reassembles across segments (tcp.segments); cnikit does no TCP reassembly and rejects their first bytes as a BGP header';
-const TCP_ANALYSIS =
-  'tshark hands a retransmitted or out-of-order segment to no dissector (TCP analysis, see packages/bgp/test/fixtures/corpus-agreement-expected.ts); cnikit decodes it as BGP';
-
 /**
  * `file -Y filter` pairs where cnikit keeps other frames than `tshark -r FILE -Y filter`, each
  * with the reason. Any pair added to or missing from this list fails the test.
@@ -32,18 +27,8 @@ const TCP_ANALYSIS =
 const DIFFERENT: Record<string, string> = {
   'bgp-aigp.pcap -Y bgp.type == 2': 'LINKTYPE_JUNIPER_ETHER (178): cnikit does not decode this link type',
   'bgp-aigp.pcap -Y bgp': 'LINKTYPE_JUNIPER_ETHER (178): cnikit does not decode this link type',
-  'bgp-as-path-oobr.pcap -Y bgp.type == 2': REASSEMBLED,
-  'bgp-as-path-oobr.pcap -Y bgp': REASSEMBLED,
-  'bgp-bgp_capabilities_print-oobr-1.pcap -Y bgp': BAD_FIRST_HEADER,
-  'bgp-bgp_capabilities_print-oobr-2.pcap -Y bgp': BAD_FIRST_HEADER,
   'bgp-infinite-loop.pcap -Y bgp.type == 2': BAD_FIRST_HEADER,
   'bgp-infinite-loop.pcap -Y bgp': BAD_FIRST_HEADER,
-  'bgp-shutdown-communication.pcapng -Y bgp': TCP_ANALYSIS,
-  'bgp-shutdown-msg-variations.pcap -Y bgp': TCP_ANALYSIS,
-  'bgp-ub.pcap -Y bgp.type == 2': BAD_FIRST_HEADER,
-  'bgp-ub.pcap -Y bgp': BAD_FIRST_HEADER,
-  'bgp_mp_reach_nlri-oobr.pcap -Y bgp.type == 2': BAD_FIRST_HEADER,
-  'bgp_mp_reach_nlri-oobr.pcap -Y bgp': BAD_FIRST_HEADER,
   'bgp_vpn_attrset.pcap -Y bgp.type == 2': 'PPP in HDLC-like framing: cnikit does not decode this link type',
   'bgp_vpn_attrset.pcap -Y bgp': 'PPP in HDLC-like framing: cnikit does not decode this link type',
 };

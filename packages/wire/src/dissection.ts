@@ -173,6 +173,33 @@ export interface LayerStep {
  */
 export type LayerWalker = (buf: Uint8Array, start: number, end: number, context: DissectContext) => LayerStep;
 
+/** `PduFraming.pduLength` when the header is not all there yet: wait for the next segment. */
+export const PDU_HEADER_CUT = 0;
+/** `PduFraming.pduLength` when the bytes are no header: stop reassembling, dissect them as they are. */
+export const PDU_INVALID = -1;
+
+/**
+ * How a protocol carried on a TCP stream delimits its messages, for a TCP reassembler (what
+ * Wireshark's `desegment_offset`/`desegment_len` tell its TCP). A single-frame `dissect` never
+ * reads it.
+ */
+export interface PduFraming {
+  /**
+   * The length of the message starting at buf[at], from its header: a length of at least 1 (the
+   * message may run past `end`), `PDU_HEADER_CUT` when fewer bytes than its header are left before
+   * `end`, or `PDU_INVALID` when the header is not one.
+   */
+  readonly pduLength: (buf: Uint8Array, at: number, end: number) => number;
+  /**
+   * Where the first message starts in stream bytes that do not continue a message being
+   * reassembled (BGP: at the first marker); the bytes before it end a message this capture did not
+   * see start. Absent: at `start`.
+   */
+  readonly firstPdu?: (buf: Uint8Array, start: number, end: number) => number;
+  /** The node shown for those bytes, buf[start, end) (BGP: `bgp.continuation`). Absent: none. */
+  readonly continuation?: (buf: Uint8Array, start: number, end: number) => DissectionNode;
+}
+
 /** What a protocol package exports: its layer dissectors and which table keys lead to them. */
 export interface DissectorSet {
   readonly layers: Readonly<Record<string, LayerDissector>>;
@@ -181,6 +208,8 @@ export interface DissectorSet {
   readonly walkers?: Readonly<Record<string, LayerWalker>>;
   /** Every field (and protocol) the layers can emit, by display-filter name: types and value names. */
   readonly fields?: FieldDescriptions;
+  /** How some of `layers` (by the same name) delimit messages on a TCP stream, for reassembly. */
+  readonly framings?: Readonly<Record<string, PduFraming>>;
 }
 
 /** Link-layer table keys are pcap LINKTYPE values. */
@@ -197,6 +226,8 @@ export interface DissectorRegistry {
   readonly walkers?: ReadonlyMap<string, LayerWalker>;
   /** The sets' field descriptions merged (a later set's description of a name wins). */
   readonly fields?: ReadonlyMap<string, FieldDescription>;
+  /** Stream framings, each belonging to the dissector of the same name in `layers`. */
+  readonly framings?: ReadonlyMap<string, PduFraming>;
 }
 
 /** Merges dissector sets into one registry; a later set's binding of the same key wins. */
@@ -204,6 +235,7 @@ export function composeDissectors(...sets: DissectorSet[]): DissectorRegistry {
   const layers = new Map<string, LayerDissector>();
   const tables = new Map<string, Map<number, string>>();
   const walkers = new Map<string, LayerWalker>();
+  const framings = new Map<string, PduFraming>();
   // `dissect` itself adds the `data` node, whatever the sets.
   const fields = new Map<string, FieldDescription>(Object.entries(DATA_FIELDS));
   for (const set of sets) {
@@ -215,6 +247,9 @@ export function composeDissectors(...sets: DissectorSet[]): DissectorRegistry {
       const walker = set.walkers?.[name];
       if (walker) walkers.set(name, walker);
       else walkers.delete(name);
+      const framing = set.framings?.[name];
+      if (framing) framings.set(name, framing);
+      else framings.delete(name);
     }
     for (const b of set.bindings) {
       let t = tables.get(b.table);
@@ -222,7 +257,7 @@ export function composeDissectors(...sets: DissectorSet[]): DissectorRegistry {
       t.set(b.key, b.layer);
     }
   }
-  return { layers, tables, walkers, fields };
+  return { layers, tables, walkers, fields, framings };
 }
 
 export interface Dissection {

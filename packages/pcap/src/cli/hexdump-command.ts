@@ -19,7 +19,14 @@ export async function hexdumpCommand(
     return await forEachSelectedPacket(args, filter, io, progress, (p, dissection) => {
       const heading = frameNode(p, []).display;
       const malformed = malformedNode(dissection).map((n) => `${n.display}\n`);
-      out.write(`${heading}\n${annotatedHexdump(p.packet.data, dissection.layers)}${malformed.join('')}\n`);
+      // Nodes dissected from reassembled bytes are dumped under those bytes, as tshark -x does.
+      const elsewhere = new Set(dissection.reassembled?.flatMap((r) => r.layers));
+      const own = dissection.layers.filter((n) => !elsewhere.has(n) && n.field !== 'tcp.segments');
+      let dump = annotatedHexdump(p.packet.data, own);
+      for (const r of dissection.reassembled ?? []) {
+        dump += `${r.name} (${r.data.length} bytes):\n${annotatedHexdump(r.data, r.layers)}`;
+      }
+      out.write(`${heading}\n${dump}${malformed.join('')}\n`);
       return out.maybeFlush();
     });
   } finally {

@@ -1,11 +1,5 @@
-import {
-  type Dissection,
-  dissect,
-  dissectLayerPath,
-  type FrameInfo,
-  type LayerPath,
-  LINK_TABLE,
-} from '@cnikit/wire';
+import { type Dissection, dissect, type FrameInfo, type LayerPath, LINK_TABLE } from '@cnikit/wire';
+import { type StreamDissection, TcpReassembly } from '../tcp-reassembly.js';
 import type { CliArgs } from './args.js';
 import { type ReadOutcome, readPackets } from './capture-input.js';
 import { type CollectedFields, collectFields, type FieldMap } from './fields.js';
@@ -17,7 +11,7 @@ import { cliDissectors } from './protocols.js';
 /** What a command does with one packet that passed the filter. */
 export type PacketHandler = (
   packet: NumberedPacket,
-  dissection: Dissection,
+  dissection: StreamDissection,
   /** Set when the filter needed them; compute with collectFields otherwise. */
   collected: CollectedFields | undefined,
 ) => void | Promise<void>;
@@ -46,19 +40,31 @@ export function dissectPacket(p: NumberedPacket): Dissection {
   );
 }
 
-/** The layer names of one captured packet, as `dissectPacket` would name them; reuses `into`. */
-export function packetLayerPath(p: NumberedPacket, into: string[]): LayerPath {
+/** A TCP reassembler over the CLI's dissectors, for one pass over one capture. */
+export function cliReassembly(): TcpReassembly {
+  return new TcpReassembly(cliDissectors);
+}
+
+/** Dissects the next packet of a capture with TCP reassembly (as tshark does by default). */
+export function dissectStreamPacket(reassembly: TcpReassembly, p: NumberedPacket): StreamDissection {
   const { data } = p.packet;
-  return dissectLayerPath(
-    cliDissectors,
-    data,
-    { table: LINK_TABLE, key: p.packet.linkType },
-    0,
-    data.length,
-    p.packet.originalLength,
+  return reassembly.dissect(data, {
+    first: { table: LINK_TABLE, key: p.packet.linkType },
+    originalLength: p.packet.originalLength,
+    frame: frameInfo(p),
+    number: p.number,
+  });
+}
+
+/** The layer names of the next packet of a capture, as `dissectStreamPacket` would name them; reuses `into`. */
+export function packetLayerPath(reassembly: TcpReassembly, p: NumberedPacket, into: string[]): LayerPath {
+  return reassembly.layerPath(p.packet.data, {
+    first: { table: LINK_TABLE, key: p.packet.linkType },
+    originalLength: p.packet.originalLength,
+    frame: frameInfo(p),
+    number: p.number,
     into,
-    frameInfo(p),
-  );
+  });
 }
 
 /**
@@ -75,8 +81,9 @@ export async function forEachSelectedPacket(
   const limit = args.count ?? Number.POSITIVE_INFINITY;
   let selected = 0;
   if (limit === 0) return { packets: 0 };
+  const reassembly = cliReassembly();
   return readPackets(args.file, io, { progress }, (p) => {
-    const dissection = dissectPacket(p);
+    const dissection = dissectStreamPacket(reassembly, p);
     let collected: CollectedFields | undefined;
     if (filter) {
       collected = collectFields(dissection);

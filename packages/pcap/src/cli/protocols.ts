@@ -4,13 +4,15 @@ import { netlinkDissectors } from '@cnikit/netlink';
 import { VxlanPort, vxlanDissectorsForPorts } from '@cnikit/vxlan';
 import { composeDissectors, type DissectorRegistry, LINK_TABLE } from '@cnikit/wire';
 import { pcapLinkDissectors } from '../dissectors.js';
+import { TCP_REASSEMBLY_FIELDS } from '../tcp-reassembly.js';
 import { FRAME_FIELDS } from './frame.js';
 
 /**
  * Every protocol the `cnikit` command decodes, composed in this one place: a new protocol
  * package plugs in by adding its DissectorSet here. Nothing else in the CLI names a protocol.
  * VXLAN is bound to flannel's/Linux's UDP 8472 as well as IANA's 4789, since CNI traffic uses both.
- * BGP is bound to TCP port 179, one segment at a time (no TCP reassembly). Netlink (nlmon captures,
+ * BGP is bound to TCP port 179; the commands reassemble its TCP streams (`TcpReassembly`), as
+ * tshark does by default. Netlink (nlmon captures,
  * LINKTYPE_NETLINK, and SLL captures of a netlink device) comes from @cnikit/netlink's pure-TS dissectors.
  */
 export const cliDissectors: DissectorRegistry = composeDissectors(
@@ -19,7 +21,7 @@ export const cliDissectors: DissectorRegistry = composeDissectors(
   vxlanDissectorsForPorts([VxlanPort.IANA, VxlanPort.Linux]),
   bgpDissectors,
   netlinkDissectors,
-  { layers: {}, bindings: [], fields: FRAME_FIELDS },
+  { layers: {}, bindings: [], fields: { ...FRAME_FIELDS, ...TCP_REASSEMBLY_FIELDS } },
 );
 
 /** Whether the CLI has a first-layer dissector for this pcap LINKTYPE. */

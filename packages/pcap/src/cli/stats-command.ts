@@ -2,7 +2,7 @@ import type { CliArgs } from './args.js';
 import { type ReadOutcome, readPackets } from './capture-input.js';
 import type { PacketFilter } from './filter.js';
 import type { CliIo } from './io.js';
-import { forEachSelectedPacket, packetLayerPath } from './packet-loop.js';
+import { cliReassembly, forEachSelectedPacket, packetLayerPath } from './packet-loop.js';
 import { ProtocolHierarchy } from './protocol-hierarchy.js';
 
 /**
@@ -25,11 +25,12 @@ export async function statsCommand(
     // Without a filter only the protocol path matters: no field trees are kept.
     const limit = args.count ?? Number.POSITIVE_INFINITY;
     const path: string[] = [];
+    const reassembly = cliReassembly();
     outcome =
       limit === 0
         ? { packets: 0 }
         : await readPackets(args.file, io, { progress: true }, (p) => {
-            const { layers, malformed } = packetLayerPath(p, path);
+            const { layers, malformed } = packetLayerPath(reassembly, p, path);
             hierarchy.addPath(layers, malformed !== undefined, p.packet.originalLength);
             return p.number < limit;
           });
