@@ -1,12 +1,21 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
+import { LINKTYPE_RAW } from '@cnikit/wire';
 import { describe, expect, it } from 'vitest';
-import { runReadmeExample, typecheckReadmeExample } from '../../../test/packaging/readme-runner.js';
+import {
+  runReadmeExample,
+  runReadmeExamples,
+  typecheckReadmeExample,
+  typecheckReadmeExamples,
+} from '../../../test/packaging/readme-runner.js';
 import { CORPUS_DIR } from '../../../test/support/corpus.js';
 import { haveCorpus } from '../../../test/support/corpus-location.js';
+import { pcapFile } from '../../ethernet/test/fixtures/synthetic-pcap.js';
 import { runCli } from '../src/cli/run.js';
 import { collectingStream } from './cli-helpers.js';
+import { bgpStream, cutStream, TCP_SYN, tcpFrame } from './support/tcp-stream.js';
 
 const CORPUS = haveCorpus(
   'packages/pcap/test/readme.test.ts: the README example run on bgp-role.pcapng of the corpus',
@@ -26,6 +35,47 @@ describe('packages/pcap/README.md', () => {
 
   it('the example type-checks (strict)', () => {
     expect(typecheckReadmeExample('packages/pcap')).toBe('');
+  });
+
+  it.skipIf(!CORPUS)('the TcpReassembly example prints what the README says on a BGP session', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cnikit-readme-'));
+    try {
+      const { bytes } = bgpStream(2000);
+      const isn = 7000;
+      const frames = [
+        tcpFrame({ seq: isn, payload: new Uint8Array(0), flags: TCP_SYN }),
+        ...cutStream(bytes, [50, 3000, 6000], isn).map((s) => tcpFrame(s)),
+      ];
+      writeFileSync(join(dir, 'bgp-session.pcap'), pcapFile(frames, LINKTYPE_RAW));
+      const runs = await runReadmeExamples('packages/pcap', {
+        files: {
+          'trace.pcapng': join(CORPUS_DIR, 'pcap', 'bgp-role.pcapng'),
+          'bgp-session.pcap': join(dir, 'bgp-session.pcap'),
+        },
+      });
+      expect(runs.length).toBe(2);
+      const r = runs[1];
+      expect(r.stderr).toBe('');
+      expect(r.exitCode).toBe(0);
+      expect(r.expected).toBe(
+        [
+          '1: raw ip tcp',
+          '2: raw ip tcp bgp',
+          '3: raw ip tcp tcp.segments bgp, 2957 bytes reassembled',
+          '4: raw ip tcp tcp.segments bgp, 5938 bytes reassembled',
+          '5: raw ip tcp tcp.segments bgp, 4096 bytes reassembled',
+        ].join('\n'),
+      );
+      expect(r.stdout).toBe(r.expected);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('every example type-checks (strict)', () => {
+    const checks = typecheckReadmeExamples('packages/pcap');
+    expect(checks.length).toBe(2);
+    for (const c of checks) expect(c.diagnostics, c.title).toBe('');
   });
 
   it.skipIf(!CORPUS)('every cnikit command in the README prints what the README says', async () => {
