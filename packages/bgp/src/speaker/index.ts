@@ -5,4 +5,5 @@ export * from './rib.js';
 export * from './route.js';
 export * from './speaker.js';
 export * from './timers.js';
+export * from './transport.js';
 export * from './update-routes.js';

@@ -13,6 +13,7 @@ import { readUpdate, UpdateView } from '../update.js';
 import { AdjRibIn, AdjRibOut } from './rib.js';
 import type { AnnounceAttributes, BgpRoute, RouteSource } from './route.js';
 import { backoff, FsmTimer, jitter, keepaliveInterval } from './timers.js';
+import { applyTtl, type SetSocketOption, type TtlPolicy, ttlPolicy } from './transport.js';
 import { routesOfUpdate, type UpdateRoutes } from './update-routes.js';
 
 /** The RFC 4271 §8.2.2 states. */
@@ -101,6 +102,19 @@ export interface PeerOptions {
   readonly extendedNextHop?: boolean;
   /** Source address of our connections (default: the speaker's listen host, when it names one). */
   readonly localAddress?: string;
+  /** Source port of our connections (default: one the kernel picks). */
+  readonly localPort?: number;
+  /**
+   * TTL (IPv6 hop limit) of the session's packets, e.g. 2+ for eBGP multihop. Needs the speaker's
+   * `setsockopt`. Set once the connection exists: a SYN we send still leaves with the default TTL.
+   */
+  readonly ttl?: number;
+  /**
+   * GTSM (RFC 5082): send with TTL 255 and accept only 255 − (hops − 1) (`true`: hops 1). Needs the
+   * speaker's `setsockopt`. Also set on the speaker's listening socket (its SYN-ACKs leave with
+   * 255, SYNs under the minimum are dropped), which every peer connecting to it shares.
+   */
+  readonly gtsm?: boolean | { readonly hops: number };
   /** Next hop for routes sent to this peer (default: the session's local address for its family). */
   readonly nextHop?: { readonly ipv4?: string; readonly ipv6?: string };
   /** First ConnectRetry interval, seconds (default 5); it doubles after each failure up to `connectRetryMax`. */
@@ -183,6 +197,7 @@ export interface PeerInfo {
 export interface PeerHost {
   readonly asn: number;
   readonly routerId: number;
+  readonly setsockopt?: SetSocketOption;
   stateChanged(peer: BgpPeer, from: PeerState, to: PeerState): void;
   established(peer: BgpPeer): void;
   down(peer: BgpPeer, reason: string, notification: NotificationMessage | undefined, sent: boolean): void;
@@ -246,6 +261,8 @@ export class BgpPeer {
   private outgoing = false;
   readonly ibgp: boolean;
   readonly port: number;
+  /** The TTL / minimum TTL the session's sockets get (ttl, gtsm). */
+  readonly ttl: TtlPolicy | undefined;
   /** The peer's restart time (seconds) when both sides offered graceful restart on the last session. */
   peerRestartTime(): number | undefined {
     if (!this.options.gracefulRestart || !this.remoteOpen) return undefined;
@@ -273,6 +290,11 @@ export class BgpPeer {
     const sendMax = typeof addPath === 'object' ? addPath.sendMax : undefined;
     if (sendMax !== undefined && (!Number.isInteger(sendMax) || sendMax < 1))
       throw new RangeError(`bgp peer addPath.sendMax must be a positive integer, got ${sendMax}`);
+    this.ttl = ttlPolicy(options);
+    if (this.ttl && !host.setsockopt)
+      throw new RangeError(
+        'bgp peer ttl/gtsm need the speaker option setsockopt (nativeNetlink().setsockopt of @cnikit/netlink)',
+      );
     this.ibgp = options.asn === host.asn;
     this.port = options.port ?? 179;
   }
@@ -424,6 +446,7 @@ export class BgpPeer {
       host: this.address,
       port: this.port,
       ...(local ? { localAddress: local } : {}),
+      ...(this.options.localPort ? { localPort: this.options.localPort } : {}),
     });
     this.connecting = s;
     s.setNoDelay(true);
@@ -485,6 +508,7 @@ export class BgpPeer {
 
   /** A second connection while the first is in OpenSent/OpenConfirm: our OPEN on it, then wait for theirs. */
   private candidate(s: Socket, outgoing: boolean): void {
+    this.applyTtl(s);
     const framer = new BgpFramer();
     this.candidates.add(s);
     s.on('error', () => {});
@@ -562,7 +586,19 @@ export class BgpPeer {
     }
   }
 
+  /** The peer's TTL policy on a connection (RFC 5082 GTSM, multihop TTL). */
+  private applyTtl(s: Socket): void {
+    const setsockopt = this.host.setsockopt;
+    if (!this.ttl || !setsockopt) return;
+    try {
+      applyTtl(s, this.ttl, setsockopt, !isIPv4(s.remoteAddress ?? this.address));
+    } catch (e) {
+      this.host.error(this, e as Error);
+    }
+  }
+
   private attach(s: Socket, outgoing: boolean): void {
+    this.applyTtl(s);
     this.connectRetry.stop();
     this.socket = s;
     this.outgoing = outgoing;

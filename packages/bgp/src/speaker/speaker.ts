@@ -20,6 +20,7 @@ import {
 } from './peer.js';
 import { AdjRibIn, LocRib } from './rib.js';
 import type { AnnounceAttributes, BgpRoute, RouteSource } from './route.js';
+import { applyTtl, type SetSocketOption, type TtlPolicy } from './transport.js';
 import {
   announcements,
   announceRoutes,
@@ -51,6 +52,11 @@ export interface BgpSpeakerOptions {
    * same neighbouring AS with other next hops (`true`: up to 64), reported in `bestPathChange`.
    */
   readonly multipath?: boolean | { readonly maxPaths: number };
+  /**
+   * `setsockopt(fd, level, name, value)` for peers' `ttl` and `gtsm`: pass
+   * `nativeNetlink().setsockopt` from @cnikit/netlink (Node has no IP_TTL / IP_MINTTL option).
+   */
+  readonly setsockopt?: SetSocketOption;
 }
 
 /** A best-path change of one prefix, for programming a FIB. */
@@ -123,6 +129,7 @@ export class BgpSpeaker extends (EventEmitter as new () => TypedEmitter<BgpSpeak
   /** Resolves once the listening socket is bound (at once without one). */
   readonly listening: Promise<void>;
   private readonly localSource: RouteSource;
+  private readonly setsockopt: SetSocketOption | undefined;
   private readonly clusterId: number;
   private readonly maxPaths: number;
   private readonly multipaths = new Map<string, readonly BgpRoute[]>();
@@ -136,6 +143,7 @@ export class BgpSpeaker extends (EventEmitter as new () => TypedEmitter<BgpSpeak
     this.id = parseIpv4(options.routerId) >>> 0;
     if (this.id === 0) throw new RangeError('bgp speaker routerId must not be 0.0.0.0');
     this.localSource = { peer: LOCAL, asn: options.asn, routerId: options.routerId, ibgp: false };
+    this.setsockopt = options.setsockopt;
     this.clusterId = options.clusterId === undefined ? this.id : parseIpv4(options.clusterId) >>> 0;
     const mp = options.multipath;
     this.maxPaths = mp === true ? 64 : mp ? mp.maxPaths : 1;
@@ -235,8 +243,17 @@ export class BgpSpeaker extends (EventEmitter as new () => TypedEmitter<BgpSpeak
     const host: PeerHost = Object.assign(Object.create(this.host) as PeerHost, {
       asn: this.asn,
       routerId: this.id,
+      ...(this.setsockopt ? { setsockopt: this.setsockopt } : {}),
     });
     const peer = new BgpPeer(options, host, this.listenHost);
+    const server = this.server;
+    if (peer.ttl?.minTtl !== undefined && server && this.setsockopt) {
+      // GTSM on the listening socket: SYNs under the minimum never make a connection, SYN-ACKs leave with 255.
+      const set = this.setsockopt;
+      const policy = peer.ttl as TtlPolicy;
+      const v6 = () => (server.address() as { family?: string } | null)?.family === 'IPv6';
+      this.listening.then(() => applyTtl(server, policy, set, v6())).catch((e) => this.report(e as Error));
+    }
     this.peers.set(options.address, peer);
     peer.start();
     return peer.info();

@@ -1,6 +1,7 @@
 // Runs BgpSpeakers inside a network namespace for the daemon interop tests (started with
 // `ip netns exec`): one JSON command per stdin line, one JSON reply or event per stdout line.
 import { createInterface } from 'node:readline';
+import { nativeNetlink } from '@cnikit/netlink';
 import { BgpSpeaker, type BgpSpeakerOptions, type EvpnRouteSpec, type PeerOptions } from '../../src/index.js';
 
 const speakers = new Map<string, BgpSpeaker>();
@@ -28,7 +29,13 @@ type Command =
 async function run(c: Command): Promise<unknown> {
   switch (c.cmd) {
     case 'speaker': {
-      const s = new BgpSpeaker(c.options);
+      // `nativeSetsockopt: true` stands for the addon's setsockopt (a function cannot travel as JSON).
+      const { nativeSetsockopt, ...options } = c.options as BgpSpeakerOptions & {
+        nativeSetsockopt?: boolean;
+      };
+      const s = new BgpSpeaker(
+        nativeSetsockopt ? { ...options, setsockopt: nativeNetlink().setsockopt } : options,
+      );
       speakers.set(c.name, s);
       await s.listening;
       s.on('peerUp', (p) => out({ event: 'peerUp', name: c.name, peer: p.address, at: Date.now() }));

@@ -17,7 +17,10 @@ export async function bundleChild(dir: string): Promise<string> {
     format: 'esm',
     outfile,
     logLevel: 'error',
-    alias: { '@cnikit/wire': join(root, 'packages/wire/src/index.ts') },
+    alias: {
+      '@cnikit/wire': join(root, 'packages/wire/src/index.ts'),
+      '@cnikit/netlink': join(root, 'packages/netlink/src/index.ts'),
+    },
   });
   return outfile;
 }
@@ -66,7 +69,11 @@ export class ChildSpeaker {
   }
 
   static start(lab: Lab, ns: string, script: string): ChildSpeaker {
-    return new ChildSpeaker(lab.spawn(ns, `${process.execPath} ${script}`));
+    // The bundle lives in the lab's folder: the netlink addon (for `nativeSetsockopt`) is found by path.
+    const addon = join(root, 'packages/netlink');
+    return new ChildSpeaker(
+      lab.spawn(ns, `env CNIKIT_NETLINK_ADDON_DIR=${addon} ${process.execPath} ${script}`),
+    );
   }
 
   call<T = unknown>(command: Record<string, unknown>, ms = 10_000): Promise<T> {

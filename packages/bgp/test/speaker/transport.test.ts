@@ -1,0 +1,60 @@
+import { once } from 'node:events';
+import { createServer, type Socket } from 'node:net';
+import { describe, expect, it } from 'vitest';
+import { applyTtl, BgpSpeaker, ttlPolicy } from '../../src/index.js';
+
+describe('speaker transport options', () => {
+  it('ttlPolicy: GTSM sends 255 and accepts 256 − hops; a plain TTL for multihop; bad values are RangeErrors', () => {
+    expect(ttlPolicy({ gtsm: true })).toEqual({ ttl: 255, minTtl: 255 });
+    expect(ttlPolicy({ gtsm: { hops: 3 } })).toEqual({ ttl: 255, minTtl: 253 });
+    expect(ttlPolicy({ ttl: 4 })).toEqual({ ttl: 4 });
+    expect(ttlPolicy({})).toBeUndefined();
+    for (const bad of [
+      { ttl: 0 },
+      { ttl: 256 },
+      { gtsm: { hops: 0 } },
+      { gtsm: { hops: 255 } },
+      { ttl: 5, gtsm: true },
+    ])
+      expect(() => ttlPolicy(bad), JSON.stringify(bad)).toThrow(RangeError);
+  });
+
+  it('ttl and gtsm need the speaker’s setsockopt, which gets the socket’s fd, level and option', async () => {
+    const plain = new BgpSpeaker({ asn: 65001, routerId: '192.0.2.71', listen: false });
+    expect(() => plain.addPeer({ address: '127.0.0.72', asn: 65002, gtsm: true })).toThrow(/setsockopt/);
+    await plain.close();
+    const calls: number[][] = [];
+    const server = createServer();
+    server.listen(0, '127.0.0.72');
+    await once(server, 'listening');
+    const accepted = once(server, 'connection');
+    const speaker = new BgpSpeaker({
+      asn: 65001,
+      routerId: '192.0.2.71',
+      listen: false,
+      setsockopt: (fd, level, name, value) => calls.push([fd, level, name, value]),
+    });
+    speaker.addPeer({
+      address: '127.0.0.72',
+      asn: 65002,
+      port: (server.address() as { port: number }).port,
+      localAddress: '127.0.0.71',
+      localPort: 40179,
+      gtsm: { hops: 2 },
+    });
+    const [conn] = (await accepted) as [Socket];
+    // The source address and port we asked for.
+    expect([conn.remoteAddress, conn.remotePort]).toEqual(['127.0.0.71', 40179]);
+    await new Promise((r) => setTimeout(r, 50));
+    // IPv4 session: IP_TTL (level 0, option 2) 255 and IP_MINTTL (0, 21) 254 on one fd.
+    expect(calls.map(([, level, name, value]) => [level, name, value])).toEqual([
+      [0, 2, 255],
+      [0, 21, 254],
+    ]);
+    expect(calls[0][0]).toBeGreaterThan(2);
+    conn.destroy();
+    await speaker.close();
+    server.close();
+    expect(applyTtl(conn, { ttl: 1 }, () => undefined, false)).toBe(false);
+  });
+});
