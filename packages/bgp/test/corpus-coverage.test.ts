@@ -14,7 +14,7 @@ const TSHARK_ONLY: Record<string, string> = {
   'bgp.cap.length.bad':
     'tshark expert note (no value), about bytes we show or reject: capability length wrong (we throw)',
   'bgp.continuation':
-    'tshark expert note (no value), about bytes we show or reject: segment that continues a message (no reassembly here)',
+    'no value (FT_NONE): bytes before the first marker of a segment that continues no message; dissectBgp sees one segment and rejects them, TcpReassembly shows them through bgpPduFraming.continuation (corpus-agreement.test.ts, with reassembly)',
   'bgp.evpn.no_ip':
     'tshark expert note (no value), about bytes we show or reject: MAC/IP route without an IP address',
   'bgp.length.invalid':

@@ -80,3 +80,48 @@ export function announceCorpusBlocker(frames: number): void {
   if (process.env.CI === 'true') throw new Error(reason);
   console.warn(`\n!!! SKIPPED: ${reason}\n`);
 }
+
+/** A corpus capture with BGP on TCP 179: every packet, with tshark's decode of each. */
+export interface BgpCorpusCapture {
+  readonly file: string;
+  readonly packets: readonly {
+    readonly data: Uint8Array;
+    readonly linkType: number;
+    readonly originalLength: number;
+    readonly tshark: TsharkLayers | undefined;
+  }[];
+}
+
+/** Every corpus capture whose protocols include BGP (none when there is no corpus). */
+export function bgpCorpusCaptures(): BgpCorpusCapture[] {
+  let entries: ReturnType<typeof readManifest>;
+  try {
+    entries = readManifest(`${CORPUS_DIR}/MANIFEST.tsv`);
+  } catch {
+    return [];
+  }
+  return entries
+    .filter((e) => e.protocols.includes('bgp'))
+    .map((entry) => {
+      const path = expectedPath(entry.file);
+      const tshark = path ? loadTsharkPackets(path) : [];
+      return {
+        file: entry.file,
+        packets: corpusPackets(entry.file).map((p) => ({
+          data: p.data,
+          linkType: p.linkType,
+          originalLength: p.originalLength,
+          tshark: tshark[p.index],
+        })),
+      };
+    });
+}
+
+/** tshark's `frame.time_epoch` ("1668715732.541413000") in nanoseconds. */
+export function tsharkTime(layers: TsharkLayers | undefined): bigint | undefined {
+  const frame = layers?.frame as Record<string, unknown> | undefined;
+  const text = frame?.['frame.time_epoch'];
+  if (typeof text !== 'string') return undefined;
+  const [seconds, fraction = ''] = text.split('.');
+  return BigInt(seconds) * 1_000_000_000n + BigInt(fraction.padEnd(9, '0').slice(0, 9));
+}
