@@ -25,7 +25,6 @@ import {
   type PduFraming,
   readU16,
   readU32,
-  U32_FIELD,
 } from '@cnikit/wire';
 
 /** Limits that keep a reassembler's memory bounded whatever the capture holds. */
@@ -80,10 +79,10 @@ export interface StreamFrameOptions {
 export const TCP_REASSEMBLY_FIELDS: FieldDescriptions = {
   'tcp.segment_data': BYTES_FIELD,
   'tcp.segments': LABEL_FIELD,
-  'tcp.segment': { type: 'uint', bits: 32 },
-  'tcp.segment.count': U32_FIELD,
-  'tcp.reassembled.length': U32_FIELD,
-  'tcp.reassembled.data': BYTES_FIELD,
+  'tcp.segment': { type: 'uint', bits: 32, generated: true },
+  'tcp.segment.count': { type: 'uint', bits: 32, generated: true },
+  'tcp.reassembled.length': { type: 'uint', bits: 32, generated: true },
+  'tcp.reassembled.data': { type: 'bytes', generated: true },
 };
 
 const ETHERNET_FIRST = { table: LINK_TABLE, key: LINKTYPE_ETHERNET } as const;
@@ -105,7 +104,16 @@ interface Pending {
   /** Bytes held, from `seq` on. */
   length: number;
   /** Frame number and bytes of each segment added, in order. */
-  readonly frames: { readonly number: number; readonly length: number }[];
+  readonly frames: Fragment[];
+  /** Its header was cut: the next segment joins whole (tshark's MSP_FLAGS_REASSEMBLE_ENTIRE_SEGMENT). */
+  readonly wholeNext: boolean;
+}
+
+/** A segment's part of a message, as tshark lists it: frame, offset in the message, bytes. */
+interface Fragment {
+  readonly number: number;
+  readonly offset: number;
+  readonly length: number;
 }
 
 interface Flow {
@@ -520,7 +528,9 @@ class StreamRun {
         if (fresh < length)
           p.data.set(buf.subarray(start + Math.max(0, fresh), end), Math.max(p.length, rel));
         p.length = Math.max(p.length, rel + length);
-        p.frames.push({ number: this.number, length });
+        // tshark lists the bytes up to the message's end (all of them for a cut header).
+        const listed = p.wholeNext ? length : Math.min(length, diff(p.end, seq));
+        p.frames.push({ number: this.number, offset: rel, length: listed });
         // tshark ends the message at a segment that overlaps bytes it holds (not only at its length).
         if (lt(nxt, p.end) && !(lt(seq, held) && !blocked)) return;
         const total = p.length;
@@ -551,6 +561,7 @@ class StreamRun {
             data: again,
             length: total,
             frames: p.frames,
+            wholeNext: framed.headerCut === true,
           });
           return;
         }
@@ -592,7 +603,8 @@ class StreamRun {
       end: framed.headerCut ? (seq + bytes.length + 1) >>> 0 : (seq + size) >>> 0,
       data,
       length: bytes.length,
-      frames: [{ number: this.number, length: bytes.length }],
+      frames: [{ number: this.number, offset: 0, length: bytes.length }],
+      wholeNext: framed.headerCut === true,
     });
     return true;
   }
@@ -651,8 +663,7 @@ function frame(framing: PduFraming, buf: Uint8Array, start: number, end: number)
 }
 
 function segmentsNode(p: Pending, data: Uint8Array): DissectionNode {
-  let offset = 0;
-  const children: DissectionNode[] = p.frames.map(({ number, length }) => {
+  const children: DissectionNode[] = p.frames.map(({ number, offset, length }) => {
     const node: DissectionNode = {
       field: 'tcp.segment',
       name: 'TCP segment',
@@ -661,7 +672,6 @@ function segmentsNode(p: Pending, data: Uint8Array): DissectionNode {
       value: number,
       display: `[Frame: ${number}, payload: ${offset}-${offset + length - 1} (${length} byte${length === 1 ? '' : 's'})]`,
     };
-    offset += length;
     return node;
   });
   children.push(
@@ -679,6 +689,7 @@ function segmentsNode(p: Pending, data: Uint8Array): DissectionNode {
       offset: 0,
       length: data.length,
       value: data,
+      display: `Reassembled TCP Data: ${hexStart(data)}`,
     },
   );
   const list = p.frames.map((f) => `#${f.number}(${f.length})`).join(', ');
@@ -690,6 +701,13 @@ function segmentsNode(p: Pending, data: Uint8Array): DissectionNode {
     display: `[${p.frames.length} Reassembled TCP Segments (${data.length} bytes): ${list}]`,
     children,
   };
+}
+
+/** The first 36 bytes in hex, then `…`: how tshark's tree shows long byte strings. */
+function hexStart(data: Uint8Array): string {
+  let s = '';
+  for (const b of data.subarray(0, 36)) s += b.toString(16).padStart(2, '0');
+  return data.length > 36 ? `${s}…` : s;
 }
 
 function address(ip: IpContext, which: 'src' | 'dst'): string {
