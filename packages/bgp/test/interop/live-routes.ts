@@ -219,10 +219,24 @@ export interface Replay {
   readonly withdrawn: Set<string>;
 }
 
+/** UPDATE messages (type 2) in a flow. */
+const updates = (f: TcpFlow) => f.messages.filter((m) => m.bytes[18] === 2).length;
+
 /**
- * Replays one session's UPDATEs from `sender` to `receiver`: the last connection between them in
- * the capture whose two directions both carry an OPEN, decoded with the session both OPENs
- * negotiate, up to (not including) packet index `until`.
+ * The direction `sender` → `receiver` of the connection that carried the session: the one with
+ * the most UPDATEs (a connection that lost a collision closes before Established, with none).
+ */
+export function sessionFlow(flows: readonly TcpFlow[], sender: string, receiver: string): TcpFlow {
+  let best: TcpFlow | undefined;
+  for (const f of flows)
+    if (f.src === sender && f.dst === receiver && (!best || updates(f) > updates(best))) best = f;
+  if (!best) throw new Error(`no connection from ${sender} to ${receiver}`);
+  return best;
+}
+
+/**
+ * Replays one session's UPDATEs from `sender` to `receiver` (on the connection sessionFlow picks),
+ * decoded with the session both OPENs negotiate, up to (not including) packet index `until`.
  */
 export function replay(
   flows: readonly TcpFlow[],
@@ -231,26 +245,22 @@ export function replay(
   ibgp: boolean,
   until = Number.POSITIVE_INFINITY,
 ): Replay {
-  const pairs = flows.filter((f) => f.src === sender && f.dst === receiver);
-  let chosen: { out: TcpFlow; back: TcpFlow; sent: OpenMessage; got: OpenMessage } | undefined;
-  for (const out of pairs) {
-    const back = flows.find(
-      (f) => f.src === receiver && f.dst === sender && f.sport === out.dport && f.dport === out.sport,
-    );
-    const open = (f: TcpFlow | undefined) => {
-      const m = f?.messages.find((x) => x.bytes[18] === 1);
-      return m ? (decodeMessage(m.bytes) as OpenMessage) : undefined;
-    };
-    const sent = open(out);
-    const got = open(back);
-    if (back && sent && got) chosen = { out, back, sent, got };
-  }
-  if (!chosen) throw new Error(`no connection from ${sender} to ${receiver} with OPENs both ways`);
-  const session: BgpSession = negotiateSession(chosen.got, chosen.sent, ibgp);
+  const out = sessionFlow(flows, sender, receiver);
+  const back = flows.find(
+    (f) => f.src === receiver && f.dst === sender && f.sport === out.dport && f.dport === out.sport,
+  );
+  const open = (f: TcpFlow | undefined) => {
+    const m = f?.messages.find((x) => x.bytes[18] === 1);
+    return m ? (decodeMessage(m.bytes) as OpenMessage) : undefined;
+  };
+  const sent = open(out);
+  const got = open(back);
+  if (!sent || !got) throw new Error(`no OPENs both ways between ${sender} and ${receiver}`);
+  const session: BgpSession = negotiateSession(got, sent, ibgp);
   const table: RouteTable = new Map();
   const withdrawn = new Set<string>();
   const counts: Record<string, number> = {};
-  for (const { bytes, packet } of chosen.out.messages) {
+  for (const { bytes, packet } of out.messages) {
     if (packet >= until) break;
     const m = decodeMessage(bytes, session);
     counts[m.type] = (counts[m.type] ?? 0) + 1;
