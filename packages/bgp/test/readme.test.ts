@@ -46,7 +46,7 @@ const EXPECTED: Record<string, string> = {
     'c4: ORIGINATOR_ID 192.0.2.2',
     'c4: CLUSTER_LIST 10.255.0.1',
   ].join('\n'),
-  'Transport: source address and port, multihop TTL, GTSM': [
+  'Transport: source address and port, multihop TTL, GTSM, TCP-MD5': [
     'setsockopt IP_TTL 255',
     'setsockopt IP_MINTTL 255',
     'up from 127.0.0.52',

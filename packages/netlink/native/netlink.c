@@ -240,6 +240,20 @@ static napi_value nl_setsockopt(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* setsockoptBytes(fd, level, name, Uint8Array value): options whose value is a struct (TCP_MD5SIG) */
+static napi_value nl_setsockopt_bytes(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  if (!get_args(env, info, 4, argv)) return NULL;
+  int32_t fd, level, name;
+  uint8_t *data;
+  size_t len;
+  if (!get_i32(env, argv[0], &fd) || !get_i32(env, argv[1], &level) || !get_i32(env, argv[2], &name) ||
+      !get_bytes(env, argv[3], &data, &len))
+    return NULL;
+  if (setsockopt(fd, level, name, data, (socklen_t)len) != 0) return throw_errno(env, errno, "setsockopt", NULL);
+  return NULL;
+}
+
 /* getsockopt(fd, level, name) -> int value */
 static napi_value nl_getsockopt(napi_env env, napi_callback_info info) {
   napi_value argv[3];
@@ -509,6 +523,7 @@ static napi_value init(napi_env env, napi_value exports) {
       {"bind", NULL, nl_bind, NULL, NULL, NULL, napi_enumerable, NULL},
       {"setsockopt", NULL, nl_setsockopt, NULL, NULL, NULL, napi_enumerable, NULL},
       {"getsockopt", NULL, nl_getsockopt, NULL, NULL, NULL, napi_enumerable, NULL},
+      {"setsockoptBytes", NULL, nl_setsockopt_bytes, NULL, NULL, NULL, napi_enumerable, NULL},
       {"send", NULL, nl_send, NULL, NULL, NULL, napi_enumerable, NULL},
       {"recv", NULL, nl_recv, NULL, NULL, NULL, napi_enumerable, NULL},
       {"close", NULL, nl_close, NULL, NULL, NULL, napi_enumerable, NULL},

@@ -8,6 +8,8 @@ export interface NativeNetlink {
   open(protocol: number, netns: string | number | undefined): number;
   bind(fd: number, groups: number): number;
   setsockopt(fd: number, level: number, name: number, value: number): void;
+  /** setsockopt with a struct value (TCP_MD5SIG's `struct tcp_md5sig`), given as its bytes. */
+  setsockoptBytes(fd: number, level: number, name: number, value: Uint8Array): void;
   getsockopt(fd: number, level: number, name: number): number;
   send(fd: number, bytes: Uint8Array): number;
   /** The datagram's full length (more than `into.length` if cut short), or -1 when none waits. */

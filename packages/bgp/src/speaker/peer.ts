@@ -115,6 +115,12 @@ export interface PeerOptions {
    * 255, SYNs under the minimum are dropped), which every peer connecting to it shares.
    */
   readonly gtsm?: boolean | { readonly hops: number };
+  /**
+   * TCP-MD5 key (RFC 2385, at most 80 octets), set on the speaker's listening socket for this
+   * peer's address through the speaker's `setsockoptBytes`: the peer must connect to us (make it
+   * `passive`), since Node opens outgoing sockets and connects in one step.
+   */
+  readonly password?: string;
   /** Next hop for routes sent to this peer (default: the session's local address for its family). */
   readonly nextHop?: { readonly ipv4?: string; readonly ipv6?: string };
   /** First ConnectRetry interval, seconds (default 5); it doubles after each failure up to `connectRetryMax`. */

@@ -20,7 +20,14 @@ import {
 } from './peer.js';
 import { AdjRibIn, LocRib } from './rib.js';
 import type { AnnounceAttributes, BgpRoute, RouteSource } from './route.js';
-import { applyTtl, type SetSocketOption, type TtlPolicy } from './transport.js';
+import {
+  applyMd5,
+  applyTtl,
+  type SetSocketOption,
+  type SetSocketOptionBytes,
+  type TtlPolicy,
+  tcpMd5Sig,
+} from './transport.js';
 import {
   announcements,
   announceRoutes,
@@ -57,6 +64,8 @@ export interface BgpSpeakerOptions {
    * `nativeNetlink().setsockopt` from @cnikit/netlink (Node has no IP_TTL / IP_MINTTL option).
    */
   readonly setsockopt?: SetSocketOption;
+  /** `setsockopt` with a struct value, for peers' `password` (TCP-MD5): `nativeNetlink().setsockoptBytes`. */
+  readonly setsockoptBytes?: SetSocketOptionBytes;
 }
 
 /** A best-path change of one prefix, for programming a FIB. */
@@ -130,6 +139,7 @@ export class BgpSpeaker extends (EventEmitter as new () => TypedEmitter<BgpSpeak
   readonly listening: Promise<void>;
   private readonly localSource: RouteSource;
   private readonly setsockopt: SetSocketOption | undefined;
+  private readonly setsockoptBytes: SetSocketOptionBytes | undefined;
   private readonly clusterId: number;
   private readonly maxPaths: number;
   private readonly multipaths = new Map<string, readonly BgpRoute[]>();
@@ -144,6 +154,7 @@ export class BgpSpeaker extends (EventEmitter as new () => TypedEmitter<BgpSpeak
     if (this.id === 0) throw new RangeError('bgp speaker routerId must not be 0.0.0.0');
     this.localSource = { peer: LOCAL, asn: options.asn, routerId: options.routerId, ibgp: false };
     this.setsockopt = options.setsockopt;
+    this.setsockoptBytes = options.setsockoptBytes;
     this.clusterId = options.clusterId === undefined ? this.id : parseIpv4(options.clusterId) >>> 0;
     const mp = options.multipath;
     this.maxPaths = mp === true ? 64 : mp ? mp.maxPaths : 1;
@@ -245,6 +256,27 @@ export class BgpSpeaker extends (EventEmitter as new () => TypedEmitter<BgpSpeak
       routerId: this.id,
       ...(this.setsockopt ? { setsockopt: this.setsockopt } : {}),
     });
+    if (options.password !== undefined) {
+      const server = this.server;
+      const set = this.setsockoptBytes;
+      if (!set || !server)
+        throw new RangeError(
+          'bgp peer password needs a listening speaker with setsockoptBytes (nativeNetlink().setsockoptBytes of @cnikit/netlink)',
+        );
+      tcpMd5Sig(options.address, options.password, false);
+      const key = options.password;
+      this.listening
+        .then(() =>
+          applyMd5(
+            server,
+            options.address,
+            key,
+            set,
+            (server.address() as { family?: string } | null)?.family === 'IPv6',
+          ),
+        )
+        .catch((e) => this.report(e as Error));
+    }
     const peer = new BgpPeer(options, host, this.listenHost);
     const server = this.server;
     if (peer.ttl?.minTtl !== undefined && server && this.setsockopt) {

@@ -1,4 +1,5 @@
-import type { Server, Socket } from 'node:net';
+import { isIPv4, type Server, type Socket } from 'node:net';
+import { parseIpv4, parseIpv6 } from '@cnikit/wire';
 
 /**
  * `setsockopt(fd, level, name, int value)`, as `nativeNetlink().setsockopt` of @cnikit/netlink
@@ -73,5 +74,58 @@ export function applyTtl(
     if (v6) set(IPPROTO_IPV6, IPV6_MINHOPCOUNT, policy.minTtl);
     set(IPPROTO_IP, IP_MINTTL, policy.minTtl);
   }
+  return true;
+}
+
+/** `setsockopt` with a struct value given as bytes: `nativeNetlink().setsockoptBytes` of @cnikit/netlink. */
+export type SetSocketOptionBytes = (fd: number, level: number, name: number, value: Uint8Array) => void;
+
+const IPPROTO_TCP = 6;
+const TCP_MD5SIG = 14;
+
+/**
+ * Linux's `struct tcp_md5sig` for `address` with `key` (RFC 2385; at most 80 octets): the
+ * sockaddr as the socket's family has it (an IPv4 peer on an IPv6 socket as ::ffff:a.b.c.d), the
+ * key length in host (little-endian) order. An empty key removes the address's key.
+ */
+export function tcpMd5Sig(address: string, key: string, v6Socket: boolean): Uint8Array {
+  const k = new TextEncoder().encode(key);
+  if (k.length > 80) throw new RangeError(`bgp peer password must be at most 80 octets, got ${k.length}`);
+  const out = new Uint8Array(216);
+  const v4 = isIPv4(address);
+  if (v4 && !v6Socket) {
+    out[0] = 2; // AF_INET, host order
+    out.set(ipv4Bytes(address), 4);
+  } else {
+    out[0] = 10; // AF_INET6
+    out.set(
+      v4
+        ? new Uint8Array([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, ...ipv4Bytes(address)])
+        : parseIpv6(address),
+      8,
+    );
+  }
+  out[130] = k.length & 0xff;
+  out[131] = k.length >>> 8;
+  out.set(k, 136);
+  return out;
+}
+
+function ipv4Bytes(text: string): number[] {
+  const n = parseIpv4(text) >>> 0;
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255];
+}
+
+/** Sets the TCP-MD5 key for connections with `address` on a listening server or a socket; false without an fd. */
+export function applyMd5(
+  target: Socket | Server,
+  address: string,
+  key: string,
+  setsockopt: SetSocketOptionBytes,
+  v6Socket: boolean,
+): boolean {
+  const fd = fdOf(target);
+  if (fd === undefined) return false;
+  setsockopt(fd, IPPROTO_TCP, TCP_MD5SIG, tcpMd5Sig(address, key, v6Socket));
   return true;
 }

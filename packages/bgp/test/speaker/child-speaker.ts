@@ -34,7 +34,13 @@ async function run(c: Command): Promise<unknown> {
         nativeSetsockopt?: boolean;
       };
       const s = new BgpSpeaker(
-        nativeSetsockopt ? { ...options, setsockopt: nativeNetlink().setsockopt } : options,
+        nativeSetsockopt
+          ? {
+              ...options,
+              setsockopt: nativeNetlink().setsockopt,
+              setsockoptBytes: nativeNetlink().setsockoptBytes,
+            }
+          : options,
       );
       speakers.set(c.name, s);
       await s.listening;

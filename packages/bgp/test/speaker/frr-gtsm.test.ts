@@ -7,10 +7,11 @@ import { bundleChild, ChildSpeaker } from './interop-support.js';
 
 // GTSM (RFC 5082) with FRR's `ttl-security hops 1`: FRR accepts only packets with TTL 255 and sends
 // with 255. Our speaker `g` (10.0.0.2, gtsm, setsockopt from the netlink addon) gets a session;
-// `plain` (10.0.0.3, no GTSM) never does.
+// `plain` (10.0.0.3, no GTSM) never does. TCP-MD5 with FRR's `password`: `md5` (10.0.0.4) has the
+// key, `wrongkey` (10.0.0.5) another one.
 const BGPD = '/usr/lib/frr/bgpd';
 const blocker = kernelTestBlocker(['vtysh']) ?? (existsSync(BGPD) ? undefined : `${BGPD} is not installed`);
-announceKernelTestBlocker(blocker, 'BGP speaker GTSM with FRR');
+announceKernelTestBlocker(blocker, 'BGP speaker GTSM and TCP-MD5 with FRR');
 
 const BGPD_CONF = `
 frr defaults traditional
@@ -25,6 +26,12 @@ router bgp 65100
  neighbor 10.0.0.3 remote-as 65300
  neighbor 10.0.0.3 ttl-security hops 1
  neighbor 10.0.0.3 timers connect 1
+ neighbor 10.0.0.4 remote-as 65400
+ neighbor 10.0.0.4 password s3cret
+ neighbor 10.0.0.4 timers connect 1
+ neighbor 10.0.0.5 remote-as 65500
+ neighbor 10.0.0.5 password s3cret
+ neighbor 10.0.0.5 timers connect 1
  address-family ipv4 unicast
   network 172.16.8.0/24
  exit-address-family
@@ -34,7 +41,7 @@ interface State {
   peers: PeerInfo[];
 }
 
-describe.skipIf(blocker !== undefined)('BgpSpeaker GTSM (RFC 5082) with FRR', () => {
+describe.skipIf(blocker !== undefined)('BgpSpeaker GTSM (RFC 5082) and TCP-MD5 (RFC 2385) with FRR', () => {
   let lab: Lab;
   let child: ChildSpeaker;
   let frrNs: string;
@@ -52,7 +59,10 @@ describe.skipIf(blocker !== undefined)('BgpSpeaker GTSM (RFC 5082) with FRR', ()
       const usNs = lab.ns('us');
       lab.run(frrNs, `ip link add vfr type veth peer name vu netns ${usNs}`);
       lab.run(frrNs, 'ip addr add 10.0.0.1/24 dev vfr && ip link set vfr up');
-      lab.run(usNs, 'ip addr add 10.0.0.2/24 dev vu && ip addr add 10.0.0.3/24 dev vu && ip link set vu up');
+      lab.run(
+        usNs,
+        'ip addr add 10.0.0.2/24 dev vu && ip addr add 10.0.0.3/24 dev vu && ip addr add 10.0.0.4/24 dev vu && ip addr add 10.0.0.5/24 dev vu && ip link set vu up',
+      );
       const conf = join(dir, 'bgpd.conf');
       writeFileSync(conf, BGPD_CONF);
       lab.spawn(frrNs, `${BGPD} -Z -S -P 0 -f ${conf} --vty_socket ${dir} -i ${join(dir, 'bgpd.pid')}`);
@@ -79,6 +89,21 @@ describe.skipIf(blocker !== undefined)('BgpSpeaker GTSM (RFC 5082) with FRR', ()
         options: { asn: 65300, routerId: '10.0.0.3', listen: { host: '10.0.0.3', port: 179 } },
         peers: [{ address: '10.0.0.1', asn: 65100, passive: true }],
       });
+      for (const [name, n, password] of [
+        ['md5', 4, 's3cret'],
+        ['wrongkey', 5, 'wrong'],
+      ] as const)
+        await child.call({
+          cmd: 'speaker',
+          name,
+          options: {
+            asn: 65000 + n * 100,
+            routerId: `10.0.0.${n}`,
+            listen: { host: `10.0.0.${n}`, port: 179 },
+            nativeSetsockopt: true,
+          },
+          peers: [{ address: '10.0.0.1', asn: 65100, passive: true, password }],
+        });
     } catch (e) {
       lab.cleanup();
       throw e;
@@ -108,5 +133,20 @@ describe.skipIf(blocker !== undefined)('BgpSpeaker GTSM (RFC 5082) with FRR', ()
     // FRR's view of the session: ttl-security hops 1.
     const n = JSON.parse(vtysh('show bgp neighbors 10.0.0.2 json'))['10.0.0.2'] as Record<string, unknown>;
     expect(n.externalBgpNbrMaxHopsAway).toBe(1);
+  });
+
+  it('TCP-MD5 (RFC 2385): the right key makes a session with FRR’s `password`, a wrong one none', async () => {
+    const end = Date.now() + 20_000;
+    while ((await state('md5')).peers[0].state !== 'Established') {
+      if (Date.now() > end) throw new Error(`md5 not Established\n${vtysh('show bgp summary')}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await new Promise((r) => setTimeout(r, 3000));
+    expect((await state('wrongkey')).peers[0].state).not.toBe('Established');
+    const summary = JSON.parse(vtysh('show bgp ipv4 unicast summary json')) as {
+      peers: Record<string, { state: string }>;
+    };
+    expect(summary.peers['10.0.0.4'].state).toBe('Established');
+    expect(summary.peers['10.0.0.5'].state).not.toBe('Established');
   });
 });

@@ -1,7 +1,7 @@
 import { once } from 'node:events';
 import { createServer, type Socket } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { applyTtl, BgpSpeaker, ttlPolicy } from '../../src/index.js';
+import { applyTtl, BgpSpeaker, tcpMd5Sig, ttlPolicy } from '../../src/index.js';
 
 describe('speaker transport options', () => {
   it('ttlPolicy: GTSM sends 255 and accepts 256 − hops; a plain TTL for multihop; bad values are RangeErrors', () => {
@@ -17,6 +17,19 @@ describe('speaker transport options', () => {
       { ttl: 5, gtsm: true },
     ])
       expect(() => ttlPolicy(bad), JSON.stringify(bad)).toThrow(RangeError);
+  });
+
+  it('tcpMd5Sig lays out Linux’s struct tcp_md5sig (216 octets) for IPv4, IPv6 and IPv4 on an IPv6 socket', () => {
+    const v4 = tcpMd5Sig('192.0.2.7', 'abc', false);
+    expect(v4.length).toBe(216);
+    expect([...v4.subarray(0, 8)]).toEqual([2, 0, 0, 0, 192, 0, 2, 7]);
+    expect([...v4.subarray(128, 140)]).toEqual([0, 0, 3, 0, 0, 0, 0, 0, 97, 98, 99, 0]);
+    const mapped = tcpMd5Sig('192.0.2.7', 'k', true);
+    expect([...mapped.subarray(0, 2)]).toEqual([10, 0]);
+    expect([...mapped.subarray(8, 24)]).toEqual([0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 255, 255, 192, 0, 2, 7]);
+    const v6 = tcpMd5Sig('2001:db8::1', 'x'.repeat(80), true);
+    expect([...v6.subarray(8, 10), v6[23], v6[130], v6[131]]).toEqual([0x20, 0x01, 1, 80, 0]);
+    expect(() => tcpMd5Sig('192.0.2.7', 'x'.repeat(81), false)).toThrow(RangeError);
   });
 
   it('ttl and gtsm need the speaker’s setsockopt, which gets the socket’s fd, level and option', async () => {
