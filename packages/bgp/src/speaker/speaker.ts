@@ -297,6 +297,12 @@ export class BgpSpeaker extends (EventEmitter as new () => TypedEmitter<BgpSpeak
     if (!peer) return;
     await peer.stop({ type: 'notification', code: 6, subcode: 3, data: new Uint8Array(0) }, 'peer removed');
     this.peers.delete(address);
+    const server = this.server;
+    if (peer.options.password !== undefined && server && this.setsockoptBytes && !this.closed) {
+      // An empty key deletes the address's TCP-MD5 key from the listening socket.
+      const v6 = (server.address() as { family?: string } | null)?.family === 'IPv6';
+      applyMd5(server, address, '', this.setsockoptBytes, v6);
+    }
   }
 
   /** Every peer's state. */

@@ -32,6 +32,31 @@ describe('speaker transport options', () => {
     expect(() => tcpMd5Sig('192.0.2.7', 'x'.repeat(81), false)).toThrow(RangeError);
   });
 
+  it('a password peer sets its key on the listening socket, and removePeer deletes it (empty key)', async () => {
+    const keys: [number, number, number][] = [];
+    const speaker = new BgpSpeaker({
+      asn: 65001,
+      routerId: '192.0.2.73',
+      listen: { host: '127.0.0.73', port: 0 },
+      setsockoptBytes: (_fd, level, name, value) => keys.push([level, name, value[130]]),
+    });
+    speaker.addPeer({ address: '127.0.0.74', asn: 65002, passive: true, password: 'secret' });
+    await speaker.listening;
+    await new Promise((r) => setTimeout(r, 10));
+    await speaker.removePeer('127.0.0.74');
+    // IPPROTO_TCP (6), TCP_MD5SIG (14), key length 6, then 0.
+    expect(keys).toEqual([
+      [6, 14, 6],
+      [6, 14, 0],
+    ]);
+    await speaker.close();
+    const noBytes = new BgpSpeaker({ asn: 65001, routerId: '192.0.2.73', listen: false });
+    expect(() => noBytes.addPeer({ address: '127.0.0.74', asn: 65002, password: 'x' })).toThrow(
+      /setsockoptBytes/,
+    );
+    await noBytes.close();
+  });
+
   it('ttl and gtsm need the speaker’s setsockopt, which gets the socket’s fd, level and option', async () => {
     const plain = new BgpSpeaker({ asn: 65001, routerId: '192.0.2.71', listen: false });
     expect(() => plain.addPeer({ address: '127.0.0.72', asn: 65002, gtsm: true })).toThrow(/setsockopt/);
