@@ -402,6 +402,20 @@ function uint(field: string, v: number, max: number): void {
     throw new RangeError(`bgp attribute ${field} must be an integer in 0..${max}, got ${v}`);
 }
 
+/**
+ * Whether `v` is a uint32, checked in line by the callers of the hot paths: a uint32 over 2^31 is a
+ * double, and passing it to a call that is not inlined boxes it (16 bytes per value).
+ */
+const isU32 = (v: number): boolean => v >= 0 && v <= 0xffffffff && Math.floor(v) === v;
+
+/** Writes uint32 `x` big-endian at `at` (a writer's own copy, so that it is inlined, see isU32). */
+function put32(out: Uint8Array, at: number, x: number): void {
+  out[at] = x >>> 24;
+  out[at + 1] = x >>> 16;
+  out[at + 2] = x >>> 8;
+  out[at + 3] = x;
+}
+
 function segmentsLength(segments: readonly AsPathSegment[], asSize: number): number {
   let n = 0;
   for (const s of segments) {
@@ -424,13 +438,13 @@ export function attributeValueLength(a: PathAttribute, session: BgpSession): num
     case 'as4-path':
       return segmentsLength(a.segments, 4);
     case 'next-hop':
-      uint('nextHop', a.nextHop, 0xffffffff);
+      if (!isU32(a.nextHop)) uint('nextHop', a.nextHop, 0xffffffff);
       return 4;
     case 'med':
-      uint('med', a.med, 0xffffffff);
+      if (!isU32(a.med)) uint('med', a.med, 0xffffffff);
       return 4;
     case 'local-pref':
-      uint('localPref', a.localPref, 0xffffffff);
+      if (!isU32(a.localPref)) uint('localPref', a.localPref, 0xffffffff);
       return 4;
     case 'atomic-aggregate':
       return 0;
@@ -445,7 +459,9 @@ export function attributeValueLength(a: PathAttribute, session: BgpSession): num
       uint('address', a.address, 0xffffffff);
       return 8;
     case 'communities':
-      for (const x of a.communities) uint('community', x, 0xffffffff);
+      for (let i = 0; i < a.communities.length; i++) {
+        if (!isU32(a.communities[i])) uint('community', a.communities[i], 0xffffffff);
+      }
       return 4 * a.communities.length;
     case 'originator-id':
       uint('originatorId', a.originatorId, 0xffffffff);
@@ -500,10 +516,11 @@ export function attributeValueLength(a: PathAttribute, session: BgpSession): num
       return n;
     }
     case 'large-communities':
-      for (const x of a.communities) {
-        uint('global', x.global, 0xffffffff);
-        uint('local1', x.local1, 0xffffffff);
-        uint('local2', x.local2, 0xffffffff);
+      for (let i = 0; i < a.communities.length; i++) {
+        const x = a.communities[i];
+        if (!isU32(x.global)) uint('global', x.global, 0xffffffff);
+        if (!isU32(x.local1)) uint('local1', x.local1, 0xffffffff);
+        if (!isU32(x.local2)) uint('local2', x.local2, 0xffffffff);
       }
       return 12 * a.communities.length;
     case 'otc':
@@ -575,13 +592,13 @@ function writeAttributeValue(a: PathAttribute, session: BgpSession, out: Uint8Ar
       writeSegments(a.segments, 4, out, v);
       return;
     case 'next-hop':
-      writeU32(out, v, a.nextHop);
+      put32(out, v, a.nextHop);
       return;
     case 'med':
-      writeU32(out, v, a.med);
+      put32(out, v, a.med);
       return;
     case 'local-pref':
-      writeU32(out, v, a.localPref);
+      put32(out, v, a.localPref);
       return;
     case 'atomic-aggregate':
       return;
@@ -599,10 +616,7 @@ function writeAttributeValue(a: PathAttribute, session: BgpSession, out: Uint8Ar
       writeU32(out, v + 4, a.address);
       return;
     case 'communities':
-      for (let i = 0; i < a.communities.length; i++) {
-        const x = a.communities[i];
-        writeU32(out, v + 4 * i, x);
-      }
+      for (let i = 0; i < a.communities.length; i++) put32(out, v + 4 * i, a.communities[i]);
       return;
     case 'originator-id':
       writeU32(out, v, a.originatorId);
@@ -681,11 +695,12 @@ function writeAttributeValue(a: PathAttribute, session: BgpSession, out: Uint8Ar
       return;
     }
     case 'large-communities':
-      a.communities.forEach((x, i) => {
-        writeU32(out, v + 12 * i, x.global);
-        writeU32(out, v + 12 * i + 4, x.local1);
-        writeU32(out, v + 12 * i + 8, x.local2);
-      });
+      for (let i = 0; i < a.communities.length; i++) {
+        const x = a.communities[i];
+        put32(out, v + 12 * i, x.global);
+        put32(out, v + 12 * i + 4, x.local1);
+        put32(out, v + 12 * i + 8, x.local2);
+      }
       return;
     case 'otc':
       writeU32(out, v, a.asn);
