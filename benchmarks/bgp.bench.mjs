@@ -45,7 +45,7 @@ function oursSum(view, attrs, nlri) {
   }
   view.nlriCursor(nlri);
   while (nlri.next()) sum += nlri.ipv4() + nlri.length;
-  return sum % MODULUS;
+  return (sum % MODULUS) | 0;
 }
 
 /** The same with every attribute but MP_REACH_NLRI decoded by decodeAttributeValue. */
@@ -71,7 +71,7 @@ function oursDecodedSum(view, attrs, nlri) {
   }
   view.nlriCursor(nlri);
   while (nlri.next()) sum += nlri.ipv4() + nlri.length;
-  return sum % MODULUS;
+  return (sum % MODULUS) | 0;
 }
 
 const V6 = new Uint8Array(16);
@@ -91,7 +91,7 @@ function mpReachPrefixSum(attrs, nlri) {
   } else {
     while (nlri.next()) sum += nlri.ipv4() + nlri.length;
   }
-  return sum;
+  return (sum % MODULUS) | 0;
 }
 
 // Each implementation is its own function literal, so that none shares V8's feedback with another.
@@ -139,7 +139,7 @@ function loopPrefixes(b, at, end, max, count) {
     count[0]++;
     at += 1 + n;
   }
-  return sum;
+  return (sum % MODULUS) | 0;
 }
 
 /** One UPDATE at buf[start, limit) by hand: header, the two length fields, attributes, NLRI. */
@@ -169,7 +169,7 @@ function loopUpdate(b, start, limit, maxLength, count) {
     }
     at = v + len;
   }
-  return sum + loopPrefixes(b, at, end, 32, count);
+  return ((sum + loopPrefixes(b, at, end, 32, count)) % MODULUS) | 0;
 }
 
 function makeLoop(ring, maxLength) {
