@@ -125,6 +125,8 @@ interface Flow {
   readonly connection: { synTime?: bigint; synAcked?: boolean; rtt?: bigint };
   /** Messages being reassembled, oldest first (tshark keeps every one; a few are enough to match it). */
   readonly pending: Pending[];
+  /** The last few messages completed, [seq, end): tshark's reassembly still knows them. */
+  readonly done: { readonly seq: number; readonly end: number }[];
 }
 
 /** What the stream layer of one frame makes of its payload. */
@@ -297,8 +299,9 @@ export class TcpReassembly {
   }
 
   /**
-   * The layer names of the next frame, as `dissect` would give them: through the registry's
-   * walkers except for the stream layers, which are dissected (their state needs the messages).
+   * The layer names of the next frame for protocol statistics: through the registry's walkers
+   * except for the stream layers, which are dissected (their state needs the messages), and named
+   * as tshark's `io,phs` counts them (`hierarchyPath`).
    */
   layerPath(buf: Uint8Array, options: StreamFrameOptions & { readonly into?: string[] } = {}): LayerPath {
     const start = options.start ?? 0;
@@ -322,7 +325,7 @@ export class TcpReassembly {
     const names = path.layers;
     const at = names.indexOf(PLACEHOLDER_FIELD);
     if (at < 0) return path;
-    names.splice(at, 1, ...outcome.nodes.map((n) => n.field));
+    names.splice(at, 1, ...hierarchyPath(outcome.nodes));
     const malformed = path.malformed ?? outcome.malformed;
     return malformed ? { layers: names, malformed } : { layers: names };
   }
@@ -440,7 +443,7 @@ export class TcpReassembly {
       this.flows.set(key, flow);
       return flow;
     }
-    flow = { pending: [], nextSeqTime: 0n, connection: connection ?? {} };
+    flow = { pending: [], done: [], nextSeqTime: 0n, connection: connection ?? {} };
     this.flows.set(key, flow);
     while (this.flows.size > this.maxStreams) {
       const [oldest, old] = this.flows.entries().next().value as [string, Flow];
@@ -515,7 +518,10 @@ class StreamRun {
       const held = (p.seq + p.length) >>> 0;
       if (lt(p.seq, seq) && !lt(held, seq)) {
         // An out-of-order copy of bytes already held: tshark's reassembly rejects it (overlap).
-        if (blocked && !lt(held, nxt)) return;
+        if (blocked && !lt(held, nxt)) {
+          this.outcome.malformed ??= overlapError(start);
+          return;
+        }
         // Part of the message being reassembled: tshark 4.0 adds the whole segment to it.
         this.outcome.segmentData = [start, end];
         const rel = diff(seq, p.seq);
@@ -537,6 +543,8 @@ class StreamRun {
         const data = p.data.slice(0, total);
         const oldLength = held === seq ? total - length : diff(held, p.seq);
         this.owner.drop(flow, p);
+        flow.done.push({ seq: p.seq, end: (p.seq + total) >>> 0 });
+        if (flow.done.length > MAX_PENDING_PER_FLOW) flow.done.shift();
         const segments = segmentsNode(p, data);
         if (blocked) {
           this.outcome.nodes.push(segments);
@@ -577,8 +585,13 @@ class StreamRun {
       // this segment starts, as tshark cuts it, and this segment is dissected on its own.
       if (lt(seq, p.end)) p.end = seq;
     }
-    // An out-of-order segment that continues no message goes to no dissector and shows nothing.
-    if (blocked) return;
+    // An out-of-order segment that continues no message goes to no dissector and shows nothing,
+    // unless it falls inside one already reassembled: tshark reports the overlap.
+    if (blocked) {
+      const inside = flow.done.some((d) => lt(d.seq, seq) && lt(seq, d.end) && !(p && lt(d.seq, p.seq)));
+      if (inside) this.outcome.malformed ??= overlapError(start);
+      return;
+    }
     const framed = frame(this.framing, buf, start, end);
     if (framed.pendingAt !== undefined) {
       const from = framed.pendingAt;
@@ -701,6 +714,36 @@ function segmentsNode(p: Pending, data: Uint8Array): DissectionNode {
     display: `[${p.frames.length} Reassembled TCP Segments (${data.length} bytes): ${list}]`,
     children,
   };
+}
+
+/** tshark's "Reassembly error, protocol TCP: New fragment overlaps old data (retransmission?)". */
+function overlapError(at: number): DecodeError {
+  return new DecodeError(
+    'bad-value',
+    'tcp',
+    at,
+    'reassembly error: new fragment overlaps old data (retransmission?)',
+  );
+}
+
+/**
+ * The protocol path of a frame's layers as tshark's `io,phs` counts it: a layer node holding
+ * several nodes of its own kind (several BGP messages) once per message, and `tcp.segments` after
+ * the messages dissected from the reassembled bytes.
+ */
+export function hierarchyPath(layers: readonly DissectionNode[]): string[] {
+  const names: string[] = [];
+  let segments = false;
+  for (const node of layers) {
+    if (node.field === 'tcp.segments') {
+      segments = true;
+      continue;
+    }
+    const repeats = node.children?.filter((c) => c.field === node.field).length ?? 0;
+    for (let i = 0; i < Math.max(1, repeats); i++) names.push(node.field);
+  }
+  if (segments) names.push('tcp.segments');
+  return names;
 }
 
 /** The first 36 bytes in hex, then `…`: how tshark's tree shows long byte strings. */

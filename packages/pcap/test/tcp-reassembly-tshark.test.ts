@@ -11,6 +11,7 @@ import {
   missingFields,
 } from '../../../test/support/corpus.js';
 import { itWithTool } from '../../wire/test/tools.js';
+import { ProtocolHierarchy } from '../src/cli/protocol-hierarchy.js';
 import {
   bgpStream,
   cutStream,
@@ -19,6 +20,7 @@ import {
   TCP_SYN,
   tcpFrame,
   tsharkDecodeRaw,
+  tsharkHierarchyRaw,
 } from './support/tcp-stream.js';
 
 const registry = composeDissectors(pcapLinkDissectors, ethernetDissectors, bgpDissectors);
@@ -142,6 +144,8 @@ describe('TCP reassembly of BGP vs live tshark (default preferences)', () => {
       let compared = 0;
       let reassembledFrames = 0;
       let middleFrames = 0;
+      let malformedFrames = 0;
+      const hierarchy = new ProtocolHierarchy();
       frames.forEach((f, i) => {
         const number = i + 1;
         // The pcap's timestamps (pcapFile: one second apart): tshark's out-of-order test is timed.
@@ -171,6 +175,11 @@ describe('TCP reassembly of BGP vs live tshark (default preferences)', () => {
         );
         if (ourLayers !== theirLayers)
           layerDiffs.push(`frame ${number}: ours ${ourLayers}, tshark ${theirLayers}`);
+        if ((ours.malformed !== undefined) !== '_ws.malformed' in theirs) {
+          layerDiffs.push(`frame ${number}: malformed ${ours.malformed?.message ?? 'only in tshark'}`);
+        }
+        if (ours.malformed) malformedFrames++;
+        hierarchy.add(ours, f.length);
         if (ours.reassembled) reassembledFrames++;
         else if (!ours.layers.some((n) => n.field === 'bgp')) middleFrames++;
       });
@@ -178,6 +187,10 @@ describe('TCP reassembly of BGP vs live tshark (default preferences)', () => {
         `tcp reassembly vs tshark: ${frames.length} frames (${reassembledFrames} complete a reassembled message, ${middleFrames} show none), ${compared} values compared over ${byField.size} fields, ${mismatches.length} mismatches`,
       );
       expect(layerDiffs).toEqual([]);
+      // Two out-of-order copies of bytes already reassembled: tshark's "Reassembly error".
+      expect(malformedFrames).toBe(2);
+      // cnikit stats: the same protocol hierarchy as tshark -z io,phs (a level per BGP message).
+      expect(hierarchy.format()).toBe(tsharkHierarchyRaw(frames).replace(/^\n+/, ''));
       expect(mismatches.slice(0, 20)).toEqual([]);
       expect(byField.get('bgp.nlri_prefix')).toBeGreaterThanOrEqual(5000 + 1000);
       expect(byField.get('tcp.segment_data') ?? 0).toBeGreaterThan(10);

@@ -1,4 +1,5 @@
 import type { Dissection } from '@cnikit/wire';
+import { hierarchyPath } from '../tcp-reassembly.js';
 
 interface HierarchyNode {
   frames: number;
@@ -11,7 +12,7 @@ export class ProtocolHierarchy {
   private readonly root: HierarchyNode = { frames: 0, bytes: 0, children: new Map() };
 
   add(dissection: Dissection, frameLength: number, linkLayerName?: string): void {
-    const names = dissection.layers.map((l) => l.field);
+    const names = hierarchyPath(dissection.layers);
     if (linkLayerName && names[0] !== linkLayerName) names.unshift(linkLayerName);
     this.addPath(names, dissection.malformed !== undefined, frameLength);
   }

@@ -123,3 +123,18 @@ export function tsharkDecodeRaw(
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+/** `tshark -q -z io,phs` (default preferences) on raw-IP `frames`: its statistics table. */
+export function tsharkHierarchyRaw(frames: readonly Uint8Array[]): string {
+  const dir = mkdtempSync(join(tmpdir(), 'cnikit-reassembly-'));
+  try {
+    const file = join(dir, 'stream.pcap');
+    writeFileSync(file, pcapFile(frames, 101));
+    const r = spawnSync('tshark', ['-r', file, '-q', '-z', 'io,phs'], { encoding: 'utf8', timeout: 120_000 });
+    if (r.error) throw r.error;
+    if (r.status !== 0) throw new Error(`tshark exited ${r.status}: ${r.stderr}`);
+    return r.stdout;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
