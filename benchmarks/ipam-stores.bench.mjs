@@ -3,7 +3,7 @@
 // etcd allocation vs flannel's lease acquisition (one etcd transaction). Asynchronous cases: every
 // operation waits for a lock helper, a process or etcd. Skipped loudly without host-local or etcd.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,7 +67,10 @@ const fileStore = {
     }
     await filler.close();
     // A whole Node process of ours per ADD or DEL (start-up, import, lock helper, the operation).
-    const scriptDir = mkdtempSync(join(ROOT, 'node_modules', '.cache', 'cnikit-ipam-bench-'));
+    // node_modules/.cache does not exist in a fresh clone until some tool makes it.
+    const cacheDir = join(ROOT, 'node_modules', '.cache');
+    mkdirSync(cacheDir, { recursive: true });
+    const scriptDir = mkdtempSync(join(cacheDir, 'cnikit-ipam-bench-'));
     cleanups.push(() => rmSync(scriptDir, { recursive: true, force: true }));
     const script = join(scriptDir, 'one-op.mjs');
     writeFileSync(

@@ -3,7 +3,7 @@
 // in the same run; plus a whole Node process of ours per ADD for comparison.
 //   npm run build -w @cnikit/ipam && node benchmarks/ipam/file-store-vs-host-local.mjs [N]
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HostLocal } from '@cnikit/ipam';
@@ -63,7 +63,10 @@ try {
 
   // A whole process of ours: node starting, importing the package, one ADD.
   // Inside the repository, so that `@cnikit/ipam` resolves (ESM ignores NODE_PATH).
-  const scriptDir = mkdtempSync(join(process.cwd(), 'node_modules', '.cache', 'cnikit-ipam-bench-'));
+  // node_modules/.cache does not exist in a fresh clone until some tool makes it.
+  const cacheDir = join(process.cwd(), 'node_modules', '.cache');
+  mkdirSync(cacheDir, { recursive: true });
+  const scriptDir = mkdtempSync(join(cacheDir, 'cnikit-ipam-bench-'));
   const script = join(scriptDir, 'one-add.mjs');
   writeFileSync(
     script,
