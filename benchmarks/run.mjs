@@ -15,6 +15,8 @@ import { checkFailed, judge, TOLERANCE } from './harness/verdict.mjs';
 const WORKER = fileURLToPath(new URL('./harness/worker.mjs', import.meta.url));
 const RESULTS_DIR = fileURLToPath(new URL('../.bench-results/', import.meta.url));
 const ALLOCATION_FLAGS = ['--min-semi-space-size=64', '--max-semi-space-size=64'];
+/** A worker whose `@cnikit/*` imports load the CommonJS builds (harness/cjs-build.mjs). */
+const CJS_FLAGS = ['--import', fileURLToPath(new URL('./harness/cjs-build.mjs', import.meta.url))];
 
 const options = parseArgs(process.argv.slice(2));
 const startedAt = new Date();
@@ -96,6 +98,12 @@ async function runCase(file, c) {
     for (const [name, t] of Object.entries(timing.timing)) medians[name] = t.medianNs;
     result.timing = timing.timing;
     result.agreement = timing.agreement;
+    if (c.formats) {
+      // The same case from the CommonJS builds, in a worker of its own: `ours` above is the ESM build.
+      const cjs = await runWorker(file, c, 'time', CJS_FLAGS);
+      medians['ours-cjs'] = cjs.timing.ours.medianNs;
+      result.timingCjs = cjs.timing;
+    }
     if (Object.keys(samplers).length) {
       result.peer = {};
       for (const [column, s] of Object.entries(samplers)) {

@@ -71,14 +71,15 @@ function makeOursAll(views) {
   return (buf, s, e) => {
     bindAll(d, innerIp, innerUdp, buf, s, e);
     return (
-      ethSum(d.ethernet) +
-      ipv4Sum(d.ipv4View) +
-      udpSum(d.udp) +
-      vxlanSum(d.vxlan) +
-      ethSum(d.inner) +
-      ipv4Sum(innerIp) +
-      udpSum(innerUdp)
-    );
+      (ethSum(d.ethernet) +
+        ipv4Sum(d.ipv4View) +
+        udpSum(d.udp) +
+        vxlanSum(d.vxlan) +
+        ethSum(d.inner) +
+        ipv4Sum(innerIp) +
+        udpSum(innerUdp)) |
+      0
+    ); // folded as the driver sinks it: a 48-bit sum returned from a call would be boxed
   };
 }
 
@@ -274,10 +275,14 @@ export const cases = [
     id: 'vxlan-decap-all',
     title: '(a) VXLAN decap, every field of 7 layers',
     peer: { gopacket: 'BenchmarkDecodeVxlan' },
+    // Issue #12: ahead of gopacket's DecodingLayerParser, allocation-free; the loop ratio guards.
+    formats: true,
     targets: [
-      { vs: 'loop', max: 1.5 },
-      { vs: 'binary-parser', max: 1 / 20 },
-      { vs: 'gopacket', max: 1 / 3.5 },
+      { vs: 'gopacket', max: 0.9 },
+      { allocationFree: 'ours' },
+      { vs: 'loop', max: 2.3 },
+      { vs: 'binary-parser', max: 0.2 },
+      { of: 'ours-cjs', vs: 'ours', max: 1.1 },
     ],
     allocation: ['ours', 'loop'],
     setup() {
@@ -310,7 +315,9 @@ export const cases = [
     id: 'vxlan-decap-lazy',
     title: '(b) VXLAN decap, VNI + inner dst IP only',
     peer: { gopacket: 'BenchmarkDecodeVxlan' },
-    targets: [{ vs: 'loop', max: 1.2 }, { allocationFree: 'ours' }],
+    formats: true,
+    // issue #12: the loop ratio guards
+    targets: [{ vs: 'loop', max: 2.5 }, { allocationFree: 'ours' }, { of: 'ours-cjs', vs: 'ours', max: 1.1 }],
     allocation: ['ours', 'loop'],
     setup() {
       const { buf, starts, ends, mask } = new FrameRing(FRAME);
@@ -334,7 +341,9 @@ export const cases = [
     id: 'vxlan-encap',
     title: '(c) VXLAN encap of a 64-byte frame (IPv4 checksum, flow-hash port)',
     peer: { gopacket: 'BenchmarkEncapVxlan' },
-    targets: [{ vs: 'loop', max: 1.5 }, { vs: 'gopacket', max: 0.5 }, { allocationFree: 'ours' }],
+    formats: true,
+    // issue #12: gopacket ÷2 withdrawn
+    targets: [{ vs: 'loop', max: 1.5 }, { allocationFree: 'ours' }, { of: 'ours-cjs', vs: 'ours', max: 1.1 }],
     allocation: ['ours', 'loop'],
     setup() {
       const inners = makeInnerFrames();

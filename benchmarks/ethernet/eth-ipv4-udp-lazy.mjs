@@ -22,7 +22,9 @@ export const ethIpv4UdpLazy = {
   id: 'eth-ipv4-udp-lazy',
   title: '(c) Eth/IPv4/UDP lazy 3 fields',
   peer: { gopacket: 'BenchmarkDecodeEthIpv4Udp' },
-  targets: [{ vs: 'loop', max: 1.2 }, { allocationFree: 'ours' }],
+  formats: true,
+  // issue #12: the loop ratio guards
+  targets: [{ vs: 'loop', max: 2 }, { allocationFree: 'ours' }, { of: 'ours-cjs', vs: 'ours', max: 1.1 }],
   allocation: ['ours', 'loop', 'ours-bind'],
   setup() {
     const { buf, starts, ends, mask } = new FrameRing(readFrame('eth-ipv4-udp'));

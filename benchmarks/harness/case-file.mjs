@@ -8,7 +8,7 @@ export const BENCH_DIR = fileURLToPath(new URL('../', import.meta.url));
 
 /**
  * @typedef {() => number} Operation
- * @typedef {{ vs: string, max: number } | { allocationFree: string }} Target
+ * @typedef {{ vs: string, max: number, of?: string } | { allocationFree: string }} Target
  * @typedef {{
  *   id: string,
  *   title: string,
@@ -21,9 +21,11 @@ export const BENCH_DIR = fileURLToPath(new URL('../', import.meta.url));
  *   targets?: Target[],
  *   measure?: () => Promise<{ medians: Record<string, number>, unavailable?: string[], notes?: string[] }>,
  *   blocker?: () => string | undefined,
+ *   formats?: boolean,
  * }} BenchCase
  * A case with `measure` (whole operations such as a kernel dump, timed by the case itself) has no
  * `setup`; `blocker` says why it cannot run here (no root): the case is then skipped loudly.
+ * `formats: true` times the case once more from the CommonJS builds (the `ours-cjs` column).
  */
 
 /** Case file paths, sorted, relative to benchmarks/. */

@@ -79,13 +79,16 @@ function reply(message) {
 /**
  * Every implementation must compute the same field sum over the same frames: evidence that the
  * references read the same fields as ours. Throws when they differ (unless the case sets agree: false).
+ * The sums are folded to int32 as the timing driver folds them, so an op may return its sum `| 0`
+ * (a sum of 48-bit MACs returned from a call that is not inlined would be a heap number): equal
+ * modulo 2^32 over agreeOps frames at different offsets.
  */
 function checkAgreement(benchCase, ops) {
   const n = benchCase.agreeOps ?? 256;
   const sums = {};
   for (const [name, op] of Object.entries(ops)) {
     let s = 0;
-    for (let i = 0; i < n; i++) s += op();
+    for (let i = 0; i < n; i++) s = (s + op()) | 0;
     sums[name] = s;
   }
   if (benchCase.agree !== false && new Set(Object.values(sums)).size > 1) {

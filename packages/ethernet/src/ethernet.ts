@@ -72,6 +72,32 @@ export class EthernetFrame {
       (((b[o + 2] << 24) | (b[o + 3] << 16) | (b[o + 4] << 8) | b[o + 5]) >>> 0)
     );
   }
+  // 24-bit halves of the MACs are always small integers: reading them never boxes a number, even
+  // where TurboFan does not inline the getter (a 48-bit `dstMac` then comes back as a heap number).
+  /** The first three bytes of `dst` (the OUI part): `dstMac === dstMacHi * 2 ** 24 + dstMacLo`. */
+  get dstMacHi(): number {
+    const b = this.buf;
+    const o = this.start;
+    return (b[o] << 16) | (b[o + 1] << 8) | b[o + 2];
+  }
+  /** The last three bytes of `dst`. */
+  get dstMacLo(): number {
+    const b = this.buf;
+    const o = this.start + 3;
+    return (b[o] << 16) | (b[o + 1] << 8) | b[o + 2];
+  }
+  /** The first three bytes of `src`: `srcMac === srcMacHi * 2 ** 24 + srcMacLo`. */
+  get srcMacHi(): number {
+    const b = this.buf;
+    const o = this.start + 6;
+    return (b[o] << 16) | (b[o + 1] << 8) | b[o + 2];
+  }
+  /** The last three bytes of `src`. */
+  get srcMacLo(): number {
+    const b = this.buf;
+    const o = this.start + 9;
+    return (b[o] << 16) | (b[o + 1] << 8) | b[o + 2];
+  }
   /** The type/length field as it is on the wire. */
   get etherType(): number {
     const b = this.buf;

@@ -220,3 +220,49 @@ describe('allocation-free forms agree with the allocating getters', () => {
     );
   });
 });
+
+describe('small-integer halves (never boxed): MACs, IPv4 addresses, IPv6 groups', () => {
+  it('read the benchmark frames as their text forms say', () => {
+    const a = new FrameDecoder();
+    expect(a.decode(FRAME_A)).toBe(true);
+    // 02:42:0a:f4:02:07 ← 02:42:0a:f4:01:05, 10.244.1.5 → 10.244.2.7
+    expect([a.ethernet.dstMacHi, a.ethernet.dstMacLo]).toEqual([0x02420a, 0xf40207]);
+    expect([a.ethernet.srcMacHi, a.ethernet.srcMacLo]).toEqual([0x02420a, 0xf40105]);
+    const ip = a.ipv4 as Ipv4Packet;
+    expect([ip.srcHi, ip.srcLo, ip.dstHi, ip.dstLo]).toEqual([0x0af4, 0x0105, 0x0af4, 0x0207]);
+    const b = new FrameDecoder();
+    expect(b.decode(FRAME_B)).toBe(true);
+    const v6 = b.ipv6 as Ipv6Packet;
+    // fd00:10:244:1::5 → fd00:10:244:2::7
+    expect([0, 1, 2, 3, 4, 5, 6, 7].map((i) => v6.srcGroup(i))).toEqual([0xfd00, 0x10, 0x244, 1, 0, 0, 0, 5]);
+    expect([0, 1, 2, 3, 4, 5, 6, 7].map((i) => v6.dstGroup(i))).toEqual([0xfd00, 0x10, 0x244, 2, 0, 0, 0, 7]);
+  });
+
+  it('fold back to dstMac/srcMac, src/dst and the 32-bit words on random headers', () => {
+    fc.assert(
+      fc.property(fc.uint8Array({ minLength: 40, maxLength: 40 }), fc.nat(3), (bytes, at) => {
+        const buf = new Uint8Array(at + 40);
+        buf.set(bytes, at);
+        const eth = new EthernetFrame().bind(buf, at);
+        expect(eth.dstMacHi * 2 ** 24 + eth.dstMacLo).toBe(eth.dstMac);
+        expect(eth.srcMacHi * 2 ** 24 + eth.srcMacLo).toBe(eth.srcMac);
+        // The address getters read fixed offsets: the views are pointed at the random bytes directly.
+        const ip = new Ipv4Packet();
+        ip.buf = buf;
+        ip.start = at;
+        ip.end = at + 40;
+        expect(ip.srcHi * 65536 + ip.srcLo).toBe(ip.src);
+        expect(ip.dstHi * 65536 + ip.dstLo).toBe(ip.dst);
+        const v6 = new Ipv6Packet();
+        v6.buf = buf;
+        v6.start = at;
+        v6.end = at + 40;
+        for (let i = 0; i < 4; i++) {
+          expect(v6.srcGroup(2 * i) * 65536 + v6.srcGroup(2 * i + 1)).toBe(v6.srcWord(i));
+          expect(v6.dstGroup(2 * i) * 65536 + v6.dstGroup(2 * i + 1)).toBe(v6.dstWord(i));
+        }
+      }),
+      { numRuns: 500 },
+    );
+  });
+});

@@ -5,6 +5,7 @@ import { itRunsEveryReadmeExample } from '../../../test/packaging/readme-example
 const EXPECTED: Record<string, string> = {
   Example: 'eth/ip/udp 10.244.2.3 53\nchecksums ok: true good',
   'Writers from hand-written objects': '20 0 0 true 10.0.0.2\ndst: not an IPv4 address: "10.0.0.256"',
+  'Every field without allocating: MAC and address halves': 'a580a f40102 true\n49320 7 true 3',
   'NDP options: a router advertisement': [
     'router-advertisement 152 bytes, checksum ok: true',
     'prefix-information fd00:10:244:1::/64 SLAAC true',
