@@ -14,6 +14,9 @@ const corpus = process.env.CNIKIT_CORPUS ?? resolve(repo, '../shared/corpus');
 const bin = join(repo, 'packages/pcap/bin/cnikit.js');
 const sizeArg = process.argv.find((a) => a.startsWith('--mib='));
 const SIZE = (sizeArg ? Number(sizeArg.slice(6)) : 1024) * 1024 * 1024;
+// `dissect --json` against `tshark -T json` writes every field of every packet: a smaller file.
+const jsonArg = process.argv.find((a) => a.startsWith('--json-mib='));
+const JSON_SIZE = (jsonArg ? Number(jsonArg.slice(11)) : 32) * 1024 * 1024;
 const RSS_LIMIT_MIB = 150;
 const MiB = 1024 * 1024;
 
@@ -104,6 +107,46 @@ try {
     `\ncnikit stats peak RSS ${peak.toFixed(0)} MiB (limit ${RSS_LIMIT_MIB} MiB): ${peak < RSS_LIMIT_MIB ? 'OK' : 'OVER'}`,
   );
   if (peak >= RSS_LIMIT_MIB) process.exitCode = 1;
+
+  if (haveTshark) await compareJson();
+  else console.error('tshark not installed: dissect --json vs tshark -T json skipped');
 } finally {
   rmSync(scratch, { recursive: true, force: true });
+}
+
+/**
+ * `cnikit dissect --json FILE` (NDJSON, a line per packet) against `tshark -r FILE -T json` (an
+ * array, an `_index` per packet) on one file: the two commands people compare. The output goes
+ * through a counter (`wc -l`, `grep -c`), so both print every packet and both counts are checked.
+ */
+async function compareJson() {
+  const jsonFile = join(scratch, 'json.pcap');
+  const packets = await generateCapture(jsonFile, JSON_SIZE, loadTemplates(corpus));
+  const mib = statSync(jsonFile).size / MiB;
+  const node = `'${process.execPath}' '${bin}'`;
+  const pairs = [
+    ['cnikit dissect --json', `${node} dissect --json '${jsonFile}' | wc -l`],
+    ['tshark -T json', `tshark -r '${jsonFile}' -T json | grep -c '"_index":'`],
+  ];
+  const rows = [];
+  for (const [name, script] of pairs) {
+    process.stderr.write(`running ${name} on ${mib.toFixed(0)} MiB … `);
+    const r = await measure('sh', ['-c', script]);
+    process.stderr.write(`${r.seconds.toFixed(1)} s\n`);
+    if (Number(r.stdout) !== packets)
+      throw new Error(`${name} printed ${Number(r.stdout)} packets, expected ${packets}`);
+    rows.push({ name, ...r });
+  }
+  const [ours, tshark] = rows;
+  console.log(`\n${packets} packets, ${mib.toFixed(0)} MiB: every field of every packet as JSON\n`);
+  console.log('| command | seconds | packets/s | peak RSS MiB | time vs tshark -T json |');
+  console.log('|---|---:|---:|---:|---:|');
+  for (const r of rows) {
+    console.log(
+      `| ${r.name} | ${r.seconds.toFixed(1)} | ${Math.round(packets / r.seconds).toLocaleString('en')} | ${(r.peakKiB / 1024).toFixed(0)} | ${(r.seconds / tshark.seconds).toFixed(2)}× |`,
+    );
+  }
+  console.log(
+    `\ncnikit dissect --json is ${(tshark.seconds / ours.seconds).toFixed(1)}× faster than tshark -T json`,
+  );
 }
