@@ -4,7 +4,7 @@
  * any bytes give a result or a DecodeError.
  */
 import { readFileSync } from 'node:fs';
-import { DecodeError } from '@cnikit/wire';
+import { DecodeError, formatIpv4 } from '@cnikit/wire';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { seededRandom } from '../../../test/support/mutate.js';
@@ -16,6 +16,7 @@ import {
   decodeRtnetlinkDatagram,
   decodeRtnetlinkMessage,
   encodeLinkCreate,
+  formatIpv4At,
   GENL_ID_CTRL,
   type Link,
   MessageBuilder,
@@ -294,6 +295,48 @@ describe('writers and decoders round-trip', () => {
       ),
       { numRuns: 1000 },
     );
+  });
+
+  it('routes of the common shapes (dst + oif, with or without a gateway): exactly these fields', () => {
+    fc.assert(
+      fc.property(
+        ipv4,
+        fc.option(ipv4, { nil: undefined }),
+        fc.integer({ min: 1, max: 0xffffffff }),
+        fc.integer({ min: 1, max: 0x7fffffff }),
+        (dst, gateway, table, oif) => {
+          const m = asMessage(24, (b) => writeRouteRequest(b, { dst: `${dst}/32`, gateway, table, oif }));
+          const r = (decodeRtnetlinkMessage(m) as { route: Route }).route;
+          const expected: Route = {
+            family: 2,
+            dstLength: 32,
+            srcLength: 0,
+            tos: 0,
+            table,
+            protocol: 3,
+            scope: gateway === undefined ? 253 : 0,
+            type: 1,
+            flags: 0,
+            dst: `${dst}/32`,
+            oif,
+          };
+          if (gateway !== undefined) expected.gateway = gateway;
+          expect(r).toStrictEqual(expected);
+          expect(Object.keys(r).sort()).toEqual(Object.keys(expected).sort());
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('IPv4 text of every octet value, as @cnikit/wire formats it', () => {
+    const b = new Uint8Array(4);
+    for (let v = 0; v < 256; v++) {
+      b.set([v, 255 - v, v >> 1, (v * 7) & 255]);
+      const wire = formatIpv4(((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0);
+      expect(formatIpv4At(b, 0)).toBe(wire);
+      expect(formatIpv4At(b, 0, v & 127)).toBe(`${wire}/${v & 127}`);
+    }
   });
 
   it('addresses, neighbours (with VXLAN FDB fields), rules', () => {
