@@ -9,39 +9,47 @@ export function ipBytes(text: string): { family: number; bytes: Uint8Array } {
   return { family: AF_INET, bytes: b };
 }
 
-const TEXT = new Array<number>(20);
+/** Character-code arrays by text length, so each string is made with no array resizing. */
+const CODES: number[][] = /* @__PURE__ */ Array.from({ length: 20 }, (_, n) => new Array<number>(n).fill(0));
 
-function putDecimal(n: number, v: number): number {
+function digits(v: number): number {
+  return v >= 100 ? 3 : v >= 10 ? 2 : 1;
+}
+
+function putDecimal(t: number[], n: number, v: number): number {
   if (v >= 100) {
-    TEXT[n++] = 48 + ((v / 100) | 0);
+    t[n++] = 48 + ((v / 100) | 0);
     v %= 100;
-    TEXT[n++] = 48 + ((v / 10) | 0);
-  } else if (v >= 10) TEXT[n++] = 48 + ((v / 10) | 0);
-  TEXT[n++] = 48 + (v % 10);
+    t[n++] = 48 + ((v / 10) | 0);
+  } else if (v >= 10) t[n++] = 48 + ((v / 10) | 0);
+  t[n++] = 48 + (v % 10);
   return n;
 }
 
 /**
- * Four address bytes as a dotted quad, with `/suffix` (a prefix length) when given. A dump of
- * 100,000 routes keeps one of these per route, so it is made as one flat string from its character
- * codes: joining the pieces with `+` would leave V8 ropes of several strings each.
+ * Four address bytes as a dotted quad, with `/suffix` (a prefix length, 0-255) when given. A dump
+ * of 100,000 routes keeps one of these per route, so it is made as one flat string from its
+ * character codes: joining the pieces with `+` would leave V8 ropes of several strings each.
  */
 export function formatIpv4At(b: Uint8Array, start: number, suffix?: number): string {
-  let n = putDecimal(0, b[start]);
-  TEXT[n++] = 46;
-  n = putDecimal(n, b[start + 1]);
-  TEXT[n++] = 46;
-  n = putDecimal(n, b[start + 2]);
-  TEXT[n++] = 46;
-  n = putDecimal(n, b[start + 3]);
+  const o0 = b[start];
+  const o1 = b[start + 1];
+  const o2 = b[start + 2];
+  const o3 = b[start + 3];
+  const tail = suffix === undefined ? 0 : 1 + digits(suffix & 255);
+  const t = CODES[digits(o0) + digits(o1) + digits(o2) + digits(o3) + 3 + tail];
+  let n = putDecimal(t, 0, o0);
+  t[n++] = 46;
+  n = putDecimal(t, n, o1);
+  t[n++] = 46;
+  n = putDecimal(t, n, o2);
+  t[n++] = 46;
+  n = putDecimal(t, n, o3);
   if (suffix !== undefined) {
-    TEXT[n++] = 47;
-    n = putDecimal(n, suffix & 255);
+    t[n++] = 47;
+    putDecimal(t, n, suffix & 255);
   }
-  TEXT.length = n;
-  const s = String.fromCharCode.apply(null, TEXT);
-  TEXT.length = 20;
-  return s;
+  return String.fromCharCode.apply(null, t);
 }
 
 /** Address bytes as text: 4 → dotted quad, 16 → RFC 5952, 6 → MAC; anything else as hex. */
