@@ -26,6 +26,7 @@ let done = false;
 const lastSent = new Map();
 let maxKeepaliveGapMs = 0;
 let established = 0;
+let lastProgress = Date.now();
 const poll = setInterval(() => {
   const peers = allPeers();
   established = peers.filter((p) => p.state === 'Established').length;
@@ -33,6 +34,10 @@ const poll = setInterval(() => {
   if (!done && established === peers.length && peers.every((p) => p.routesReceived >= config.expect)) {
     done = true;
     out({ event: 'allRoutes', received, peers: peers.length, peakRssMiB: peakRssMiB() });
+  }
+  if (!done && Date.now() - lastProgress > 5000) {
+    lastProgress = Date.now();
+    out({ event: 'progress', established, peers: peers.length, received });
   }
   // Keepalive timing once every session is up: the longest time any peer went without sending.
   const now = Date.now();

@@ -149,7 +149,7 @@ function writeTable(path, count, sets) {
   // `gobgp mrt inject` 3.10 exits without closing its gRPC stream (cmd/gobgp/mrt.go), so what is still
   // buffered is lost: 62 of 1,000 records here. The file ends with the first records again (the same
   // routes, idempotent) as padding for that loss.
-  for (let i = 0; i < Math.min(count, 20_000); i++) push(record(i));
+  for (let i = 0; i < 20_000; i++) push(record(i % count));
   flush();
   closeSync(fd);
 }
@@ -190,6 +190,7 @@ function events(child) {
       const e = JSON.parse(buf.slice(0, nl));
       buf = buf.slice(nl + 1);
       list.push(e);
+      api.onEvent?.(e);
       for (const w of [...waiters]) if (w.match(e)) w.resolve(e);
     }
   });
@@ -209,7 +210,8 @@ function events(child) {
         },
       });
     });
-  return { list, wait };
+  const api = { list, wait, onEvent: undefined };
+  return api;
 }
 
 async function oursFullTable(ns, n) {
@@ -345,7 +347,14 @@ async function sessions() {
   const t0 = Date.now();
   const child = start(us, [process.execPath, RECEIVER, JSON.stringify(config)]);
   const ev = events(child);
-  const all = await ev.wait('allRoutes', 300_000);
+  ev.onEvent = (e) => {
+    if (e.event === 'progress')
+      console.log(`  ${e.established}/${e.peers} Established, ${e.received} routes`);
+  };
+  const all = await ev.wait('allRoutes', (args.timeout ?? 300) * 1000).catch((e) => {
+    console.log(sh(go, 'gobgp -u 127.0.0.1 neighbor').split('\n').slice(0, 6).join('\n'));
+    throw e;
+  });
   console.log(
     `${S} sessions Established with ${args.routes} routes each after ${all.at - t0} ms; holding ${args.hold} s`,
   );
@@ -372,22 +381,24 @@ async function sessions() {
 try {
   const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
   console.log(`node ${process.version}, load ${load}`);
-  const table = await fullTable();
+  const table = args.prefixes > 0 ? await fullTable() : undefined;
   const many = await sessions();
-  console.log(
-    '\n| full table (IPv4) | prefixes | start → all routes | Established → all routes | peak RSS |',
-  );
-  console.log('|---|---:|---:|---:|---:|');
-  for (const [name, r] of [
-    ['BIRD 2', table.bird],
-    ['ours', table.ours],
-  ])
+  if (table) {
     console.log(
-      `| ${name} | ${r.routes} | ${(r.total / 1000).toFixed(2)} s | ${(r.established / 1000).toFixed(2)} s | ${r.peakRssMiB.toFixed(0)} MiB |`,
+      '\n| full table (IPv4) | prefixes | start → all routes | Established → all routes | peak RSS |',
     );
-  console.log(
-    `ratio ours ÷ BIRD (Established → all routes): ${(table.ours.established / table.bird.established).toFixed(2)}× (goal < 1), ours peak RSS ${table.ours.peakRssMiB.toFixed(0)} MiB (goal < 1024)`,
-  );
+    console.log('|---|---:|---:|---:|---:|');
+    for (const [name, r] of [
+      ['BIRD 2', table.bird],
+      ['ours', table.ours],
+    ])
+      console.log(
+        `| ${name} | ${r.routes} | ${(r.total / 1000).toFixed(2)} s | ${(r.established / 1000).toFixed(2)} s | ${r.peakRssMiB.toFixed(0)} MiB |`,
+      );
+    console.log(
+      `ratio ours ÷ BIRD (Established → all routes): ${(table.ours.established / table.bird.established).toFixed(2)}× (goal < 1), ours peak RSS ${table.ours.peakRssMiB.toFixed(0)} MiB (goal < 1024)`,
+    );
+  }
   console.log(`\n${many.sessions} sessions × ${many.routesEach} routes: ${JSON.stringify(many, null, 1)}`);
   const ok =
     many.establishedAtEnd === many.sessions &&
@@ -402,7 +413,9 @@ try {
     JSON.stringify({ load, args, table, many }, null, 2),
   );
   process.exitCode =
-    ok && table.ours.established < table.bird.established && table.ours.peakRssMiB < 1024 ? 0 : 1;
+    ok && (!table || (table.ours.established < table.bird.established && table.ours.peakRssMiB < 1024))
+      ? 0
+      : 1;
 } finally {
   cleanup();
 }
