@@ -161,7 +161,8 @@ describe('tree-shaking @cnikit/ethernet', () => {
       expect(b.minified, `${layer} in the Ipv4Packet bundle`).not.toContain(layer);
     }
     // measured 4,910 bytes with the spread fixed (51,483 with it: the whole package is ~79 KB)
-    expect(b.minified.length).toBeLessThan(6_500);
+    // 6,668 bytes since the allocation-free address halves (srcHi/srcLo/dstHi/dstLo) joined Ipv4Packet.
+    expect(b.minified.length).toBeLessThan(7_000);
     const { ttl } = await load(b.minified);
     const header = Uint8Array.from(Buffer.from(IPV4_PACKET, 'hex'));
     expect((ttl as (b: Uint8Array) => number)(header)).toBe(64);
