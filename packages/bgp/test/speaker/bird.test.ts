@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { announceKernelTestBlocker, kernelTestBlocker, Lab } from '../../../../test/support/netns.js';
 import { type BgpRoute, community, type PeerInfo } from '../../src/index.js';
-import { birdRoutes, bundleChild, ChildSpeaker } from './interop-support.js';
+import { birdRoutes, bundleChild, ChildSpeaker, pollUntil } from './interop-support.js';
 
 // BIRD 2 in one namespace, our speakers in a child process in another, a veth pair between:
 // eBGP (AS 65200 ↔ BIRD's 65100, 10.0.0.2 ↔ .1, hold 3 s) and iBGP (AS 65100, 10.0.0.12 ↔ .11),
@@ -54,13 +54,8 @@ describe.skipIf(blocker !== undefined)('BgpSpeaker with BIRD 2', () => {
       await new Promise((r) => setTimeout(r, 100));
     }
   };
-  const until = async (what: string, check: () => Promise<boolean> | boolean, ms = 15_000) => {
-    const end = Date.now() + ms;
-    while (!(await check())) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
+  const until = (what: string, check: () => Promise<boolean> | boolean, ms = 15_000) =>
+    pollUntil(what, check, ms);
 
   beforeAll(async () => {
     lab = new Lab('cnk-spk');

@@ -1,15 +1,14 @@
-import { chmodSync, existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { announceKernelTestBlocker, kernelTestBlocker, Lab } from '../../../../test/support/netns.js';
 import type { BgpRoute, PeerInfo } from '../../src/index.js';
-import { bundleChild, ChildSpeaker } from './interop-support.js';
+import { bundleChild, ChildSpeaker, FRR_BGPD, pollUntil, startFrrBgpd } from './interop-support.js';
 
 // FRR's bgpd (-Z: no zebra) and our speaker in a child process, in two namespaces joined by a
 // veth pair, peering over IPv6 only: extended next hop (RFC 8950) carries IPv4 routes with IPv6
 // next hops both ways, and extended messages (RFC 8654) let 12,000 prefixes go in one UPDATE.
-const BGPD = '/usr/lib/frr/bgpd';
-const blocker = kernelTestBlocker(['vtysh']) ?? (existsSync(BGPD) ? undefined : `${BGPD} is not installed`);
+const blocker =
+  kernelTestBlocker(['vtysh']) ?? (existsSync(FRR_BGPD) ? undefined : `${FRR_BGPD} is not installed`);
 announceKernelTestBlocker(blocker, 'BGP speaker extended next hop and extended messages with FRR');
 
 const BGPD_CONF = `
@@ -52,13 +51,8 @@ describe.skipIf(blocker !== undefined)('BgpSpeaker extended next hop and extende
       'fd00::2'
     ];
   const state = () => child.call<State>({ cmd: 'state', name: 'x' });
-  const until = async (what: string, check: () => Promise<boolean> | boolean, ms = 20_000) => {
-    const end = Date.now() + ms;
-    while (!(await check())) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${vtysh('show bgp summary')}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
+  const until = (what: string, check: () => Promise<boolean> | boolean, ms = 20_000) =>
+    pollUntil(what, check, ms, () => vtysh('show bgp summary'));
 
   beforeAll(async () => {
     lab = new Lab('cnk-spk');
@@ -70,22 +64,7 @@ describe.skipIf(blocker !== undefined)('BgpSpeaker extended next hop and extende
       lab.run(frrNs, `ip link add vfr type veth peer name vu netns ${usNs}`);
       lab.run(frrNs, 'ip addr add fd00::1/64 dev vfr nodad && ip link set vfr up');
       lab.run(usNs, 'ip addr add fd00::2/64 dev vu nodad && ip link set vu up');
-      const conf = join(dir, 'bgpd.conf');
-      writeFileSync(conf, BGPD_CONF);
-      const bgpd = lab.spawn(
-        frrNs,
-        `${BGPD} -Z -S -P 0 -f ${conf} --vty_socket ${dir} -i ${join(dir, 'bgpd.pid')}`,
-      );
-      let err = '';
-      bgpd.stderr?.on('data', (d: Buffer) => {
-        err += d.toString();
-      });
-      const end = Date.now() + 10_000;
-      while (!existsSync(join(dir, 'bgpd.vty'))) {
-        if (bgpd.exitCode !== null) throw new Error(`bgpd exited ${bgpd.exitCode}: ${err}`);
-        if (Date.now() > end) throw new Error(`bgpd made no vty socket: ${err}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await startFrrBgpd(lab, frrNs, dir, BGPD_CONF);
       child = ChildSpeaker.start(lab, usNs, await bundleChild(dir));
       await child.call({
         cmd: 'speaker',

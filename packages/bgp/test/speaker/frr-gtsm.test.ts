@@ -1,16 +1,15 @@
-import { chmodSync, existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { announceKernelTestBlocker, kernelTestBlocker, Lab } from '../../../../test/support/netns.js';
 import type { PeerInfo } from '../../src/index.js';
-import { bundleChild, ChildSpeaker } from './interop-support.js';
+import { bundleChild, ChildSpeaker, FRR_BGPD, startFrrBgpd } from './interop-support.js';
 
 // GTSM (RFC 5082) with FRR's `ttl-security hops 1`: FRR accepts only packets with TTL 255 and sends
 // with 255. Our speaker `g` (10.0.0.2, gtsm, setsockopt from the netlink addon) gets a session;
 // `plain` (10.0.0.3, no GTSM) never does. TCP-MD5 with FRR's `password`: `md5` (10.0.0.4) has the
 // key, `wrongkey` (10.0.0.5) another one.
-const BGPD = '/usr/lib/frr/bgpd';
-const blocker = kernelTestBlocker(['vtysh']) ?? (existsSync(BGPD) ? undefined : `${BGPD} is not installed`);
+const blocker =
+  kernelTestBlocker(['vtysh']) ?? (existsSync(FRR_BGPD) ? undefined : `${FRR_BGPD} is not installed`);
 announceKernelTestBlocker(blocker, 'BGP speaker GTSM and TCP-MD5 with FRR');
 
 const BGPD_CONF = `
@@ -63,14 +62,7 @@ describe.skipIf(blocker !== undefined)('BgpSpeaker GTSM (RFC 5082) and TCP-MD5 (
         usNs,
         'ip addr add 10.0.0.2/24 dev vu && ip addr add 10.0.0.3/24 dev vu && ip addr add 10.0.0.4/24 dev vu && ip addr add 10.0.0.5/24 dev vu && ip link set vu up',
       );
-      const conf = join(dir, 'bgpd.conf');
-      writeFileSync(conf, BGPD_CONF);
-      lab.spawn(frrNs, `${BGPD} -Z -S -P 0 -f ${conf} --vty_socket ${dir} -i ${join(dir, 'bgpd.pid')}`);
-      const end = Date.now() + 10_000;
-      while (!existsSync(join(dir, 'bgpd.vty'))) {
-        if (Date.now() > end) throw new Error('bgpd made no vty socket');
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await startFrrBgpd(lab, frrNs, dir, BGPD_CONF);
       child = ChildSpeaker.start(lab, usNs, await bundleChild(dir));
       await child.call({
         cmd: 'speaker',

@@ -1,16 +1,15 @@
-import { chmodSync, existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { announceKernelTestBlocker, kernelTestBlocker, Lab } from '../../../../test/support/netns.js';
 import type { BgpRoute, PeerInfo } from '../../src/index.js';
-import { bundleChild, ChildSpeaker } from './interop-support.js';
+import { bundleChild, ChildSpeaker, FRR_BGPD, pollUntil, startFrrBgpd } from './interop-support.js';
 
 // FRR's bgpd (AS 65100, -Z: no zebra) and three speakers of ours in a child process, two
 // namespaces joined by a veth pair. BGP roles (RFC 9234, FRR's `local-role`): `cust` (AS 65200)
 // is FRR's customer, `prov` (AS 65300) its provider, `bad` (AS 65400) claims a role FRR refuses.
 // Enhanced route refresh (RFC 7313) both ways between FRR and `cust`.
-const BGPD = '/usr/lib/frr/bgpd';
-const blocker = kernelTestBlocker(['vtysh']) ?? (existsSync(BGPD) ? undefined : `${BGPD} is not installed`);
+const blocker =
+  kernelTestBlocker(['vtysh']) ?? (existsSync(FRR_BGPD) ? undefined : `${FRR_BGPD} is not installed`);
 announceKernelTestBlocker(blocker, 'BGP speaker roles, OTC and enhanced route refresh with FRR');
 
 const BGPD_CONF = `
@@ -49,13 +48,8 @@ describe.skipIf(blocker !== undefined)('BgpSpeaker roles, OTC and enhanced route
   const neighbor = (a: string) =>
     (JSON.parse(vtysh(`show bgp neighbors ${a} json`)) as Record<string, Record<string, unknown>>)[a];
   const state = (name: string) => child.call<State>({ cmd: 'state', name });
-  const until = async (what: string, check: () => Promise<boolean> | boolean, ms = 20_000) => {
-    const end = Date.now() + ms;
-    while (!(await check())) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${vtysh('show bgp summary')}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
+  const until = (what: string, check: () => Promise<boolean> | boolean, ms = 20_000) =>
+    pollUntil(what, check, ms, () => vtysh('show bgp summary'));
   const speaker = (name: string, asn: number, n: number, role: string, strictRole = false) =>
     child.call({
       cmd: 'speaker',
@@ -86,22 +80,7 @@ describe.skipIf(blocker !== undefined)('BgpSpeaker roles, OTC and enhanced route
         usNs,
         'ip addr add 10.0.0.2/24 dev vu && ip addr add 10.0.0.3/24 dev vu && ip addr add 10.0.0.4/24 dev vu && ip link set vu up',
       );
-      const conf = join(dir, 'bgpd.conf');
-      writeFileSync(conf, BGPD_CONF);
-      const bgpd = lab.spawn(
-        frrNs,
-        `${BGPD} -Z -S -P 0 -f ${conf} --vty_socket ${dir} -i ${join(dir, 'bgpd.pid')}`,
-      );
-      let err = '';
-      bgpd.stderr?.on('data', (d: Buffer) => {
-        err += d.toString();
-      });
-      const end = Date.now() + 10_000;
-      while (!existsSync(join(dir, 'bgpd.vty'))) {
-        if (bgpd.exitCode !== null) throw new Error(`bgpd exited ${bgpd.exitCode}: ${err}`);
-        if (Date.now() > end) throw new Error(`bgpd made no vty socket: ${err}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await startFrrBgpd(lab, frrNs, dir, BGPD_CONF);
       child = ChildSpeaker.start(lab, usNs, await bundleChild(dir));
       await speaker('cust', 65200, 2, 'customer');
       await speaker('prov', 65300, 3, 'provider');

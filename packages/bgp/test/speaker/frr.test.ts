@@ -1,14 +1,13 @@
-import { chmodSync, existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { announceKernelTestBlocker, kernelTestBlocker, Lab } from '../../../../test/support/netns.js';
 import { type BgpRoute, community, type PeerInfo } from '../../src/index.js';
-import { bundleChild, ChildSpeaker } from './interop-support.js';
+import { bundleChild, ChildSpeaker, FRR_BGPD, pollUntil, startFrrBgpd } from './interop-support.js';
 
 // FRR's bgpd alone (-Z: no zebra, -S: no user switch, vty socket in the lab's folder) in one
 // namespace, our speaker in a child process in another, a veth pair between: eBGP, IPv4 and IPv6.
-const BGPD = '/usr/lib/frr/bgpd';
-const blocker = kernelTestBlocker(['vtysh']) ?? (existsSync(BGPD) ? undefined : `${BGPD} is not installed`);
+const blocker =
+  kernelTestBlocker(['vtysh']) ?? (existsSync(FRR_BGPD) ? undefined : `${FRR_BGPD} is not installed`);
 announceKernelTestBlocker(blocker, 'BGP speaker interop with FRR');
 
 const BGPD_CONF = `
@@ -57,13 +56,8 @@ describe.skipIf(blocker !== undefined)('BgpSpeaker with FRR bgpd', () => {
     (JSON.parse(vtysh(`show bgp ${family} unicast json`)) as { routes?: Record<string, unknown[]> }).routes ??
     {};
   const state = (name: string) => child.call<State>({ cmd: 'state', name });
-  const until = async (what: string, check: () => Promise<boolean> | boolean, ms = 20_000) => {
-    const end = Date.now() + ms;
-    while (!(await check())) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}\n${vtysh('show bgp summary')}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
+  const until = (what: string, check: () => Promise<boolean> | boolean, ms = 20_000) =>
+    pollUntil(what, check, ms, () => vtysh('show bgp summary'));
 
   beforeAll(async () => {
     lab = new Lab('cnk-spk');
@@ -81,22 +75,7 @@ describe.skipIf(blocker !== undefined)('BgpSpeaker with FRR bgpd', () => {
         usNs,
         'ip addr add 10.0.0.2/24 dev vu && ip addr add 10.0.0.12/24 dev vu && ip addr add fd00::2/64 dev vu nodad && ip link set vu up',
       );
-      const conf = join(dir, 'bgpd.conf');
-      writeFileSync(conf, BGPD_CONF);
-      const bgpd = lab.spawn(
-        frrNs,
-        `${BGPD} -Z -S -P 0 -f ${conf} --vty_socket ${dir} -i ${join(dir, 'bgpd.pid')}`,
-      );
-      let err = '';
-      bgpd.stderr?.on('data', (d: Buffer) => {
-        err += d.toString();
-      });
-      const end = Date.now() + 10_000;
-      while (!existsSync(join(dir, 'bgpd.vty'))) {
-        if (bgpd.exitCode !== null) throw new Error(`bgpd exited ${bgpd.exitCode}: ${err}`);
-        if (Date.now() > end) throw new Error(`bgpd made no vty socket: ${err}`);
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await startFrrBgpd(lab, frrNs, dir, BGPD_CONF);
       child = ChildSpeaker.start(lab, usNs, await bundleChild(dir));
       await child.call({
         cmd: 'speaker',

@@ -1,9 +1,8 @@
-import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { announceKernelTestBlocker, kernelTestBlocker, Lab } from '../../../../test/support/netns.js';
 import type { BgpRoute, OutgoingRoute, PeerInfo } from '../../src/index.js';
-import { bundleChild, ChildSpeaker } from './interop-support.js';
+import { bundleChild, ChildSpeaker, pollUntil, startGobgpd } from './interop-support.js';
 
 // GoBGP (AS 65100) in one namespace; in another, a child process with our speaker `e` (AS 65200,
 // 10.0.0.2) and a second speaker of ours, `src` (AS 65300, 10.0.0.3), that feeds `e` a path.
@@ -69,14 +68,8 @@ describe.skipIf(blocker !== undefined)('BgpSpeaker ADD-PATH send and EVPN with G
   const adjIn = (family: 'ipv4' | 'evpn') =>
     JSON.parse(gobgp(`neighbor 10.0.0.2 adj-in -a ${family} -j`) || '{}') as Record<string, GoPath[]>;
   const state = (name: string) => child.call<State>({ cmd: 'state', name });
-  const until = async (what: string, check: () => Promise<boolean> | boolean, ms = 20_000) => {
-    const end = Date.now() + ms;
-    while (!(await check())) {
-      if (Date.now() > end)
-        throw new Error(`timed out waiting for ${what}; gobgp neighbors:\n${gobgp('neighbor')}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
+  const until = (what: string, check: () => Promise<boolean> | boolean, ms = 20_000) =>
+    pollUntil(what, check, ms, () => `gobgp neighbors:\n${gobgp('neighbor')}`);
 
   beforeAll(async () => {
     lab = new Lab('cnk-spk');
@@ -87,24 +80,7 @@ describe.skipIf(blocker !== undefined)('BgpSpeaker ADD-PATH send and EVPN with G
       lab.run(goNs, `ip link add vg type veth peer name vu netns ${usNs}`);
       lab.run(goNs, 'ip addr add 10.0.0.1/24 dev vg && ip link set vg up');
       lab.run(usNs, 'ip addr add 10.0.0.2/24 dev vu && ip addr add 10.0.0.3/24 dev vu && ip link set vu up');
-      const conf = join(lab.dir, 'gobgpd.toml');
-      writeFileSync(conf, GOBGP_CONF);
-      const go = lab.spawn(goNs, `gobgpd -f ${conf} --api-hosts 127.0.0.1:50051 -l warn`);
-      let goErr = '';
-      go.stderr?.on('data', (d: Buffer) => {
-        goErr += d.toString();
-      });
-      const end = Date.now() + 15_000;
-      for (;;) {
-        if (go.exitCode !== null) throw new Error(`gobgpd exited ${go.exitCode}: ${goErr}`);
-        try {
-          gobgp('global');
-          break;
-        } catch (e) {
-          if (Date.now() > end) throw e;
-          await new Promise((r) => setTimeout(r, 200));
-        }
-      }
+      await startGobgpd(lab, goNs, lab.dir, GOBGP_CONF);
       gobgp(
         'global rib -a evpn add macadv aa:bb:cc:00:00:01 10.1.1.1 etag 0 label 100 rd 65100:100 rt 65100:100 encap vxlan',
       );

@@ -1,9 +1,8 @@
-import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { announceKernelTestBlocker, kernelTestBlocker, Lab } from '../../../../test/support/netns.js';
 import type { BgpRoute, PeerInfo } from '../../src/index.js';
-import { bundleChild, ChildSpeaker } from './interop-support.js';
+import { bundleChild, ChildSpeaker, pollUntil, startGobgpd } from './interop-support.js';
 
 // A real peer that dies: GoBGP (passive, graceful restart with a 30 s restart time) is killed with
 // SIGKILL while our speaker (active, graceful restart as receiver, ConnectRetry 1 s doubling up to
@@ -49,30 +48,13 @@ describe.skipIf(blocker !== undefined)('BgpSpeaker and a GoBGP that is killed an
   let lab: Lab;
   let child: ChildSpeaker;
   let goNs: string;
-  let conf: string;
   let gobgpd: ReturnType<Lab['spawn']>;
 
   const gobgp = (args: string) => lab.run(goNs, `gobgp -u 127.0.0.1 -p 50051 ${args}`);
   const state = () => child.call<State>({ cmd: 'state', name: 's' });
   const adjRibIn = () => child.call<BgpRoute[]>({ cmd: 'adjRibIn', name: 's', peer: '10.0.0.1' });
-  const until = async (what: string, check: () => Promise<boolean> | boolean, ms = 20_000) => {
-    const end = Date.now() + ms;
-    while (!(await check())) {
-      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
-  async function startGobgpd(): Promise<void> {
-    gobgpd = lab.spawn(goNs, `gobgpd -f ${conf} --api-hosts 127.0.0.1:50051 -l warn`);
-    await until('gobgpd API', () => {
-      try {
-        gobgp('global');
-        return true;
-      } catch {
-        return false;
-      }
-    });
-  }
+  const until = (what: string, check: () => Promise<boolean> | boolean, ms = 20_000) =>
+    pollUntil(what, check, ms);
 
   beforeAll(async () => {
     lab = new Lab('cnk-spkr');
@@ -82,9 +64,7 @@ describe.skipIf(blocker !== undefined)('BgpSpeaker and a GoBGP that is killed an
       lab.run(goNs, `ip link add vg type veth peer name vu netns ${usNs}`);
       lab.run(goNs, 'ip addr add 10.0.0.1/24 dev vg && ip link set vg up');
       lab.run(usNs, 'ip addr add 10.0.0.2/24 dev vu && ip link set vu up');
-      conf = join(lab.dir, 'gobgpd.toml');
-      writeFileSync(conf, GOBGP_CONF);
-      await startGobgpd();
+      gobgpd = await startGobgpd(lab, goNs, lab.dir, GOBGP_CONF);
       gobgp('global rib -a ipv4 add 172.16.1.0/24 nexthop 10.0.0.1');
       gobgp('global rib -a ipv4 add 172.16.2.0/24 nexthop 10.0.0.1');
       child = ChildSpeaker.start(lab, usNs, await bundleChild(lab.dir));
@@ -153,7 +133,7 @@ describe.skipIf(blocker !== undefined)('BgpSpeaker and a GoBGP that is killed an
     const gaps = attempts.slice(1).map((t, i) => t - attempts[i]);
     for (let i = 1; i < gaps.length; i++) expect(gaps[i]).toBeGreaterThan(gaps[i - 1] * 1.3);
 
-    await startGobgpd();
+    gobgpd = await startGobgpd(lab, goNs, lab.dir, GOBGP_CONF);
     gobgp('global rib -a ipv4 add 172.16.1.0/24 nexthop 10.0.0.1');
     const restartedAt = Date.now();
     await until('reconnected', async () => (await state()).peers[0].state === 'Established', 20_000);

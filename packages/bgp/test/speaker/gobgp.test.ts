@@ -1,9 +1,8 @@
-import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { announceKernelTestBlocker, kernelTestBlocker, Lab } from '../../../../test/support/netns.js';
 import { type BgpRoute, community, type PeerInfo } from '../../src/index.js';
-import { bundleChild, ChildSpeaker } from './interop-support.js';
+import { bundleChild, ChildSpeaker, pollUntil, startGobgpd } from './interop-support.js';
 
 // GoBGP in one namespace, our speakers in a child process in another, a veth pair between:
 // eBGP (AS 65200 ↔ GoBGP's 65100, ADD-PATH send on GoBGP's side, receive on ours) and iBGP
@@ -71,14 +70,8 @@ describe.skipIf(blocker !== undefined)('BgpSpeaker with GoBGP', () => {
   const rib = (family: 'ipv4' | 'ipv6') =>
     JSON.parse(gobgp(`global rib -a ${family} -j`)) as Record<string, unknown[]>;
   const state = (name: string) => child.call<State>({ cmd: 'state', name });
-  const until = async (what: string, check: () => Promise<boolean> | boolean, ms = 20_000) => {
-    const end = Date.now() + ms;
-    while (!(await check())) {
-      if (Date.now() > end)
-        throw new Error(`timed out waiting for ${what}; gobgp neighbors:\n${gobgp('neighbor')}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  };
+  const until = (what: string, check: () => Promise<boolean> | boolean, ms = 20_000) =>
+    pollUntil(what, check, ms, () => `gobgp neighbors:\n${gobgp('neighbor')}`);
 
   beforeAll(async () => {
     lab = new Lab('cnk-spk');
@@ -91,24 +84,7 @@ describe.skipIf(blocker !== undefined)('BgpSpeaker with GoBGP', () => {
       lab.run(goNs, 'ip addr add fd00::1/64 dev vg nodad && ip link set vg up');
       lab.run(usNs, 'ip addr add 10.0.0.2/24 dev vu && ip addr add 10.0.0.12/24 dev vu');
       lab.run(usNs, 'ip addr add fd00::2/64 dev vu nodad && ip link set vu up');
-      const conf = join(lab.dir, 'gobgpd.toml');
-      writeFileSync(conf, GOBGP_CONF);
-      const go = lab.spawn(goNs, `gobgpd -f ${conf} --api-hosts 127.0.0.1:50051 -l warn`);
-      let goErr = '';
-      go.stderr?.on('data', (d: Buffer) => {
-        goErr += d.toString();
-      });
-      const end = Date.now() + 15_000;
-      for (;;) {
-        if (go.exitCode !== null) throw new Error(`gobgpd exited ${go.exitCode}: ${goErr}`);
-        try {
-          gobgp('global');
-          break;
-        } catch (e) {
-          if (Date.now() > end) throw e;
-          await new Promise((r) => setTimeout(r, 200));
-        }
-      }
+      await startGobgpd(lab, goNs, lab.dir, GOBGP_CONF);
       // Two paths to one prefix (ADD-PATH identifiers 1 and 2), and plain routes with attributes.
       gobgp('global rib -a ipv4 add 172.16.9.0/24 identifier 1 nexthop 10.0.0.1 med 5');
       gobgp('global rib -a ipv4 add 172.16.9.0/24 identifier 2 nexthop 10.0.0.11 med 6');

@@ -1,4 +1,5 @@
 import type { ChildProcess } from 'node:child_process';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -6,6 +7,77 @@ import type { Lab } from '../../../../test/support/netns.js';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = join(here, '../../../..');
+
+export const FRR_BGPD = '/usr/lib/frr/bgpd';
+
+/**
+ * Polls `check` (sync or async) every 100 ms until it is true; after `ms` fails with `what` and,
+ * when given, `context()` (what the daemon says, for the failure message).
+ */
+export async function pollUntil(
+  what: string,
+  check: () => Promise<boolean> | boolean,
+  ms = 20_000,
+  context?: () => string,
+): Promise<void> {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${context ? `\n${context()}` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/** A daemon's stderr, collected for error messages. */
+function stderrOf(proc: ChildProcess): () => string {
+  let err = '';
+  proc.stderr?.on('data', (d: Buffer) => {
+    err += d.toString();
+  });
+  return () => err;
+}
+
+/**
+ * Starts FRR's bgpd alone (no zebra: -Z, no kernel routes) in `ns` with `conf` written to
+ * `dir`/bgpd.conf; resolves once its vty socket exists in `dir` (vtysh --vty_socket dir).
+ */
+export async function startFrrBgpd(lab: Lab, ns: string, dir: string, conf: string): Promise<ChildProcess> {
+  const path = join(dir, 'bgpd.conf');
+  writeFileSync(path, conf);
+  const bgpd = lab.spawn(
+    ns,
+    `${FRR_BGPD} -Z -S -P 0 -f ${path} --vty_socket ${dir} -i ${join(dir, 'bgpd.pid')}`,
+  );
+  const err = stderrOf(bgpd);
+  const end = Date.now() + 10_000;
+  while (!existsSync(join(dir, 'bgpd.vty'))) {
+    if (bgpd.exitCode !== null) throw new Error(`bgpd exited ${bgpd.exitCode}: ${err()}`);
+    if (Date.now() > end) throw new Error(`bgpd made no vty socket: ${err()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return bgpd;
+}
+
+/**
+ * Starts gobgpd in `ns` with `conf` written to `dir`/gobgpd.toml, its API on 127.0.0.1:50051;
+ * resolves once `gobgp global` answers there.
+ */
+export async function startGobgpd(lab: Lab, ns: string, dir: string, conf: string): Promise<ChildProcess> {
+  const path = join(dir, 'gobgpd.toml');
+  writeFileSync(path, conf);
+  const go = lab.spawn(ns, `gobgpd -f ${path} --api-hosts 127.0.0.1:50051 -l warn`);
+  const err = stderrOf(go);
+  const end = Date.now() + 15_000;
+  for (;;) {
+    if (go.exitCode !== null) throw new Error(`gobgpd exited ${go.exitCode}: ${err()}`);
+    try {
+      lab.run(ns, 'gobgp -u 127.0.0.1 -p 50051 global');
+      return go;
+    } catch (e) {
+      if (Date.now() > end) throw e;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+}
 
 /** Bundles child-speaker.ts (and the speaker's source) into one .mjs in `dir`. */
 export async function bundleChild(dir: string): Promise<string> {

@@ -1,18 +1,23 @@
-import { chmodSync, existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { announceKernelTestBlocker, kernelTestBlocker, Lab } from '../../../../test/support/netns.js';
 import type { BgpRoute, PeerInfo } from '../../src/index.js';
-import { bundleChild, ChildSpeaker } from './interop-support.js';
+import {
+  bundleChild,
+  ChildSpeaker,
+  FRR_BGPD,
+  pollUntil,
+  startFrrBgpd,
+  startGobgpd,
+} from './interop-support.js';
 
 // Our speaker (AS 65100, router id 10.0.1.2, cluster 10.255.0.1) is a route reflector with two
 // clients feeding it over iBGP: GoBGP (10.0.1.1) and FRR's bgpd (10.0.2.1), each in its own
 // namespace with a veth pair to ours. Each daemon's route is reflected to the other with
 // ORIGINATOR_ID and CLUSTER_LIST; a prefix both announce is an ECMP pair in our speaker.
-const BGPD = '/usr/lib/frr/bgpd';
 const blocker =
   kernelTestBlocker(['vtysh', 'gobgpd', 'gobgp']) ??
-  (existsSync(BGPD) ? undefined : `${BGPD} is not installed`);
+  (existsSync(FRR_BGPD) ? undefined : `${FRR_BGPD} is not installed`);
 announceKernelTestBlocker(blocker, 'BGP speaker route reflection and ECMP with GoBGP and FRR');
 
 const GOBGP_CONF = `
@@ -67,16 +72,8 @@ describe.skipIf(blocker !== undefined)(
     const gobgp = (args: string) => lab.run(goNs, `gobgp -u 127.0.0.1 -p 50051 ${args}`);
     const vtysh = (cmd: string) => lab.run(frrNs, `vtysh --vty_socket ${dir} -d bgpd -c '${cmd}'`);
     const state = () => child.call<State>({ cmd: 'state', name: 'rr' });
-    const until = async (what: string, check: () => Promise<boolean> | boolean, ms = 20_000) => {
-      const end = Date.now() + ms;
-      while (!(await check())) {
-        if (Date.now() > end)
-          throw new Error(
-            `timed out waiting for ${what}\n${gobgp('neighbor')}\n${vtysh('show bgp summary')}`,
-          );
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    };
+    const until = (what: string, check: () => Promise<boolean> | boolean, ms = 20_000) =>
+      pollUntil(what, check, ms, () => `${gobgp('neighbor')}\n${vtysh('show bgp summary')}`);
 
     beforeAll(async () => {
       lab = new Lab('cnk-spk');
@@ -94,27 +91,8 @@ describe.skipIf(blocker !== undefined)(
           usNs,
           'ip addr add 10.0.1.2/24 dev vug && ip link set vug up && ip addr add 10.0.2.2/24 dev vuf && ip link set vuf up',
         );
-        const goConf = join(dir, 'gobgpd.toml');
-        writeFileSync(goConf, GOBGP_CONF);
-        const go = lab.spawn(goNs, `gobgpd -f ${goConf} --api-hosts 127.0.0.1:50051 -l warn`);
-        const frrConf = join(dir, 'bgpd.conf');
-        writeFileSync(frrConf, BGPD_CONF);
-        const bgpd = lab.spawn(
-          frrNs,
-          `${BGPD} -Z -S -P 0 -f ${frrConf} --vty_socket ${dir} -i ${join(dir, 'bgpd.pid')}`,
-        );
-        const end = Date.now() + 15_000;
-        for (;;) {
-          if (go.exitCode !== null || bgpd.exitCode !== null) throw new Error('gobgpd or bgpd exited');
-          try {
-            gobgp('global');
-            if (existsSync(join(dir, 'bgpd.vty'))) break;
-          } catch (e) {
-            if (Date.now() > end) throw e;
-          }
-          if (Date.now() > end) throw new Error('daemons not ready');
-          await new Promise((r) => setTimeout(r, 200));
-        }
+        await startGobgpd(lab, goNs, dir, GOBGP_CONF);
+        await startFrrBgpd(lab, frrNs, dir, BGPD_CONF);
         gobgp('global rib -a ipv4 add 172.16.1.0/24 nexthop 10.0.1.1 origin igp');
         gobgp('global rib -a ipv4 add 172.16.50.0/24 nexthop 10.0.1.1 origin igp local-pref 100');
         child = ChildSpeaker.start(lab, usNs, await bundleChild(dir));
