@@ -383,24 +383,36 @@ export class BgpSpeaker extends (EventEmitter as new () => TypedEmitter<BgpSpeak
     }
     for (const text of prefixes) {
       const p = parsePrefix(text);
-      const prefix = prefixText(p);
-      this.local.set({
-        prefix,
-        family: p.family,
-        pathId: 0,
-        source: this.localSource,
-        nextHop: attributes.nextHop ?? '',
-        origin: attributes.origin ?? 0,
-        asPath: sequence(attributes.asPath ?? []),
-        ...(attributes.med === undefined ? {} : { med: attributes.med }),
-        ...(attributes.localPref === undefined ? {} : { localPref: attributes.localPref }),
-        communities: attributes.communities ?? [],
-        largeCommunities: attributes.largeCommunities ?? [],
-        extendedCommunities: attributes.extendedCommunities ?? [],
-        otherAttributes: [],
-      });
-      this.decide(prefix);
+      this.originate(
+        {
+          prefix: prefixText(p),
+          family: p.family,
+          extendedCommunities: attributes.extendedCommunities ?? [],
+          otherAttributes: [],
+        },
+        attributes,
+      );
     }
+  }
+
+  /** Puts one route of ours into the local Adj-RIB-In and runs the decision process for it. */
+  private originate(
+    route: Pick<BgpRoute, 'prefix' | 'family' | 'evpn' | 'extendedCommunities' | 'otherAttributes'>,
+    attributes: AnnounceAttributes,
+  ): void {
+    this.local.set({
+      ...route,
+      pathId: 0,
+      source: this.localSource,
+      nextHop: attributes.nextHop ?? '',
+      origin: attributes.origin ?? 0,
+      asPath: sequence(attributes.asPath ?? []),
+      ...(attributes.med === undefined ? {} : { med: attributes.med }),
+      ...(attributes.localPref === undefined ? {} : { localPref: attributes.localPref }),
+      communities: attributes.communities ?? [],
+      largeCommunities: attributes.largeCommunities ?? [],
+    });
+    this.decide(route.prefix);
   }
 
   /** Stops originating `prefixes`. */
@@ -448,24 +460,10 @@ export class BgpSpeaker extends (EventEmitter as new () => TypedEmitter<BgpSpeak
       announceRoutes([applyAnnounceAttributes(sample, { ...attributes, extendedCommunities })], {});
     }
     for (const { spec, other } of checked) {
-      const prefix = evpnKey(spec);
-      this.local.set({
-        prefix,
-        family: 'evpn',
-        evpn: spec,
-        pathId: 0,
-        source: this.localSource,
-        nextHop: attributes.nextHop ?? '',
-        origin: attributes.origin ?? 0,
-        asPath: sequence(attributes.asPath ?? []),
-        ...(attributes.med === undefined ? {} : { med: attributes.med }),
-        ...(attributes.localPref === undefined ? {} : { localPref: attributes.localPref }),
-        communities: attributes.communities ?? [],
-        largeCommunities: attributes.largeCommunities ?? [],
-        extendedCommunities,
-        otherAttributes: other,
-      });
-      this.decide(prefix);
+      this.originate(
+        { prefix: evpnKey(spec), family: 'evpn', evpn: spec, extendedCommunities, otherAttributes: other },
+        attributes,
+      );
     }
   }
 
