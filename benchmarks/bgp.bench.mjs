@@ -383,59 +383,52 @@ function frameSum(view) {
   return sum % MODULUS;
 }
 
+/** Cases (a) and (b): one UPDATE frame (named by `id`) decoded by ours, ours-decoded, the loop and GoBGP. */
+function decodeCase({ id, title, session, loopBufferSize, gobgp }) {
+  return {
+    id,
+    title,
+    setup() {
+      const ring = new FrameRing(readFrame(id), 16);
+      this.check = frameCheck(ring, session);
+      return {
+        ours: makeOurs(ring, session),
+        'ours-decoded': makeOursDecoded(ring, session),
+        loop: makeLoop(ring, loopBufferSize),
+      };
+    },
+    peerCheck() {
+      return this.check;
+    },
+    peer: { gobgp },
+    targets: [
+      { vs: 'loop', max: 2 },
+      { vs: 'gobgp', max: 1 / 3 },
+      { vs: 'gobgp', max: 1 / 3, of: 'ours-decoded' },
+      { allocationFree: 'ours' },
+    ],
+    allocation: ['ours', 'ours-decoded', 'loop'],
+    allocationOpsPerChunk: 10_000,
+  };
+}
+
 let updatesFile;
 
 export const cases = [
-  {
+  decodeCase({
     id: 'bgp-update-1000-ipv4',
     title: '(a) UPDATE, 1,000 IPv4 /24 + 6 attributes: every value, every prefix',
-    setup() {
-      const ring = new FrameRing(readFrame('bgp-update-1000-ipv4'), 16);
-      this.check = frameCheck(ring, SESSION);
-      return {
-        ours: makeOurs(ring, SESSION),
-        'ours-decoded': makeOursDecoded(ring, SESSION),
-        loop: makeLoop(ring, 4096),
-      };
-    },
-    peerCheck() {
-      return this.check;
-    },
-    peer: { gobgp: 'BenchmarkGobgpDecodeUpdate1000Ipv4' },
-    targets: [
-      { vs: 'loop', max: 2 },
-      { vs: 'gobgp', max: 1 / 3 },
-      { vs: 'gobgp', max: 1 / 3, of: 'ours-decoded' },
-      { allocationFree: 'ours' },
-    ],
-    allocation: ['ours', 'ours-decoded', 'loop'],
-    allocationOpsPerChunk: 10_000,
-  },
-  {
+    session: SESSION,
+    loopBufferSize: 4096,
+    gobgp: 'BenchmarkGobgpDecodeUpdate1000Ipv4',
+  }),
+  decodeCase({
     id: 'bgp-update-1000-ipv6-mp',
     title: '(b) UPDATE, 1,000 IPv6 /48 in MP_REACH + 5 attributes: every value, every prefix',
-    setup() {
-      const ring = new FrameRing(readFrame('bgp-update-1000-ipv6-mp'), 16);
-      this.check = frameCheck(ring, SESSION_EXTENDED);
-      return {
-        ours: makeOurs(ring, SESSION_EXTENDED),
-        'ours-decoded': makeOursDecoded(ring, SESSION_EXTENDED),
-        loop: makeLoop(ring, 65535),
-      };
-    },
-    peerCheck() {
-      return this.check;
-    },
-    peer: { gobgp: 'BenchmarkGobgpDecodeUpdate1000Ipv6Mp' },
-    targets: [
-      { vs: 'loop', max: 2 },
-      { vs: 'gobgp', max: 1 / 3 },
-      { vs: 'gobgp', max: 1 / 3, of: 'ours-decoded' },
-      { allocationFree: 'ours' },
-    ],
-    allocation: ['ours', 'ours-decoded', 'loop'],
-    allocationOpsPerChunk: 10_000,
-  },
+    session: SESSION_EXTENDED,
+    loopBufferSize: 65535,
+    gobgp: 'BenchmarkGobgpDecodeUpdate1000Ipv6Mp',
+  }),
   {
     id: 'bgp-update-1000-ipv4-encode',
     title: "(c) encode (a) into a caller's buffer",
