@@ -2,13 +2,13 @@
 // "Speed"): the file store's ADD/DEL in-process vs the real host-local binary's whole ADD/DEL, and an
 // etcd allocation vs flannel's lease acquisition (one etcd transaction). Asynchronous cases: every
 // operation waits for a lock helper, a process or etcd. Skipped loudly without host-local or etcd.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EtcdStore, FlannelSubnets, HostLocal } from '@cnikit/ipam';
+import { startEtcd } from './ipam/etcd-server.mjs';
 
 const HOST_LOCAL = '/usr/lib/cni/host-local';
 const ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -100,17 +100,6 @@ const fileStore = {
   targets: [{ vs: 'host-local', max: 0.1 }],
 };
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => resolve(p));
-    });
-  });
-}
-
 const etcdCase = {
   id: 'ipam-etcd-allocation-vs-flannel-lease',
   title:
@@ -124,35 +113,9 @@ const etcdCase = {
     return undefined;
   },
   async setup() {
-    // etcd on loopback, its data on tmpfs when there is one (fsync cost is etcd's, not ours).
-    const root = existsSync('/dev/shm') ? '/dev/shm' : tmpdir();
-    const dir = mkdtempSync(join(root, 'cnikit-ipam-etcd-bench-'));
-    const [client, peer] = [await freePort(), await freePort()];
-    const endpoint = `http://127.0.0.1:${client}`;
-    const etcd = spawn(
-      'etcd',
-      [
-        '--data-dir',
-        join(dir, 'data'),
-        '--listen-client-urls',
-        endpoint,
-        '--advertise-client-urls',
-        endpoint,
-        '--listen-peer-urls',
-        `http://127.0.0.1:${peer}`,
-        '--log-level',
-        'error',
-      ],
-      { stdio: 'ignore' },
-    );
-    cleanups.push(() => {
-      etcd.kill('SIGKILL');
-      rmSync(dir, { recursive: true, force: true });
-    });
-    for (let i = 0; spawnSync('etcdctl', ['--endpoints', endpoint, 'endpoint', 'health']).status !== 0; i++) {
-      if (i > 100) throw new Error('etcd did not become healthy');
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    const etcd = await startEtcd();
+    cleanups.push(etcd.stop);
+    const { endpoint } = etcd;
     const network = { name: 'bench', ipam: { ranges: [[{ subnet: '10.64.0.0/10' }]] } };
     const stores = Array.from(
       { length: 9 },

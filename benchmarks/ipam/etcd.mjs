@@ -2,50 +2,15 @@
 // allocation (one client, median), and flannel's lease acquisition (one transaction) beside it.
 // Starts its own etcd on loopback with a temp data dir and removes it.
 //   npm run build -w @cnikit/ipam && node benchmarks/ipam/etcd.mjs [seconds]
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { loadavg } from 'node:os';
 import { EtcdStore, FlannelSubnets, HostLocal } from '@cnikit/ipam';
+import { startEtcd } from './etcd-server.mjs';
 
 const SECONDS = Number(process.argv[2] ?? 5);
-const port = () =>
-  new Promise((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const p = s.address().port;
-      s.close(() => resolve(p));
-    });
-  });
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-// etcd's data on tmpfs when there is one: its fsyncs are etcd's cost, not the allocator's.
-const dir = mkdtempSync(join(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'cnikit-ipam-etcd-bench-'));
-const [client, peer] = [await port(), await port()];
-const endpoint = `http://127.0.0.1:${client}`;
-const etcd = spawn(
-  'etcd',
-  [
-    '--data-dir',
-    join(dir, 'data'),
-    '--listen-client-urls',
-    endpoint,
-    '--advertise-client-urls',
-    endpoint,
-    '--listen-peer-urls',
-    `http://127.0.0.1:${peer}`,
-    '--log-level',
-    'error',
-  ],
-  { stdio: 'ignore' },
-);
+const etcd = await startEtcd();
+const { endpoint } = etcd;
 try {
-  for (
-    let i = 0;
-    i < 100 && spawnSync('etcdctl', ['--endpoints', endpoint, 'endpoint', 'health']).status !== 0;
-    i++
-  ) {
-    await new Promise((r) => setTimeout(r, 200));
-  }
   const network = { name: 'bench', ipam: { ranges: [[{ subnet: '10.64.0.0/12' }]] } };
   const stores = Array.from(
     { length: 8 },
@@ -90,6 +55,5 @@ try {
   console.log(`  one allocation, one client: median ${median(one).toFixed(2)} ms`);
   console.log(`  flannel lease acquisition: median ${median(lease).toFixed(2)} ms`);
 } finally {
-  etcd.kill('SIGKILL');
-  rmSync(dir, { recursive: true, force: true });
+  etcd.stop();
 }
