@@ -1,7 +1,3 @@
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import {
   type BgpMessage,
   type BgpSession,
@@ -15,7 +11,6 @@ import {
 import { ethernetDissectors } from '@cnikit/ethernet';
 import { composeDissectors, dissect, LINK_TABLE, parseBytes, parseIpv6 } from '@cnikit/wire';
 import { describe, expect } from 'vitest';
-import type { TsharkLayers } from '../../../test/support/corpus.js';
 import {
   compareFields,
   type FieldMismatch,
@@ -23,28 +18,10 @@ import {
   flattenTshark,
   tsharkFlagsMalformed,
 } from '../../../test/support/corpus.js';
-import { pcapFile } from '../../ethernet/test/fixtures/synthetic-pcap.js';
+import { tsharkDecode } from '../../ethernet/test/fixtures/synthetic-pcap.js';
 import { itWithTool } from '../../wire/test/tools.js';
 
 const RAW_IP = 101;
-
-/** tshark's JSON decode of raw-IP `frames`, each frame's layers in order. */
-function tsharkDecode(frames: readonly Uint8Array[], extra: readonly string[]): TsharkLayers[] {
-  const dir = mkdtempSync(join(tmpdir(), 'cnikit-bgp-'));
-  try {
-    const file = join(dir, 'bgp.pcap');
-    writeFileSync(file, pcapFile(frames, RAW_IP));
-    const r = spawnSync('tshark', ['-r', file, '-T', 'json', '--no-duplicate-keys', ...extra], {
-      encoding: 'utf8',
-      maxBuffer: 64 << 20,
-      timeout: 120_000,
-    });
-    if (r.status !== 0) throw new Error(`tshark exited ${r.status}: ${r.stderr}`);
-    return (JSON.parse(r.stdout) as { _source: { layers: TsharkLayers } }[]).map((p) => p._source.layers);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
 
 /** A raw IPv4 + TCP frame from 192.0.2.1:sport to 192.0.2.2:179 carrying `payload`. */
 function frame(payload: Uint8Array, sport: number): Uint8Array {
@@ -379,12 +356,11 @@ const KNOWN: Record<string, string> = {};
 describe('bgp dissector vs live tshark on messages the corpus lacks', () => {
   itWithTool('tshark', ['-v'])('every value we emit equals tshark’s', () => {
     const frames = MESSAGES.map(({ m, session }, i) => frame(encodeMessage(m, session ?? {}), 40000 + i));
-    const tshark = tsharkDecode(frames, [
-      '-o',
-      'tcp.desegment_tcp_streams:FALSE',
-      '-o',
-      'tcp.analyze_sequence_numbers:FALSE',
-    ]);
+    const tshark = tsharkDecode(
+      frames,
+      ['-o', 'tcp.desegment_tcp_streams:FALSE', '-o', 'tcp.analyze_sequence_numbers:FALSE'],
+      RAW_IP,
+    );
     const registry = composeDissectors(ethernetDissectors, bgpDissectors);
     const mismatches: (FieldMismatch & { name: string })[] = [];
     let compared = 0;

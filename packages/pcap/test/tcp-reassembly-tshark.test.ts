@@ -10,6 +10,7 @@ import {
   flattenTshark,
   missingFields,
 } from '../../../test/support/corpus.js';
+import { tsharkDecode } from '../../ethernet/test/fixtures/synthetic-pcap.js';
 import { itWithTool } from '../../wire/test/tools.js';
 import { ProtocolHierarchy } from '../src/cli/protocol-hierarchy.js';
 import {
@@ -19,7 +20,6 @@ import {
   TCP_ACK,
   TCP_SYN,
   tcpFrame,
-  tsharkDecodeRaw,
   tsharkHierarchyRaw,
 } from './support/tcp-stream.js';
 
@@ -135,7 +135,7 @@ describe('TCP reassembly of BGP vs live tshark (default preferences)', () => {
         // data): tshark ends the message being reassembled there.
         ...overlapping().map((s) => tcpFrame(s, 1, 40181)),
       ];
-      const tshark = tsharkDecodeRaw(frames);
+      const tshark = tsharkDecode(frames, [], LINKTYPE_RAW);
       expect(tshark.length).toBe(frames.length);
       const reassembly = new TcpReassembly(registry);
       const mismatches: (FieldMismatch & { frame: number })[] = [];

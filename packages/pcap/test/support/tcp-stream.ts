@@ -3,7 +3,6 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildEndOfRib, buildUpdate, community, encodeMessage } from '@cnikit/bgp';
-import type { TsharkLayers } from '../../../../test/support/corpus.js';
 import { pcapFile } from '../../../ethernet/test/fixtures/synthetic-pcap.js';
 
 /** One TCP segment of a synthetic stream: its payload and raw sequence number. */
@@ -99,29 +98,6 @@ export function cutStream(bytes: Uint8Array, cuts: readonly number[], isn: numbe
     out.push({ seq: (isn + 1 + points[i]) >>> 0, payload: bytes.subarray(points[i], points[i + 1]) });
   }
   return out;
-}
-
-/** tshark's JSON decode (default preferences) of raw-IP `frames`, each frame's layers. */
-export function tsharkDecodeRaw(
-  frames: readonly Uint8Array[],
-  extra: readonly string[] = [],
-): TsharkLayers[] {
-  const dir = mkdtempSync(join(tmpdir(), 'cnikit-reassembly-'));
-  try {
-    const file = join(dir, 'stream.pcap');
-    writeFileSync(file, pcapFile(frames, 101));
-    const r = spawnSync('tshark', ['-r', file, '-T', 'json', '--no-duplicate-keys', ...extra], {
-      encoding: 'utf8',
-      maxBuffer: 256 << 20,
-      timeout: 120_000,
-      env: { ...process.env, TZ: 'UTC' },
-    });
-    if (r.error) throw r.error;
-    if (r.status !== 0) throw new Error(`tshark exited ${r.status}: ${r.stderr}`);
-    return (JSON.parse(r.stdout) as { _source: { layers: TsharkLayers } }[]).map((p) => p._source.layers);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
 }
 
 /** `tshark -q -z io,phs` (default preferences) on raw-IP `frames`: its statistics table. */
