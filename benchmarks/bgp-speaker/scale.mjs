@@ -278,7 +278,6 @@ async function fullTable() {
   const go = netns('go');
   const us = netns('us');
   // Our receiver and BIRD take turns in one namespace, on one link, at two addresses.
-  const bd = us;
   sh(go, `ip link add vu0 type veth peer name vu1 netns ${us}`);
   sh(go, 'ip addr add 10.0.1.1/24 dev vu0 && ip link set vu0 up');
   sh(us, 'ip addr add 10.0.1.2/24 dev vu1 && ip addr add 10.0.1.3/24 dev vu1 && ip link set vu1 up');
@@ -296,7 +295,7 @@ async function fullTable() {
   console.log(
     `table: ${args.prefixes} prefixes written by our MRT writer in ${writeMs} ms, injected into GoBGP in ${injectMs} ms`,
   );
-  const birdResult = await birdFullTable(bd, args.prefixes);
+  const birdResult = await birdFullTable(us, args.prefixes);
   console.log(`BIRD 2: ${JSON.stringify(birdResult)}`);
   const ours = await oursFullTable(us, args.prefixes);
   console.log(`ours:   ${JSON.stringify(ours)}`);
